@@ -1,0 +1,305 @@
+package jetty
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jettymethod/jetty/preset"
+)
+
+// run is one Feature's run: its declarations, profile and flags.
+type run struct {
+	f       *F
+	cfg     config
+	profile Profile
+	sel     tagExpr
+	tags    string
+	noGate  bool
+	maxMode Mode
+	// mode results, filled as the modes run
+	mu    sync.Mutex
+	state map[Mode]*modeState
+}
+
+type modeState struct {
+	pass, fail, skip int
+	failedNames      []string
+	// blocked is why this mode did not run (gating, -jetty.mode), or "".
+	blocked string
+	// incomplete is true when some scenario did not run to a verdict
+	// (filtered by -run or -jetty.tags, gated).
+	incomplete bool
+}
+
+func (ms *modeState) red() bool { return ms.fail > 0 }
+
+func (r *run) feature(t *testing.T) {
+	t.Helper()
+	r.state = map[Mode]*modeState{}
+	for _, m := range modes {
+		r.runMode(t, m)
+	}
+	cov := r.coverage()
+	if cov.err != "" {
+		t.Errorf("%s", cov.err)
+	}
+	for _, n := range cov.notes {
+		t.Log(n)
+	}
+	sum := r.summary(t, cov)
+	t.Attr(SummaryAttr, sum.String())
+	t.Log(sum.Text())
+}
+
+// gate returns why mode m must not run, or "".
+func (r *run) gate(m Mode) string {
+	if m > r.maxMode {
+		return fmt.Sprintf("-jetty.mode=%s: %s mode is not run yet", r.maxMode, m)
+	}
+	if r.noGate || m == Speed {
+		return ""
+	}
+	below := r.state[m-1]
+	switch {
+	case below.blocked != "":
+		return fmt.Sprintf("%s mode did not run: %s", m-1, below.blocked)
+	case below.red():
+		return fmt.Sprintf("%s mode is red: %d of %d scenarios failed: %s (-jetty.nogate runs it anyway)",
+			m-1, below.fail, below.pass+below.fail+below.skip, strings.Join(below.failedNames, ", "))
+	}
+	return ""
+}
+
+func (r *run) runMode(t *testing.T, m Mode) {
+	t.Helper()
+	ms := &modeState{}
+	r.state[m] = ms
+	var decls []*decl
+	for _, d := range r.f.decls {
+		if d.mode == m {
+			d.results = make([]status, max(1, len(d.rows)))
+			decls = append(decls, d)
+		}
+	}
+	ms.blocked = r.gate(m)
+	if len(decls) == 0 {
+		return
+	}
+	t.Run(m.String(), func(t *testing.T) {
+		t.Helper()
+		for _, d := range decls {
+			t.Run(d.title, func(t *testing.T) {
+				t.Helper()
+				r.runDecl(t, m, ms.blocked, d)
+			})
+		}
+	})
+	for _, d := range decls {
+		d.mu.Lock()
+		for i, st := range d.results {
+			name := d.title
+			if d.rows != nil {
+				name += "/" + d.rows[i].name
+			}
+			switch st {
+			case passed:
+				ms.pass++
+			case failed:
+				ms.fail++
+				ms.failedNames = append(ms.failedNames, fmt.Sprintf("%q", name))
+			case skipped:
+				ms.skip++
+			case gated:
+				ms.skip++
+				ms.incomplete = true
+			case notRun:
+				ms.incomplete = true
+			}
+		}
+		d.mu.Unlock()
+	}
+}
+
+func (r *run) runDecl(t *testing.T, m Mode, blocked string, d *decl) {
+	t.Helper()
+	if r.cfg.parallel {
+		t.Parallel()
+	}
+	setAll := func(st status) {
+		d.mu.Lock()
+		for i := range d.results {
+			d.results[i] = st
+		}
+		d.mu.Unlock()
+	}
+	if blocked != "" {
+		setAll(gated)
+		t.Skip(blocked)
+	}
+	if !r.sel.match(d.tags) {
+		setAll(gated)
+		t.Skipf("not selected by -jetty.tags %q (tags: %s)", r.tags, tagText(d.tags))
+	}
+	if d.rows == nil {
+		defer func() { setAll(verdict(t)) }()
+		r.runBody(t, m, d.title, d.body)
+		return
+	}
+	for i, rw := range d.rows {
+		t.Run(rw.name, func(t *testing.T) {
+			t.Helper()
+			defer func() {
+				d.mu.Lock()
+				d.results[i] = verdict(t)
+				d.mu.Unlock()
+			}()
+			r.runBody(t, m, d.title+" › "+rw.name, rw.body)
+		})
+	}
+}
+
+func (r *run) runBody(t *testing.T, m Mode, title string, body func(*S)) {
+	t.Helper()
+	misuse := func(format string, args ...any) {
+		t.Errorf("[jetty] %s: "+format, append([]any{r.f.name}, args...)...)
+	}
+	s := newS(t, r.f.name, m, title, r.profile, misuse)
+	s.run(body)
+}
+
+func verdict(t testing.TB) status {
+	switch {
+	case t.Failed():
+		return failed
+	case t.Skipped():
+		return skipped
+	}
+	return passed
+}
+
+func tagText(tags []string) string {
+	if len(tags) == 0 {
+		return "none"
+	}
+	out := make([]string, len(tags))
+	for i, t := range tags {
+		out[i] = "@" + t
+	}
+	return strings.Join(out, " ")
+}
+
+// coverage is the outcome of checking the preset's requirements.
+type coverage struct {
+	status    string // see Summary.Coverage
+	required  []preset.Requirement
+	covered   []preset.ID
+	waived    []preset.ID
+	uncovered []preset.ID
+	err       string
+	notes     []string
+}
+
+func (r *run) coverage() coverage {
+	var c coverage
+	if !r.profile.External {
+		c.status = "not-required"
+		return c
+	}
+	c.required = r.profile.Preset.For(r.cfg.traits...)
+	prod := r.state[Production]
+	nProd := 0
+	for _, d := range r.f.decls {
+		if d.mode == Production {
+			nProd++
+		}
+	}
+	switch {
+	case prod.blocked != "":
+		c.status = "unchecked"
+		c.notes = append(c.notes, fmt.Sprintf("[jetty] %s: preset coverage not checked: production mode did not run: %s", r.f.name, prod.blocked))
+		return c
+	case prod.incomplete:
+		c.status = "unchecked"
+		c.notes = append(c.notes, fmt.Sprintf("[jetty] %s: preset coverage not checked: some production scenarios were not run (filtered by -run or -jetty.tags)", r.f.name))
+		return c
+	}
+	now := time.Now()
+	var lines []string
+	for _, req := range c.required {
+		var passedBy, failedBy []string
+		for _, d := range r.f.decls {
+			if d.mode != Production || !slices.Contains(d.covers, req.ID) {
+				continue
+			}
+			if d.allPassed() {
+				passedBy = append(passedBy, d.title)
+			} else {
+				failedBy = append(failedBy, fmt.Sprintf("%q", d.title))
+			}
+		}
+		w := r.waiver(req.ID)
+		switch {
+		case len(passedBy) > 0:
+			c.covered = append(c.covered, req.ID)
+		case w != nil && !w.expired(now):
+			c.waived = append(c.waived, req.ID)
+		default:
+			c.uncovered = append(c.uncovered, req.ID)
+			how := "add " + req.Scenario + " with f.Include"
+			if req.Scenario == "" {
+				how = "add a production scenario that proves it"
+			}
+			how += fmt.Sprintf(", or declare f.Production(name, body, %q)", req.ID)
+			if len(failedBy) > 0 {
+				how = "covered only by failing " + strings.Join(failedBy, ", ") + ": make it pass"
+			}
+			if w != nil {
+				how = fmt.Sprintf("waiver at %s expired on %s (%s): cover it or renew the waiver", w.where, w.until.Format(time.DateOnly), w.reason)
+			}
+			lines = append(lines, fmt.Sprintf("%-16s %s — %s", req.ID, req.Title, how))
+		}
+	}
+	for _, w := range r.f.waivers {
+		if !slices.ContainsFunc(c.required, func(q preset.Requirement) bool { return q.ID == w.id }) {
+			c.notes = append(c.notes, fmt.Sprintf("[jetty] %s: %s: waiver for %s is not needed: the requirement does not apply to this feature's traits", r.f.name, w.where, w.id))
+		}
+	}
+	if nProd == 0 && len(c.required) == 0 {
+		c.status = "uncovered"
+		c.err = fmt.Sprintf("[jetty] %s: external project (preset %q) but the feature declares no production scenario: production mode is required; declare one with f.Production or f.Include",
+			r.f.name, r.profile.Preset.Name)
+		return c
+	}
+	if len(lines) > 0 {
+		c.status = "uncovered"
+		c.err = fmt.Sprintf("[jetty] %s: %d of %d production requirements of preset %q are not covered:\n\t%s",
+			r.f.name, len(lines), len(c.required), r.profile.Preset.Name, strings.Join(lines, "\n\t"))
+		return c
+	}
+	c.status = "covered"
+	return c
+}
+
+func (d *decl) allPassed() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, st := range d.results {
+		if st != passed {
+			return false
+		}
+	}
+	return len(d.results) > 0
+}
+
+func (r *run) waiver(id preset.ID) *waiver {
+	for _, w := range r.f.waivers {
+		if w.id == id {
+			return w
+		}
+	}
+	return nil
+}

@@ -1,0 +1,241 @@
+package jetty
+
+import (
+	"bytes"
+	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/jettymethod/jetty/preset"
+)
+
+// tb is testing.TB under a name that keeps S's embedded field unexported.
+type tb = testing.TB
+
+// S is one running scenario. It implements testing.TB, so testify's assert
+// and require, go-cmp and any helper that takes a testing.TB accept it, and
+// it adds Given/When/Then/And/But steps.
+//
+// Failures reported through S (Error, Errorf, Fatal, Fatalf) are prefixed
+// with where they happened, for example
+//
+//	[jetty] Login › production › rate limits excessive attempts: Then attempts are blocked: POST /login #11 = 200, want 429
+//
+// Fatal and FailNow stop the scenario only; the feature's other scenarios
+// still run. A panic in a scenario fails that scenario, with its stack, and
+// does not end the test binary.
+//
+// An S belongs to its scenario's goroutine, like a *testing.T: steps called
+// from another goroutine, or after the scenario ended, are reported as
+// misuse and not run. Logging (Log, Logf) and Error/Errorf are safe from
+// other goroutines while the scenario runs, as on a *testing.T.
+type S struct {
+	tb
+	feature  string
+	mode     Mode
+	title    string
+	profile  Profile
+	gid      uint64
+	done     atomic.Bool
+	misuse   func(format string, args ...any) // reports misuse after the scenario ended
+	mu       sync.Mutex
+	steps    []string
+	stepDone bool
+}
+
+func newS(t testing.TB, feature string, mode Mode, title string, p Profile, misuse func(string, ...any)) *S {
+	return &S{tb: t, feature: feature, mode: mode, title: title, profile: p, gid: goid(), misuse: misuse}
+}
+
+// Feature returns the name of the feature the scenario belongs to (the
+// test's name for scenarios run by Check).
+func (s *S) Feature() string { return s.feature }
+
+// Mode returns the scenario's mode.
+func (s *S) Mode() Mode { return s.mode }
+
+// Title returns the scenario's title as declared.
+func (s *S) Title() string { return s.title }
+
+// Preset returns the project's preset (the zero Preset when it has none).
+// Ready-made scenarios read their default thresholds from it.
+func (s *S) Preset() preset.Preset { return s.profile.Preset }
+
+// External reports whether the project is external (has real users).
+func (s *S) External() bool { return s.profile.External }
+
+// Param returns the parameter key of the preset's requirement id, or def
+// when the preset has no such requirement or parameter. See preset.Params.
+func (s *S) Param(id preset.ID, key, def string) string {
+	return s.profile.Preset.Param(id, key, def)
+}
+
+// Given runs fn as a step that sets up context ("Given a registered user").
+// The step is logged as it starts, and failures inside it name it.
+func (s *S) Given(text string, fn func()) { s.tb.Helper(); s.step("Given", text, fn) }
+
+// When runs fn as the step that acts ("When I sign in").
+func (s *S) When(text string, fn func()) { s.tb.Helper(); s.step("When", text, fn) }
+
+// Then runs fn as a step that checks an outcome ("Then I see my dashboard").
+func (s *S) Then(text string, fn func()) { s.tb.Helper(); s.step("Then", text, fn) }
+
+// And runs fn as a step that continues the previous one.
+func (s *S) And(text string, fn func()) { s.tb.Helper(); s.step("And", text, fn) }
+
+// But runs fn as a step that states a contrast ("But no session is created").
+func (s *S) But(text string, fn func()) { s.tb.Helper(); s.step("But", text, fn) }
+
+func (s *S) step(keyword, text string, fn func()) {
+	s.tb.Helper()
+	where := callerOutside()
+	if s.done.Load() {
+		s.misuse("%s: %s %q ran after scenario %q ended: call steps only on the *S passed to the running scenario's body, before it returns", where, keyword, text, s.title)
+		return
+	}
+	if g := goid(); g != s.gid {
+		s.tb.Errorf("%s%s %q was called from another goroutine (at %s): run steps on the scenario's goroutine and send results back over a channel", s.prefix(), keyword, text, where)
+		return
+	}
+	if strings.TrimSpace(text) == "" {
+		s.tb.Errorf("%s%s has no text (at %s): say what the step does, e.g. s.%s(\"a registered user\", …)", s.prefix(), keyword, where, keyword)
+		return
+	}
+	if fn == nil {
+		s.tb.Errorf("%s%s %q has a nil function (at %s): pass func() { … }", s.prefix(), keyword, text, where)
+		return
+	}
+	s.mu.Lock()
+	depth := len(s.steps)
+	s.steps = append(s.steps, keyword+" "+text)
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.steps = s.steps[:depth]
+		s.mu.Unlock()
+	}()
+	s.tb.Logf("%s%s %s", strings.Repeat("  ", depth), keyword, text)
+	fn()
+}
+
+// prefix returns "[jetty] Feature › mode › title: Step: ".
+func (s *S) prefix() string {
+	var b strings.Builder
+	b.WriteString("[jetty] ")
+	if s.feature != "" {
+		b.WriteString(s.feature)
+		b.WriteString(" › ")
+	}
+	b.WriteString(s.mode.String())
+	b.WriteString(" › ")
+	b.WriteString(s.title)
+	b.WriteString(": ")
+	s.mu.Lock()
+	for _, st := range s.steps {
+		b.WriteString(st)
+		b.WriteString(": ")
+	}
+	s.mu.Unlock()
+	return b.String()
+}
+
+// Error is like testing.T.Error, with the scenario and step in front.
+func (s *S) Error(args ...any) {
+	s.tb.Helper()
+	s.tb.Error(s.prefix() + sprintln(args...))
+}
+
+// Errorf is like testing.T.Errorf, with the scenario and step in front.
+func (s *S) Errorf(format string, args ...any) {
+	s.tb.Helper()
+	s.tb.Error(s.prefix() + fmt.Sprintf(format, args...))
+}
+
+// Fatal is Error followed by FailNow: it stops the scenario, not the feature.
+func (s *S) Fatal(args ...any) {
+	s.tb.Helper()
+	s.tb.Fatal(s.prefix() + sprintln(args...))
+}
+
+// Fatalf is Errorf followed by FailNow: it stops the scenario, not the feature.
+func (s *S) Fatalf(format string, args ...any) {
+	s.tb.Helper()
+	s.tb.Fatal(s.prefix() + fmt.Sprintf(format, args...))
+}
+
+func sprintln(args ...any) string {
+	return strings.TrimSuffix(fmt.Sprintln(args...), "\n")
+}
+
+// run runs body as the scenario, turning a panic into a failure.
+func (s *S) run(body func(*S)) {
+	s.tb.Helper()
+	defer s.done.Store(true)
+	defer func() {
+		if r := recover(); r != nil {
+			s.tb.Errorf("%spanic: %v\n%s", s.prefix(), r, trimStack(debugStack()))
+		}
+	}()
+	body(s)
+}
+
+func debugStack() []byte {
+	buf := make([]byte, 64<<10)
+	return buf[:runtime.Stack(buf, false)]
+}
+
+// trimStack drops the frames of the runtime and of jetty itself from a
+// panic's stack so the user's frames come first.
+func trimStack(stack []byte) string {
+	lines := strings.Split(string(stack), "\n")
+	var out []string
+	for i := 1; i+1 < len(lines); i += 2 {
+		fn, file := lines[i], lines[i+1]
+		if strings.HasPrefix(fn, "runtime/debug.") || strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "panic(") ||
+			strings.HasPrefix(fn, "github.com/jettymethod/jetty/jetty.") || strings.HasPrefix(fn, "testing.") {
+			continue
+		}
+		out = append(out, fn, file)
+	}
+	return strings.Join(out, "\n")
+}
+
+// goid returns the current goroutine's id, read from its stack header.
+func goid() uint64 {
+	var buf [64]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	b = bytes.TrimPrefix(b, []byte("goroutine "))
+	if i := bytes.IndexByte(b, ' '); i > 0 {
+		b = b[:i]
+	}
+	n, _ := strconv.ParseUint(string(b), 10, 64)
+	return n
+}
+
+// callerOutside returns "file.go:line" of the first caller outside package
+// jetty: the line of the user's declaration or step.
+func callerOutside() string {
+	pc := make([]uintptr, 16)
+	n := runtime.Callers(2, pc)
+	frames := runtime.CallersFrames(pc[:n])
+	for {
+		fr, more := frames.Next()
+		if !strings.HasPrefix(fr.Function, "github.com/jettymethod/jetty/jetty.") {
+			return fmt.Sprintf("%s:%d", shortFile(fr.File), fr.Line)
+		}
+		if !more {
+			return "?:0"
+		}
+	}
+}
+
+func shortFile(path string) string {
+	if i := strings.LastIndexByte(path, '/'); i >= 0 {
+		return path[i+1:]
+	}
+	return path
+}
