@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 
 	"github.com/jettymethod/jetty/preset"
 )
@@ -44,7 +45,7 @@ type S struct {
 	misuse   func(format string, args ...any) // reports misuse after the scenario ended
 	mu       sync.Mutex
 	steps    []string
-	stepDone bool
+	inBubble bool
 }
 
 func newS(t testing.TB, feature string, mode Mode, title string, p Profile, misuse func(string, ...any)) *S {
@@ -238,4 +239,31 @@ func shortFile(path string) string {
 		return path[i+1:]
 	}
 	return path
+}
+
+// Bubble runs fn inside a testing/synctest bubble, where time is virtual:
+// time.Sleep and timers advance a fake clock as soon as every goroutine of
+// the bubble is blocked, so a 5-minute lockout passes in milliseconds.
+// Everything whose time matters (an application's limiter, its cache) must
+// be created inside fn. fn receives an S bound to the bubble; steps and
+// failures inside it belong to the scenario as usual.
+//
+// Bubble needs the scenario to run on a *testing.T (Feature, or Check with
+// a *testing.T). Otherwise, and when called from inside a bubble already,
+// it runs nothing and returns false, so a caller can fall back to real time.
+func (s *S) Bubble(fn func(s *S)) bool {
+	s.tb.Helper()
+	t, ok := s.tb.(*testing.T)
+	if !ok || fn == nil || s.inBubble {
+		return false
+	}
+	synctest.Test(t, func(t *testing.T) {
+		inner := newS(t, s.feature, s.mode, s.title, s.profile, s.misuse)
+		inner.inBubble = true
+		s.mu.Lock()
+		inner.steps = append(inner.steps, s.steps...)
+		s.mu.Unlock()
+		inner.run(fn)
+	})
+	return true
 }
