@@ -46,6 +46,7 @@ type S struct {
 	mu       sync.Mutex
 	steps    []string
 	inBubble bool
+	panicAt  string // the prefix of the step a panic unwound through
 }
 
 func newS(t testing.TB, feature string, mode Mode, title string, p Profile, misuse func(string, ...any)) *S {
@@ -114,13 +115,19 @@ func (s *S) step(keyword, text string, fn func()) {
 	depth := len(s.steps)
 	s.steps = append(s.steps, keyword+" "+text)
 	s.mu.Unlock()
+	returned := false
 	defer func() {
+		if !returned && s.panicAt == "" {
+			// A panic or FailNow unwinds through here: remember where.
+			s.panicAt = s.prefix()
+		}
 		s.mu.Lock()
 		s.steps = s.steps[:depth]
 		s.mu.Unlock()
 	}()
 	s.tb.Logf("%s%s %s", strings.Repeat("  ", depth), keyword, text)
 	fn()
+	returned = true
 }
 
 // prefix returns "[jetty] Feature › mode › title: Step: ".
@@ -178,7 +185,12 @@ func (s *S) run(body func(*S)) {
 	defer s.done.Store(true)
 	defer func() {
 		if r := recover(); r != nil {
-			s.tb.Errorf("%spanic: %v\n%s", s.prefix(), r, trimStack(debugStack()))
+			s.tb.Helper()
+			at := s.panicAt
+			if at == "" {
+				at = s.prefix()
+			}
+			s.tb.Errorf("%spanic: %v\n%s", at, r, trimStack(debugStack()))
 		}
 	}()
 	body(s)

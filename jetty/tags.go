@@ -213,3 +213,18 @@ func (p *tagParser) primary() (tagExpr, error) {
 	}
 	return nil, fmt.Errorf("column %d: unexpected %q where a tag is needed", t.pos, t.text)
 }
+
+// MatchTags reports whether scenarios tagged tags are selected by the tag
+// expression expr, as -jetty.tags would select them. An empty expr selects
+// everything. It returns an error saying where expr is malformed.
+func MatchTags(expr string, tags ...string) (bool, error) {
+	x, err := parseTags(expr)
+	if err != nil {
+		return false, err
+	}
+	norm := make([]string, len(tags))
+	for i, t := range tags {
+		norm[i] = normTag(t)
+	}
+	return x.match(norm), nil
+}

@@ -1,0 +1,157 @@
+// Package innertest runs a test of the current test binary in a subprocess
+// and reports what go test -json would show: each (sub)test's outcome, its
+// output and its attributes. The library's own tests use it to run a Feature
+// that must fail and assert on the failure, without failing themselves.
+//
+// An inner test starts with innertest.Inner(t), which skips it unless it is
+// running as the subprocess:
+//
+//	func TestInnerGated(t *testing.T) {
+//		innertest.Inner(t)
+//		jetty.Feature(t, "Login", …)
+//	}
+//
+//	func TestGating(t *testing.T) {
+//		r := innertest.Run(t, "TestInnerGated")
+//		r.Status("TestInnerGated/stable/wrong_password") // "skip"
+//	}
+package innertest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+const envKey = "JETTY_INNERTEST"
+
+// Inner skips t unless this process was started by Run for this test.
+func Inner(t *testing.T) {
+	t.Helper()
+	name := t.Name()
+	if i := strings.IndexByte(name, '/'); i >= 0 {
+		name = name[:i]
+	}
+	if os.Getenv(envKey) != name {
+		t.Skip("inner test: runs only as a subprocess of innertest.Run")
+	}
+}
+
+// Event is one event of test2json's output.
+type Event struct {
+	Action string
+	Test   string
+	Output string
+	Key    string
+	Value  string
+}
+
+// Result is what one inner run reported.
+type Result struct {
+	Events []Event
+	// Output is the whole plain output.
+	Output string
+	// ExitOK is true when the inner go test exited 0.
+	ExitOK bool
+}
+
+// Run runs test name (a top-level test of the current binary) in a
+// subprocess with extra test flags args (e.g. "-jetty.nogate") and returns
+// its events. It fails t if the subprocess cannot be run.
+func Run(t testing.TB, name string, args ...string) Result {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatalf("innertest: %v", err)
+	}
+	argv := append([]string{"tool", "test2json", "-t", exe, "-test.run=^" + name + "$", "-test.v=test2json", "-test.count=1", "-test.shuffle=off"}, args...)
+	cmd := exec.CommandContext(t.Context(), goTool(), argv...)
+	cmd.Env = append(os.Environ(), envKey+"="+name)
+	cmd.WaitDelay = 10 * time.Second
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	res := Result{ExitOK: err == nil}
+	if _, ok := err.(*exec.ExitError); err != nil && !ok {
+		t.Fatalf("innertest: running %s: %v\n%s", name, err, stderr.String())
+	}
+	var plain strings.Builder
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		var e Event
+		if json.Unmarshal(sc.Bytes(), &e) != nil {
+			continue
+		}
+		res.Events = append(res.Events, e)
+		plain.WriteString(e.Output)
+	}
+	res.Output = plain.String()
+	if len(res.Events) == 0 {
+		t.Fatalf("innertest: %s printed no test events:\n%s\n%s", name, out, stderr.String())
+	}
+	return res
+}
+
+func goTool() string {
+	p := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	return "go"
+}
+
+// Status returns "pass", "fail", "skip" or "" (never ran) for a test.
+func (r Result) Status(test string) string {
+	for _, e := range r.Events {
+		if e.Test == test {
+			switch e.Action {
+			case "pass", "fail", "skip":
+				return e.Action
+			}
+		}
+	}
+	return ""
+}
+
+// TestOutput returns the output attributed to one test.
+func (r Result) TestOutput(test string) string {
+	var b strings.Builder
+	for _, e := range r.Events {
+		if e.Test == test && e.Action == "output" {
+			b.WriteString(e.Output)
+		}
+	}
+	return b.String()
+}
+
+// Attr returns the value of a test attribute.
+func (r Result) Attr(test, key string) (string, bool) {
+	for _, e := range r.Events {
+		if e.Action == "attr" && e.Test == test && e.Key == key {
+			return e.Value, true
+		}
+	}
+	return "", false
+}
+
+// Tests returns the names of the tests that reached a verdict, with it.
+func (r Result) Tests() map[string]string {
+	m := map[string]string{}
+	for _, e := range r.Events {
+		switch e.Action {
+		case "pass", "fail", "skip":
+			if e.Test != "" {
+				m[e.Test] = e.Action
+			}
+		}
+	}
+	return m
+}
