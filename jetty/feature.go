@@ -23,6 +23,12 @@ type F struct {
 	problems []string
 	closed   bool
 	t        testing.TB
+	names    map[declKey]*decl
+}
+
+type declKey struct {
+	mode Mode
+	name string
 }
 
 // decl is one declared scenario.
@@ -280,13 +286,16 @@ func (f *F) declare(where, method string, mode Mode, name string, body func(*S),
 	case len(covers) > 0 && mode != Production:
 		f.problem(where, "%s(%q) covers %v: only production scenarios cover preset requirements", method, name, covers)
 	}
-	for _, o := range f.decls {
-		if o.mode == mode && subtestName(o.title) == subtestName(name) {
-			f.problem(where, "%s(%q): %s mode already has a scenario named %q (at %s): give each scenario its own name", method, name, mode, o.title, o.where)
-			return &Decl{f: f}
-		}
+	key := declKey{mode, subtestName(name)}
+	if o, dup := f.names[key]; dup {
+		f.problem(where, "%s(%q): %s mode already has a scenario named %q (at %s): give each scenario its own name", method, name, mode, o.title, o.where)
+		return &Decl{f: f}
 	}
 	d := &decl{mode: mode, title: name, body: body, covers: slices.Clone(covers), where: where}
+	if f.names == nil {
+		f.names = map[declKey]*decl{}
+	}
+	f.names[key] = d
 	f.decls = append(f.decls, d)
 	return &Decl{f: f, d: d}
 }

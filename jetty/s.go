@@ -94,21 +94,20 @@ func (s *S) But(text string, fn func()) { s.tb.Helper(); s.step("But", text, fn)
 
 func (s *S) step(keyword, text string, fn func()) {
 	s.tb.Helper()
-	where := callerOutside()
 	if s.done.Load() {
-		s.misuse("%s: %s %q ran after scenario %q ended: call steps only on the *S passed to the running scenario's body, before it returns", where, keyword, text, s.title)
+		s.misuse("%s: %s %q ran after scenario %q ended: call steps only on the *S passed to the running scenario's body, before it returns", callerOutside(), keyword, text, s.title)
 		return
 	}
 	if g := goid(); g != s.gid {
-		s.tb.Errorf("%s%s %q was called from another goroutine (at %s): run steps on the scenario's goroutine and send results back over a channel", s.prefix(), keyword, text, where)
+		s.tb.Errorf("%s%s %q was called from another goroutine (at %s): run steps on the scenario's goroutine and send results back over a channel", s.prefix(), keyword, text, callerOutside())
 		return
 	}
 	if strings.TrimSpace(text) == "" {
-		s.tb.Errorf("%s%s has no text (at %s): say what the step does, e.g. s.%s(\"a registered user\", …)", s.prefix(), keyword, where, keyword)
+		s.tb.Errorf("%s%s has no text (at %s): say what the step does, e.g. s.%s(\"a registered user\", …)", s.prefix(), keyword, callerOutside(), keyword)
 		return
 	}
 	if fn == nil {
-		s.tb.Errorf("%s%s %q has a nil function (at %s): pass func() { … }", s.prefix(), keyword, text, where)
+		s.tb.Errorf("%s%s %q has a nil function (at %s): pass func() { … }", s.prefix(), keyword, text, callerOutside())
 		return
 	}
 	s.mu.Lock()

@@ -155,3 +155,23 @@ func (r Result) Tests() map[string]string {
 	}
 	return m
 }
+
+// Exec runs test name of the current binary in a subprocess without -v
+// (so output does not weigh on timings) and returns its combined output and
+// whether it passed.
+func Exec(t testing.TB, name string, args ...string) (string, bool) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatalf("innertest: %v", err)
+	}
+	argv := append([]string{"-test.run=^" + name + "$", "-test.count=1"}, args...)
+	cmd := exec.CommandContext(t.Context(), exe, argv...)
+	cmd.Env = append(os.Environ(), envKey+"="+name)
+	cmd.WaitDelay = 10 * time.Second
+	out, err := cmd.CombinedOutput()
+	if _, ok := err.(*exec.ExitError); err != nil && !ok {
+		t.Fatalf("innertest: running %s: %v\n%s", name, err, out)
+	}
+	return string(out), err == nil
+}

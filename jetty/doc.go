@@ -1,0 +1,81 @@
+// Package jetty is the Jetty Method as a testing DSL that runs under plain
+// go test.
+//
+// A feature is declared once, in three modes, inside an ordinary test:
+//
+//	func TestLogin(t *testing.T) {
+//		jetty.Feature(t, "Login", func(f *jetty.F) {
+//			f.Speed("signs in with a valid password", func(s *jetty.S) {
+//				s.Given("a registered user", func() { … })
+//				s.When("they sign in", func() { … })
+//				s.Then("they see their dashboard", func() { require.Equal(s, 200, code) })
+//			})
+//			f.Stable("rejects a wrong password", func(s *jetty.S) { … })
+//			f.Include(scenario.RateLimit{Target: scenario.HandlerFunc(newApp)})
+//		}, jetty.External(preset.ProductionSaaS), jetty.Traits(preset.Login))
+//	}
+//
+// # Running
+//
+// Scenarios run as subtests named Feature/mode/scenario (the feature level is
+// folded into the test when the test is named after the feature, as above:
+// TestLogin/stable/rejects_a_wrong_password), so -run, -v, -json, -count,
+// -shuffle, -failfast, gotestsum and IDEs work unchanged. Steps are not
+// subtests: each is logged as it starts ("Given a registered user") and a
+// failure inside it names the feature, mode, scenario and step:
+//
+//	[jetty] Login › stable › rejects a wrong password: Then I see an error: status = 200, want 401
+//
+// *S implements testing.TB, so testify's assert and require, go-cmp and
+// your own helpers take it. Fatal and FailNow stop the scenario, not the
+// feature; a panic fails its scenario with the stack and nothing else.
+//
+// # Gating
+//
+// Stable scenarios run only when every speed scenario passed; production
+// scenarios only when every stable one passed. A gated scenario is skipped
+// with the reason ("speed mode is red: 2 of 5 scenarios failed: …").
+//
+// # Flags
+//
+//	-jetty.nogate         run every mode even when the one below is red
+//	-jetty.mode=MODE      run modes up to MODE (speed, stable, production)
+//	-jetty.tags=EXPR      run scenarios whose tags match, e.g. 'smoke && !slow'
+//
+// Tags are added with Decl.Tag (f.Speed(…).Tag("smoke")) or Tagged; see
+// MatchTags for the expression syntax.
+//
+// # Profile, presets and coverage
+//
+// A project is internal (the default: its finish line is stable mode) or
+// external (it has real users: production mode is required of every feature,
+// and the project's preset says what production must prove). The profile is
+// read from ProfileFile at the module root and can be overridden per feature
+// with Internal or External. Traits declares what a feature has (a login,
+// personal data, …); the preset's requirements that apply to those traits
+// must each be covered by a passing production scenario — a ready-made one
+// from package scenario, which declares what it covers, or your own
+// f.Production(name, body, ids...) — or waived with f.Waive(id, reason). An
+// uncovered requirement fails the feature with its ID, title and the
+// ready-made scenario that would cover it. Requirements no test can prove are
+// attested in the profile file and verified once per module by Project.
+//
+// # Summary
+//
+// Each feature ends with one machine-readable Summary, emitted as the test
+// attribute "jetty.summary" (an "attr" event in go test -json) and logged
+// for people. See Summary for the format and ParseSummary to read it.
+//
+// # Outside a feature
+//
+// Check runs scenarios in any existing test, with no gating and no coverage:
+// jetty.Check(t, scenario.SecurityHeaders{Target: scenario.Handler(h)}).
+//
+// # Concurrency
+//
+// Feature, Check and Project are safe to call from parallel tests; the
+// package keeps no state but its flags. An F is used only inside the body
+// passed to Feature; an S only on its scenario's goroutine (Log and Error
+// are safe from others while it runs, as on a *testing.T). The Parallel
+// option runs a mode's scenarios in parallel with each other.
+package jetty
