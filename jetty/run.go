@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,7 +20,6 @@ type run struct {
 	noGate  bool
 	maxMode Mode
 	// mode results, filled as the modes run
-	mu    sync.Mutex
 	state map[Mode]*modeState
 }
 
