@@ -2,6 +2,7 @@ package jetty
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jettymethod/jetty/preset"
@@ -69,7 +70,8 @@ func newConfig(opts []Option) config {
 		if c.preset.IsZero() {
 			c.problems = append(c.problems, "jetty.External was given the zero Preset: pass one, e.g. jetty.External(preset.ProductionSaaS)")
 		} else if err := c.preset.Validate(); err != nil {
-			c.problems = append(c.problems, fmt.Sprintf("jetty.External: %v", err))
+			c.problems = append(c.problems, "jetty.External: "+strings.ReplaceAll(err.Error(), ":\n\t", ": ")+": fix the preset or use a built-in")
+			c.problems[len(c.problems)-1] = strings.ReplaceAll(c.problems[len(c.problems)-1], "\n\t", "; ")
 		}
 	}
 	for _, t := range c.traits {
