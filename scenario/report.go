@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jettymethod/jetty/internal/redact"
 	"github.com/jettymethod/jetty/jetty"
 	"github.com/jettymethod/jetty/preset"
 )
@@ -41,6 +42,9 @@ func (p *Problems) Error() string {
 	return b.String()
 }
 
+// Everything an engine logs or reports passes through redact.String: no
+// credential, cookie or password-like field reaches a log or a message.
+
 // reporter is where an engine reports: a *jetty.S (Run) or a collector
 // (Verify). Engines are written once, as steps, against it.
 type reporter interface {
@@ -68,10 +72,10 @@ func (c *collector) step(kw, text string, fn func()) {
 	fn()
 }
 func (c *collector) logf(format string, args ...any) {
-	c.probs.Tried = append(c.probs.Tried, fmt.Sprintf(format, args...))
+	c.probs.Tried = append(c.probs.Tried, redact.String(fmt.Sprintf(format, args...)))
 }
 func (c *collector) errorf(format string, args ...any) {
-	c.probs.List = append(c.probs.List, Problem{Step: strings.Join(c.cur, ": "), Text: fmt.Sprintf(format, args...)})
+	c.probs.List = append(c.probs.List, Problem{Step: strings.Join(c.cur, ": "), Text: redact.String(fmt.Sprintf(format, args...))})
 }
 func (c *collector) failed() bool { return len(c.probs.List) > 0 }
 func (c *collector) param(id preset.ID, key, def string) string {
@@ -111,10 +115,13 @@ func (r stepper) step(kw, text string, fn func()) {
 		r.s.And(text, fn)
 	}
 }
-func (r stepper) logf(format string, args ...any) { r.s.Helper(); r.s.Logf(format, args...) }
+func (r stepper) logf(format string, args ...any) {
+	r.s.Helper()
+	r.s.Log(redact.String(fmt.Sprintf(format, args...)))
+}
 func (r stepper) errorf(format string, args ...any) {
 	r.s.Helper()
-	r.s.Errorf(format, args...)
+	r.s.Error(redact.String(fmt.Sprintf(format, args...)))
 }
 func (r stepper) failed() bool { return r.s.Failed() }
 func (r stepper) param(id preset.ID, key, def string) string {

@@ -1,0 +1,806 @@
+package scenario
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jettymethod/jetty/jetty"
+	"github.com/jettymethod/jetty/preset"
+)
+
+// AuditEntry is one audit log entry: its fields by name, with groups (slog
+// groups, nested JSON objects) as nested map[string]any values. Values are
+// as logged: time.Time, strings, numbers (json.Number for JSON lines)…
+type AuditEntry map[string]any
+
+// Lookup returns the field name: a top-level key, else a dotted path through
+// nested groups ("user.id").
+func (e AuditEntry) Lookup(name string) (any, bool) {
+	if v, ok := e[name]; ok {
+		return v, true
+	}
+	var cur any = map[string]any(e)
+	for part := range strings.SplitSeq(name, ".") {
+		m, ok := auditMap(cur)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[part]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+func auditMap(v any) (map[string]any, bool) {
+	switch m := v.(type) {
+	case map[string]any:
+		return m, true
+	case AuditEntry:
+		return m, true
+	}
+	return nil, false
+}
+
+// AuditSource is where [AuditLog] reads the application's audit entries:
+// AuditEntries returns every entry written so far, oldest first (the
+// scenario takes the entries after the ones it saw before a request). An
+// [*AuditRecorder] and [JSONLines] are sources; implement it to read from a
+// database table or a log service.
+type AuditSource interface {
+	AuditEntries() ([]AuditEntry, error)
+}
+
+// AuditRecorder is an slog.Handler that records every record as an
+// [AuditEntry], for the application to log its audit events to:
+//
+//	rec := scenario.NewAuditRecorder()
+//	app := newApp(slog.New(rec))
+//
+// Each entry holds the record's attributes (groups nested), its time under
+// "time" (absent when the record's Time is zero, as slog.Handler requires),
+// its level under "level" and message under "msg". It handles WithAttrs and
+// WithGroup as the slog.Handler contract says (checked with
+// testing/slogtest); handlers derived from it record into the same list. It
+// is enabled at every level and safe for concurrent use.
+type AuditRecorder struct {
+	store *auditStore
+	goas  []auditGOA // WithGroup and WithAttrs calls, in order
+}
+
+type auditStore struct {
+	mu      sync.Mutex
+	entries []AuditEntry
+}
+
+// auditGOA is a group (group != "") or attributes.
+type auditGOA struct {
+	group string
+	attrs []slog.Attr
+}
+
+// NewAuditRecorder returns an empty recorder.
+func NewAuditRecorder() *AuditRecorder { return &AuditRecorder{store: &auditStore{}} }
+
+var (
+	_ slog.Handler = (*AuditRecorder)(nil)
+	_ AuditSource  = (*AuditRecorder)(nil)
+)
+
+// Enabled returns true: audit events are recorded at every level.
+func (h *AuditRecorder) Enabled(context.Context, slog.Level) bool { return true }
+
+// Handle records r.
+func (h *AuditRecorder) Handle(_ context.Context, r slog.Record) error {
+	e := map[string]any{}
+	if !r.Time.IsZero() {
+		e[slog.TimeKey] = r.Time
+	}
+	e[slog.LevelKey] = r.Level
+	e[slog.MessageKey] = r.Message
+	cur := e
+	for _, g := range h.goas {
+		if g.group != "" {
+			sub := map[string]any{}
+			cur[g.group] = sub
+			cur = sub
+			continue
+		}
+		for _, a := range g.attrs {
+			auditAdd(cur, a)
+		}
+	}
+	r.Attrs(func(a slog.Attr) bool { auditAdd(cur, a); return true })
+	auditPrune(e)
+	h.store.mu.Lock()
+	h.store.entries = append(h.store.entries, AuditEntry(e))
+	h.store.mu.Unlock()
+	return nil
+}
+
+// auditAdd adds a to m as the slog.Handler contract says: values resolved,
+// empty attributes ignored, groups nested, empty-keyed groups inlined.
+func auditAdd(m map[string]any, a slog.Attr) {
+	a.Value = a.Value.Resolve()
+	if a.Equal(slog.Attr{}) {
+		return
+	}
+	if a.Value.Kind() != slog.KindGroup {
+		m[a.Key] = a.Value.Any()
+		return
+	}
+	attrs := a.Value.Group()
+	if len(attrs) == 0 {
+		return
+	}
+	sub := m
+	if a.Key != "" {
+		s, ok := m[a.Key].(map[string]any)
+		if !ok {
+			s = map[string]any{}
+			m[a.Key] = s
+		}
+		sub = s
+	}
+	for _, b := range attrs {
+		auditAdd(sub, b)
+	}
+}
+
+// auditPrune removes groups left empty.
+func auditPrune(m map[string]any) {
+	for k, v := range m {
+		if sub, ok := v.(map[string]any); ok {
+			auditPrune(sub)
+			if len(sub) == 0 {
+				delete(m, k)
+			}
+		}
+	}
+}
+
+// WithAttrs returns a handler whose records carry attrs, in the current
+// group; it records into the same list.
+func (h *AuditRecorder) WithAttrs(attrs []slog.Attr) slog.Handler {
+	if len(attrs) == 0 {
+		return h
+	}
+	return &AuditRecorder{store: h.store, goas: append(slices.Clip(h.goas), auditGOA{attrs: slices.Clone(attrs)})}
+}
+
+// WithGroup returns a handler that nests the attributes that follow under
+// name; it records into the same list.
+func (h *AuditRecorder) WithGroup(name string) slog.Handler {
+	if name == "" {
+		return h
+	}
+	return &AuditRecorder{store: h.store, goas: append(slices.Clip(h.goas), auditGOA{group: name})}
+}
+
+// Entries returns a copy of the entries recorded so far, oldest first.
+func (h *AuditRecorder) Entries() []AuditEntry {
+	h.store.mu.Lock()
+	defer h.store.mu.Unlock()
+	return slices.Clone(h.store.entries)
+}
+
+// AuditEntries returns Entries and a nil error: it makes the recorder an
+// [AuditSource].
+func (h *AuditRecorder) AuditEntries() ([]AuditEntry, error) { return h.Entries(), nil }
+
+// Reset forgets the entries recorded so far.
+func (h *AuditRecorder) Reset() {
+	h.store.mu.Lock()
+	h.store.entries = nil
+	h.store.mu.Unlock()
+}
+
+// String returns "an audit recorder (slog.Handler)".
+func (h *AuditRecorder) String() string { return "an audit recorder (slog.Handler)" }
+
+// JSONLines returns an [AuditSource] reading one JSON object per line, such
+// as slog.NewJSONHandler writes. open is called for every read and returns
+// the whole log so far (e.g. bytes.NewReader(buf.Bytes()) or os.Open(path));
+// a reader that is an io.Closer is closed. A line that is not a JSON object
+// is reported as an error. Numbers are json.Number.
+func JSONLines(open func() io.Reader) AuditSource { return jsonLines(open) }
+
+type jsonLines func() io.Reader
+
+func (f jsonLines) String() string { return "JSON lines" }
+
+func (f jsonLines) AuditEntries() ([]AuditEntry, error) {
+	if f == nil {
+		return nil, fmt.Errorf("scenario.JSONLines(nil): pass a function that returns the log, e.g. func() io.Reader { return bytes.NewReader(buf.Bytes()) }")
+	}
+	rd := f()
+	if rd == nil {
+		return nil, fmt.Errorf("scenario.JSONLines: the function returned a nil reader: return the log so far")
+	}
+	if c, ok := rd.(io.Closer); ok {
+		defer c.Close()
+	}
+	var out []AuditEntry
+	sc := bufio.NewScanner(rd)
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var m map[string]any
+		d := json.NewDecoder(bytes.NewReader(line))
+		d.UseNumber()
+		if err := d.Decode(&m); err != nil || m == nil {
+			return out, fmt.Errorf("audit log line %d is not a JSON object (%.80s): write one JSON object per line, e.g. with slog.NewJSONHandler", n, line)
+		}
+		out = append(out, AuditEntry(m))
+	}
+	if err := sc.Err(); err != nil {
+		return out, fmt.Errorf("reading the audit log: %v", err)
+	}
+	return out, nil
+}
+
+// AuditFields names the fields of an audit entry. A zero field takes its
+// default, shown after it.
+type AuditFields struct {
+	UserID    string // "user_id"
+	Time      string // "time" (slog.TimeKey)
+	IP        string // "ip"
+	Event     string // "event"
+	Outcome   string // "outcome"
+	Resource  string // "resource"
+	RequestID string // "request_id"
+}
+
+// name maps a canonical field (as in the preset's "fields" parameter) to
+// the application's name for it.
+func (f AuditFields) name(canonical string) string {
+	pick := func(v string) string {
+		if v != "" {
+			return v
+		}
+		return canonical
+	}
+	switch canonical {
+	case "user_id":
+		return pick(f.UserID)
+	case "time":
+		return pick(f.Time)
+	case "ip":
+		return pick(f.IP)
+	case "event":
+		return pick(f.Event)
+	case "outcome":
+		return pick(f.Outcome)
+	case "resource":
+		return pick(f.Resource)
+	case "request_id":
+		return pick(f.RequestID)
+	}
+	return canonical
+}
+
+// Defaults of AuditLog.
+const (
+	auditDefaultEmail    = "alice@example.com"
+	auditDefaultPassword = "correct-horse-battery-staple"
+	auditDefaultSkew     = 2 * time.Second
+)
+
+// AuditLog checks that authentication events are audited: the seed
+//
+//	When I successfully log in
+//	Then an audit log entry records my user ID, timestamp, and IP address
+//
+// It logs in, then reads the entries the application wrote to Source
+// during the request and checks the entry's values, not only their
+// presence: the user ID is the one who logged in; the time is set, within
+// the request's time window (MaxSkew either side) and, in JSON lines, RFC
+// 3339 with Z or an offset; the IP address is the client's — not empty,
+// not 0.0.0.0, not the server's or the proxy's. Under a preset whose
+// "fields" parameter lists more fields (Regulated: event, outcome, resource,
+// request_id — PCI DSS v4 10.2.2) each must be present and non-empty. The
+// entry must not contain the login's password (PCI DSS v4 3.3, 8.3.2; OWASP
+// Logging Cheat Sheet). When failed logins must be audited (Failures, or the
+// preset's "failures" parameter, true under Regulated), a failed login must
+// write an entry too, with a time, the client's IP and an outcome that
+// differs from the success's; a Denied request must be audited likewise
+// (PCI DSS v4 10.2.1.4; OWASP ASVS 5.0 V16.3). It covers preset.AuditLog.
+//
+// AuditLog is a value; Verify and Run are safe in parallel tests when the
+// target and the source are (a source shared by concurrent tests mixes
+// their entries: give each test its own recorder).
+type AuditLog struct {
+	// Target is the application. Required. For an in-process target the
+	// client's address is the Target's ClientIP (default 192.0.2.10); for a
+	// URL target it is a loopback address.
+	Target Target
+	// Source is where the application writes its audit entries: an
+	// *AuditRecorder it logs to, JSONLines, or your own. Required.
+	Source AuditSource
+	// Login is a successful login. Zero fields default to LoginRequest(
+	// "alice@example.com", "correct-horse-battery-staple"). Any 2xx or 3xx
+	// answer counts as success.
+	Login Request
+	// UserID is the user ID the entry must record. Default: the "email" (or
+	// "username") of Login's JSON body.
+	UserID string
+	// ClientIP is the address the entry must record. Default: the Target's
+	// ClientIP in process; any loopback address for a URL target.
+	ClientIP string
+	// ForwardedFor, when set, sends every request with X-Forwarded-For:
+	// ForwardedFor, as through your trusted proxy: the entry must record it,
+	// not the proxy's address (the request's RemoteAddr).
+	ForwardedFor string
+	// Fields names the entry's fields. Default user_id, time, ip, event,
+	// outcome, resource, request_id.
+	Fields AuditFields
+	// Required lists the fields every entry must have, by their canonical
+	// names (see AuditFields) or your own. Default: the preset's "fields"
+	// parameter, else user_id, time, ip.
+	Required []string
+	// Failures requires failed logins to be audited too. Default: the
+	// preset's "failures" parameter ("true" under Regulated), else false.
+	// Setting FailedLogin also turns it on.
+	Failures bool
+	// FailedLogin is a login that must fail. Default: Login with its JSON
+	// "password" replaced by "wrong-password".
+	FailedLogin Request
+	// Denied, when set, is a request the application must refuse (401 or
+	// 403), such as another user's object; the refusal must be audited too.
+	Denied Request
+	// MaxSkew is how far an entry's time may lie outside the request's time
+	// window. Default 2s.
+	MaxSkew time.Duration
+}
+
+var _ jetty.Scenario = AuditLog{}
+
+// Mode returns jetty.Production.
+func (AuditLog) Mode() jetty.Mode { return jetty.Production }
+
+// Title returns "a successful login is audited with user ID, timestamp and IP address".
+func (AuditLog) Title() string {
+	return "a successful login is audited with user ID, timestamp and IP address"
+}
+
+// Covers returns preset.AuditLog.
+func (AuditLog) Covers() []preset.ID { return []preset.ID{preset.AuditLog} }
+
+// Verify runs the scenario without a testing.T and returns a *Problems
+// listing every problem found, or nil. Without a preset, Required defaults
+// to user_id, time, ip and failed logins are checked only when Failures or
+// FailedLogin is set.
+func (x AuditLog) Verify(ctx context.Context) error {
+	return verify(ctx, x.Title(), preset.Preset{}, x.exec)
+}
+
+// Run runs the scenario's steps on s, with defaults from the project's
+// preset.
+func (x AuditLog) Run(s *jetty.S) { s.Helper(); run(s, x.exec) }
+
+// auditConfig is an AuditLog with its defaults resolved.
+type auditConfig struct {
+	login, failed   Request
+	user, ip, proxy string
+	required        []string
+	failures        bool
+	skew            time.Duration
+	passwords       []string
+	anyLoopback     bool
+}
+
+func (x AuditLog) config(r reporter) (auditConfig, bool) {
+	ok := true
+	bad := func(format string, args ...any) { r.errorf(format, args...); ok = false }
+	cfg := auditConfig{login: x.Login.orDefault(LoginRequest(auditDefaultEmail, auditDefaultPassword)), user: x.UserID, skew: x.MaxSkew}
+	if x.Target.IsZero() {
+		bad("AuditLog.Target is not set: set it to scenario.Handler(app), scenario.HandlerFunc(newApp) or scenario.URL(\"http://127.0.0.1:8080\")")
+	}
+	if x.Source == nil {
+		bad("AuditLog.Source is not set: log the application's audit events to rec := scenario.NewAuditRecorder() (slog.New(rec)) and set Source: rec, or use scenario.JSONLines")
+	}
+	if cfg.user == "" {
+		u, found := cfg.login.jsonField("email", "username", "user")
+		if !found || u == "" {
+			bad("AuditLog.UserID is not set and Login's body has no \"email\" or \"username\": set UserID to the ID your application records for the user who logs in")
+		}
+		cfg.user = u
+	}
+	switch {
+	case cfg.skew < 0:
+		bad("AuditLog.MaxSkew = %v: want a positive duration, or 0 for the default %v", cfg.skew, auditDefaultSkew)
+	case cfg.skew == 0:
+		cfg.skew = auditDefaultSkew
+	}
+	cfg.required = slices.Clone(x.Required)
+	if len(cfg.required) == 0 {
+		cfg.required = preset.Params{preset.ParamFields: r.param(preset.AuditLog, preset.ParamFields, "user_id,time,ip")}.List(preset.ParamFields)
+	}
+	if len(cfg.required) == 0 {
+		cfg.required = []string{"user_id", "time", "ip"}
+	}
+	cfg.failures = x.Failures || !x.FailedLogin.IsZero() || r.param(preset.AuditLog, preset.ParamFailures, "false") == "true"
+	if p, found := cfg.login.jsonField("password"); found && p != "" {
+		cfg.passwords = append(cfg.passwords, p)
+	}
+	if cfg.failures {
+		if !x.FailedLogin.IsZero() {
+			cfg.failed = x.FailedLogin.orDefault(Request{Method: cfg.login.Method, Path: cfg.login.Path})
+		} else {
+			var m map[string]any
+			if json.Unmarshal(cfg.login.Body, &m) != nil || m["password"] == nil {
+				bad("failed logins must be audited, but Login's body has no JSON \"password\" to get wrong: set AuditLog.FailedLogin to a login that fails")
+			} else {
+				m["password"] = "wrong-password"
+				body, _ := json.Marshal(m)
+				cfg.failed = Request{Method: cfg.login.Method, Path: cfg.login.Path, Header: cfg.login.Header.Clone(), Body: body}
+			}
+		}
+		if p, found := cfg.failed.jsonField("password"); found && p != "" {
+			cfg.passwords = append(cfg.passwords, p)
+		}
+	}
+	cfg.ip = x.ClientIP
+	switch {
+	case x.ForwardedFor != "":
+		if net.ParseIP(x.ForwardedFor) == nil {
+			bad("AuditLog.ForwardedFor = %q: want an IP address such as \"203.0.113.9\"", x.ForwardedFor)
+		}
+		cfg.proxy = cfg.ip
+		if cfg.proxy == "" && !x.Target.IsURL() {
+			cfg.proxy = x.Target.clientIP
+			if cfg.proxy == "" {
+				cfg.proxy = defaultClientIP
+			}
+		}
+		cfg.ip = x.ForwardedFor
+	case cfg.ip != "":
+		if net.ParseIP(cfg.ip) == nil {
+			bad("AuditLog.ClientIP = %q: want an IP address such as \"192.0.2.10\"", cfg.ip)
+		}
+	case x.Target.IsURL():
+		cfg.anyLoopback = true
+	default:
+		cfg.ip = x.Target.clientIP
+		if cfg.ip == "" {
+			cfg.ip = defaultClientIP
+		}
+	}
+	return cfg, ok
+}
+
+// auditText renders a field's value for comparison and reports.
+func auditText(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case time.Time:
+		return v.Format(time.RFC3339Nano)
+	case fmt.Stringer:
+		return v.String()
+	}
+	return fmt.Sprint(v)
+}
+
+// auditShow renders e as sorted key=value pairs, groups as dotted keys.
+func auditShow(e AuditEntry) string {
+	var parts []string
+	var walk func(prefix string, m map[string]any)
+	walk = func(prefix string, m map[string]any) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			if sub, ok := auditMap(m[k]); ok {
+				walk(prefix+k+".", sub)
+				continue
+			}
+			parts = append(parts, fmt.Sprintf("%s%s=%q", prefix, k, auditText(m[k])))
+		}
+	}
+	walk("", e)
+	return strings.Join(parts, " ")
+}
+
+// auditContains reports whether any value in e (recursively) contains s.
+func auditContains(v any, s string) bool {
+	if m, ok := auditMap(v); ok {
+		for k, w := range m {
+			if strings.Contains(k, s) || auditContains(w, s) {
+				return true
+			}
+		}
+		return false
+	}
+	if l, ok := v.([]any); ok {
+		return slices.ContainsFunc(l, func(w any) bool { return auditContains(w, s) })
+	}
+	return strings.Contains(auditText(v), s)
+}
+
+func (x AuditLog) exec(r reporter) {
+	ctx := r.context()
+	var (
+		cfg auditConfig
+		c   *client
+		ok  bool
+	)
+	src := "the audit source"
+	if s, isStr := x.Source.(fmt.Stringer); isStr {
+		src = s.String()
+	}
+	r.step("Given", "the application writes audit entries to "+src, func() {
+		if cfg, ok = x.config(r); !ok {
+			return
+		}
+		var err error
+		if c, err = x.Target.open(); err != nil {
+			r.errorf("%v", err)
+			ok = false
+			return
+		}
+		ipDesc := cfg.ip
+		if cfg.anyLoopback {
+			ipDesc = "a loopback address"
+		}
+		r.logf("target %v; user %q from %s; required fields %s", x.Target, cfg.user, ipDesc, strings.Join(cfg.required, ", "))
+	})
+	if !ok {
+		return
+	}
+	// send sends q and returns the entries written meanwhile, with the
+	// time window around the request.
+	send := func(what string, q Request) (resp *response, got []AuditEntry, before, after time.Time, sent bool) {
+		old, err := x.Source.AuditEntries()
+		if err != nil {
+			r.errorf("reading %s before %s: %v", src, what, err)
+			return nil, nil, before, after, false
+		}
+		var extra http.Header
+		if x.ForwardedFor != "" {
+			extra = http.Header{"X-Forwarded-For": {x.ForwardedFor}}
+		}
+		before = time.Now()
+		resp, err = c.do(ctx, q.req(extra))
+		after = time.Now()
+		if err != nil {
+			r.errorf("%s %s: %v", what, q, err)
+			return nil, nil, before, after, false
+		}
+		all, err := x.Source.AuditEntries()
+		if err != nil {
+			r.errorf("reading %s after %s: %v", src, what, err)
+			return resp, nil, before, after, false
+		}
+		if len(all) >= len(old) {
+			got = all[len(old):]
+		}
+		r.logf("%s: %s, body %s = %s; %d new audit entr%s", what, q, q.Body, resp, len(got), map[bool]string{true: "y", false: "ies"}[len(got) == 1])
+		return resp, got, before, after, true
+	}
+	var (
+		entries        []AuditEntry
+		before, after  time.Time
+		successOutcome any
+		haveSuccess    bool
+	)
+	r.step("When", "I successfully log in", func() {
+		var resp *response
+		if resp, entries, before, after, ok = send("login", cfg.login); !ok {
+			return
+		}
+		if resp.Dropped || resp.Status >= 400 {
+			r.errorf("%s for %s = %s: the login must succeed (2xx or 3xx); set AuditLog.Login to the login of a user that exists, with the right password", cfg.login, cfg.user, resp)
+			ok = false
+		}
+	})
+	if !ok {
+		return
+	}
+	r.step("Then", "an audit log entry records my user ID, timestamp, and IP address", func() {
+		e := x.pick(entries, cfg, true)
+		if e == nil {
+			r.errorf("no audit entry was written for the successful login of %s: write one (user ID, time, IP) for every login, e.g. logger.Info(\"login\", \"user_id\", id, \"ip\", clientIP) (OWASP ASVS 5.0 V16.3.1)", cfg.user)
+			return
+		}
+		haveSuccess = true
+		x.checkEntry(r, "the login's audit entry", e, cfg, before, after, true)
+		if slices.Contains(cfg.required, "outcome") {
+			successOutcome, _ = e.Lookup(x.Fields.name("outcome"))
+		}
+		r.logf("audit entry: %s", auditShow(e))
+		for _, p := range cfg.passwords {
+			if len(p) >= 4 && auditContains(e, p) {
+				r.errorf("the login's audit entry contains the password %q: never log passwords, not even failed ones (PCI DSS v4 3.3, 8.3.2; OWASP Logging Cheat Sheet)", p)
+			}
+		}
+	})
+	if cfg.failures && !cfg.failed.IsZero() {
+		var (
+			fEntries    []AuditEntry
+			fb, fa      time.Time
+			sentFailure bool
+		)
+		r.step("When", "I fail to log in with a wrong password", func() {
+			var resp *response
+			if resp, fEntries, fb, fa, sentFailure = send("failed login", cfg.failed); !sentFailure {
+				return
+			}
+			if !resp.Dropped && resp.Status < 400 {
+				r.errorf("%s with a wrong password = %d: the login must fail (401); check the password", cfg.failed, resp.Status)
+			}
+		})
+		if sentFailure {
+			r.step("Then", "the failed login is audited too", func() {
+				e := x.pick(fEntries, cfg, false)
+				if e == nil {
+					r.errorf("no audit entry was written for the failed login of %s: failed logins must be audited too, with user ID, time and IP (PCI DSS v4 10.2.1.4; OWASP ASVS 5.0 V16.3.2)", cfg.user)
+					return
+				}
+				x.checkEntry(r, "the failed login's audit entry", e, cfg, fb, fa, false)
+				if haveSuccess && slices.Contains(cfg.required, "outcome") {
+					if o, found := e.Lookup(x.Fields.name("outcome")); found && successOutcome != nil && auditText(o) == auditText(successOutcome) {
+						r.errorf("the failed login's audit entry has %s %q, the same as the successful login's: record the outcome (e.g. \"failure\")", x.Fields.name("outcome"), auditText(o))
+					}
+				}
+				for _, p := range cfg.passwords {
+					if len(p) >= 4 && auditContains(e, p) {
+						r.errorf("the failed login's audit entry contains the password %q: never log passwords, not even failed ones (PCI DSS v4 3.3, 8.3.2)", p)
+					}
+				}
+				r.logf("failed-login audit entry: %s", auditShow(e))
+			})
+		}
+	}
+	if !x.Denied.IsZero() {
+		q := x.Denied.orDefault(Request{Method: http.MethodGet, Path: "/"})
+		var (
+			dEntries []AuditEntry
+			db, da   time.Time
+			sent     bool
+		)
+		r.step("When", fmt.Sprintf("I am refused %s", q), func() {
+			var resp *response
+			if resp, dEntries, db, da, sent = send("refused request", q); !sent {
+				return
+			}
+			if resp.Status != http.StatusUnauthorized && resp.Status != http.StatusForbidden {
+				r.errorf("%s = %s, want 401 or 403: AuditLog.Denied must be a request the application refuses", q, resp)
+			}
+		})
+		if sent {
+			r.step("Then", "the refusal is audited too", func() {
+				e := x.pick(dEntries, cfg, false)
+				if e == nil {
+					r.errorf("no audit entry was written for the refused %s: access-control failures must be audited too (PCI DSS v4 10.2.1.4; OWASP ASVS 5.0 V16.3.2)", q)
+					return
+				}
+				x.checkEntry(r, "the refusal's audit entry", e, cfg, db, da, false)
+				r.logf("refusal audit entry: %s", auditShow(e))
+			})
+		}
+	}
+}
+
+// pick returns the new entry most like the audit entry: the one with the
+// expected user ID, else the one with most required fields.
+func (x AuditLog) pick(entries []AuditEntry, cfg auditConfig, wantUser bool) AuditEntry {
+	var best AuditEntry
+	bestScore := 0
+	for _, e := range entries {
+		score := 1
+		for _, f := range cfg.required {
+			if _, found := e.Lookup(x.Fields.name(f)); found {
+				score++
+			}
+		}
+		if v, found := e.Lookup(x.Fields.name("user_id")); wantUser && found && auditText(v) == cfg.user {
+			score += 100
+		}
+		if score > bestScore {
+			best, bestScore = e, score
+		}
+	}
+	return best
+}
+
+// checkEntry checks e's required fields. wantUser checks the user ID's value
+// too (the successful login's entry).
+func (x AuditLog) checkEntry(r reporter, what string, e AuditEntry, cfg auditConfig, before, after time.Time, wantUser bool) {
+	for _, f := range cfg.required {
+		name := x.Fields.name(f)
+		v, found := e.Lookup(name)
+		if !found || v == nil || auditText(v) == "" {
+			switch f {
+			case "time":
+				r.errorf("%s has no %q: record when it happened (a slog record's Time must not be zero; JSON lines need an RFC 3339 time)", what, name)
+			case "ip":
+				r.errorf("%s has no %q: record the client's IP address", what, name)
+			case "user_id":
+				r.errorf("%s has no %q: record the ID of the user", what, name)
+			default:
+				r.errorf("%s has no %q: the preset requires it (PCI DSS v4 10.2.2)", what, name)
+			}
+			continue
+		}
+		switch f {
+		case "user_id":
+			if got := auditText(v); wantUser && got != cfg.user {
+				r.errorf("%s has %s %q, want %q: record the ID of the user who logged in, not another", what, name, got, cfg.user)
+			}
+		case "time":
+			x.checkTime(r, what, name, v, cfg.skew, before, after)
+		case "ip":
+			x.checkIP(r, what, name, auditText(v), cfg)
+		}
+	}
+}
+
+func (x AuditLog) checkTime(r reporter, what, name string, v any, skew time.Duration, before, after time.Time) {
+	var t time.Time
+	switch v := v.(type) {
+	case time.Time:
+		t = v
+	case string:
+		var err error
+		if t, err = time.Parse(time.RFC3339Nano, v); err != nil {
+			if _, err2 := time.Parse("2006-01-02T15:04:05.999999999", v); err2 == nil {
+				r.errorf("%s has %s %q: a local time without an offset is ambiguous; write RFC 3339 in UTC (\"Z\") or with its offset", what, name, v)
+			} else {
+				r.errorf("%s has %s %q: want an RFC 3339 time with Z or an offset, e.g. %q", what, name, v, before.UTC().Format(time.RFC3339))
+			}
+			return
+		}
+	default:
+		r.errorf("%s has %s %v (%T): want an RFC 3339 time with Z or an offset, e.g. %q", what, name, v, v, before.UTC().Format(time.RFC3339))
+		return
+	}
+	switch {
+	case t.IsZero():
+		r.errorf("%s has a zero %s: record when it happened", what, name)
+	case t.Before(before.Add(-skew)):
+		r.errorf("%s has %s %s, %v before the request was sent (%s): record the time of the event, in UTC or with its offset", what, name, t.Format(time.RFC3339Nano), before.Sub(t).Round(time.Millisecond), before.Format(time.RFC3339Nano))
+	case t.After(after.Add(skew)):
+		r.errorf("%s has %s %s, %v after the response came back (%s): record the time of the event, in UTC or with its offset", what, name, t.Format(time.RFC3339Nano), t.Sub(after).Round(time.Millisecond), after.Format(time.RFC3339Nano))
+	}
+}
+
+func (x AuditLog) checkIP(r reporter, what, name, got string, cfg auditConfig) {
+	host := got
+	if h, _, err := net.SplitHostPort(got); err == nil {
+		host = h
+	}
+	ip := net.ParseIP(host)
+	want := cfg.ip
+	if cfg.anyLoopback {
+		want = "a loopback address (the test client)"
+	}
+	switch {
+	case ip == nil:
+		r.errorf("%s has %s %q: not an IP address; record the client's address, %s", what, name, got, want)
+	case ip.IsUnspecified():
+		r.errorf("%s has %s %q: the unspecified address; record the client's address, %s", what, name, got, want)
+	case cfg.anyLoopback:
+		if !ip.IsLoopback() {
+			r.errorf("%s has %s %q, want %s: record the client's address, not the server's", what, name, got, want)
+		}
+	case !ip.Equal(net.ParseIP(cfg.ip)):
+		if cfg.proxy != "" && ip.Equal(net.ParseIP(cfg.proxy)) {
+			r.errorf("%s has %s %q, the proxy's address, want the client's %s from X-Forwarded-For: take the client address from your trusted proxy's header", what, name, got, cfg.ip)
+			return
+		}
+		r.errorf("%s has %s %q, want the client's address %s: record the request's client address (RemoteAddr, or the X-Forwarded-For of your trusted proxy), not the server's or a constant", what, name, got, cfg.ip)
+	}
+}
