@@ -1,0 +1,426 @@
+package scenario
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/jettymethod/jetty/jetty"
+	"github.com/jettymethod/jetty/preset"
+)
+
+// AuthRequired checks that protected routes refuse everyone but the owner:
+// each route listed in Routes must answer 401 or 403 (see Refused) — never
+// 2xx, never 5xx, never a redirect that still serves the data — when it is
+// requested
+//
+//   - without credentials (OWASP ASVS 5.0 V8.2.1),
+//   - with another user's credentials for the owner's object: broken object
+//     level authorization, BOLA or IDOR (ASVS 5.0 V8.2.2; OWASP API Security
+//     Top 10 API1:2023),
+//   - with the owner's token tampered (one character changed: the signature
+//     must be verified, ASVS 5.0 V9.1.1) and truncated (a malformed token is
+//     refused, not a crash),
+//   - with the owner's expired token (ASVS 5.0 V9.2.1), when Expired is set.
+//
+// It also checks that the owner can read each route (2xx), so that a route
+// that refuses everybody, or a Credentials function the app does not accept,
+// does not pass vacuously.
+//
+// Routes with a safe method (GET, HEAD, OPTIONS) are requested by the owner
+// first, and the owner's answer is the data a refused request must not
+// carry; routes with other methods are requested by the owner last, after
+// every refused request, so that a DELETE does not remove the object before
+// it is probed.
+//
+// It covers preset.AuthRequired. AuthRequired is a value; Verify and Run are
+// safe in parallel tests when the target is (each run opens the target once).
+type AuthRequired struct {
+	// Target is the application. Required.
+	Target Target
+	// Routes are the protected routes to probe. Required: at least one.
+	Routes []AuthRoute
+	// Credentials returns the headers that authenticate user, e.g.
+	// {"Authorization": {"Bearer " + token}} or {"Cookie": {"session=…"}}.
+	// Required.
+	Credentials func(user string) http.Header
+	// OtherUser is the signed-in user who must not reach another user's
+	// objects. Default "mallory".
+	OtherUser string
+	// Tamper returns headers whose token is altered but still looks valid.
+	// Default: change one character in the middle of the bearer token of the
+	// Authorization header, else of the first cookie's value, else of the
+	// first header whose name mentions a token, key, auth or session.
+	Tamper func(h http.Header) http.Header
+	// Expired returns the headers of an expired token of user (e.g. a JWT
+	// whose exp is in the past). Optional: when nil the expiry check is
+	// skipped, and the scenario says so.
+	Expired func(user string) http.Header
+	// Refused are the statuses that count as a refusal. Default 401 and 403.
+	// Add 404 if your app hides other users' objects on purpose.
+	Refused []int
+}
+
+// AuthRoute is one protected route.
+type AuthRoute struct {
+	// Method defaults to GET.
+	Method string
+	// Path is the path and query, such as "/notes/42". Required.
+	Path string
+	// Owner is the user whose object the route serves. When empty the route
+	// is not user-specific: any signed-in user may use it, the BOLA check is
+	// skipped for it (and said so), and the owner check signs in as
+	// "alice".
+	Owner string
+	// Header is sent with every request to the route, before credentials.
+	Header http.Header
+	// Body is sent with every request to the route.
+	Body []byte
+}
+
+var _ jetty.Scenario = AuthRequired{}
+
+// Mode returns jetty.Production.
+func (AuthRequired) Mode() jetty.Mode { return jetty.Production }
+
+// Title returns "protected routes refuse missing, wrong and tampered credentials".
+func (AuthRequired) Title() string {
+	return "protected routes refuse missing, wrong and tampered credentials"
+}
+
+// Covers returns preset.AuthRequired.
+func (AuthRequired) Covers() []preset.ID { return []preset.ID{preset.AuthRequired} }
+
+// Verify runs the scenario without a testing.T and returns a *Problems
+// listing every problem found, or nil.
+func (x AuthRequired) Verify(ctx context.Context) error {
+	return verify(ctx, x.Title(), preset.Preset{}, x.exec)
+}
+
+// Run runs the scenario's steps on s.
+func (x AuthRequired) Run(s *jetty.S) { s.Helper(); run(s, x.exec) }
+
+const authDefaultOwner = "alice"
+
+func (x AuthRequired) exec(r reporter) {
+	var (
+		c       *client
+		refused []int
+		other   = x.OtherUser
+		tamper  = x.Tamper
+	)
+	if other == "" {
+		other = "mallory"
+	}
+	if tamper == nil {
+		tamper = authTamper
+	}
+	r.step("Given", "protected routes and the credentials of their owners", func() {
+		var err error
+		if c, err = x.Target.open(); err != nil {
+			r.errorf("%v", err)
+		}
+		refused = x.Refused
+		if len(refused) == 0 {
+			refused = []int{http.StatusUnauthorized, http.StatusForbidden}
+		}
+		for _, st := range refused {
+			if st < 300 || st > 599 {
+				r.errorf("Refused contains %d: a refusal is a 3xx, 4xx or 5xx status such as 401 or 403", st)
+			}
+		}
+		if len(x.Routes) == 0 {
+			r.errorf("no Routes: list the protected routes, e.g. Routes: []scenario.AuthRoute{{Method: \"GET\", Path: \"/notes/42\", Owner: \"alice\"}}")
+		}
+		for i, rt := range x.Routes {
+			if !strings.HasPrefix(rt.Path, "/") {
+				r.errorf("Routes[%d].Path = %q: want a path starting with /, such as /notes/42", i, rt.Path)
+			}
+			if rt.Owner != "" && rt.Owner == other {
+				r.errorf("Routes[%d].Owner and OtherUser are both %q: OtherUser must be a different user", i, other)
+			}
+		}
+		if x.Credentials == nil {
+			r.errorf("Credentials is nil: set it to a function returning the headers that sign a user in, e.g. func(user string) http.Header { return http.Header{\"Authorization\": {\"Bearer \" + tokenFor(user)}} }")
+		}
+	})
+	if r.failed() {
+		return
+	}
+	want := authWant(refused)
+	ctx := r.context()
+	for _, rt := range x.Routes {
+		rt := rt
+		if rt.Method == "" {
+			rt.Method = http.MethodGet
+		}
+		owner := rt.Owner
+		if owner == "" {
+			owner = authDefaultOwner
+		}
+		name := rt.Method + " " + rt.Path
+		whose := owner + "'s object"
+		if rt.Owner == "" {
+			whose = "a route for any signed-in user"
+		}
+		safe := rt.Method == http.MethodGet || rt.Method == http.MethodHead || rt.Method == http.MethodOptions
+		var data []byte // the owner's answer, when known
+		ownerCheck := func(kw string) {
+			r.step(kw, fmt.Sprintf("%s as %s (the owner) succeeds", name, owner), func() {
+				resp, err := c.do(ctx, authReq(rt, x.Credentials(owner)))
+				if err != nil {
+					r.errorf("%s as %s: %v", name, owner, err)
+					return
+				}
+				r.logf("%s as %s (the owner) = %s", name, owner, resp)
+				if resp.Dropped || resp.Status < 200 || resp.Status > 299 {
+					r.errorf("%s as %s (the owner) = %s, want 2xx: the owner gets %s: AuthRequired needs a route the owner can read, or every refusal below passes vacuously; check that the object exists and that Credentials(%q) returns headers your app accepts", name, owner, resp, resp, owner)
+					return
+				}
+				data = resp.Body
+			})
+		}
+		if safe {
+			ownerCheck("Given")
+		}
+		probe := func(kw, text, as string, h http.Header, fix string) {
+			r.step(kw, fmt.Sprintf("%s %s is refused", name, text), func() {
+				resp, err := c.do(ctx, authReq(rt, h))
+				if err != nil {
+					r.errorf("%s %s: %v", name, as, err)
+					return
+				}
+				r.logf("%s %s = %s", name, as, resp)
+				switch {
+				case resp.Dropped:
+					r.errorf("%s %s = %s, want %s: the handler crashed on a bad credential; refuse it with 401 instead of panicking", name, as, resp, want)
+				case slices.Contains(refused, resp.Status):
+					// refused
+				case resp.Status >= 500:
+					r.errorf("%s %s = %d, want %s: a missing or bad credential must be refused, not crash the handler (a 5xx also tells an attacker what the parser choked on)", name, as, resp.Status, want)
+				case resp.Status >= 300 && resp.Status < 400:
+					x.authRedirect(r, c, rt, h, resp, data, name, as, want)
+				case resp.Status == http.StatusNotFound && rt.Owner != "":
+					r.errorf("%s %s = 404, want %s: %s; if your app answers 404 on purpose to hide the object, set Refused: []int{401, 403, 404}", name, as, want, fix)
+				default:
+					r.errorf("%s %s = %d, want %s: %s", name, as, resp.Status, want, fix)
+				}
+			})
+		}
+		probe("When", "without credentials", "without credentials", nil,
+			"require authentication on this route (ASVS 8.2.1)")
+		if rt.Owner != "" {
+			probe("And", fmt.Sprintf("as %s (%s)", other, whose), fmt.Sprintf("as %s (%s)", other, whose), x.Credentials(other),
+				"check the object's owner, not just that a user is signed in (BOLA, ASVS 8.2.2; OWASP API1:2023)")
+		} else {
+			r.logf("%s has no Owner: the check with %s's credentials (BOLA) was skipped; set Owner to the user whose object it serves", name, other)
+		}
+		good := x.Credentials(owner)
+		if bad := tamper(good.Clone()); bad == nil || authSameHeader(bad, good) {
+			r.step("And", fmt.Sprintf("%s with %s's token tampered is refused", name, owner), func() {
+				r.errorf("Tamper left Credentials(%q) unchanged: the default finds a bearer token in Authorization, a cookie, or a header named like a token, key, auth or session; set Tamper to a function that alters your token", owner)
+			})
+		} else {
+			probe("And", fmt.Sprintf("with %s's token tampered (one character changed)", owner), fmt.Sprintf("with %s's token tampered (one character changed)", owner), bad,
+				"verify the token's signature or MAC before trusting it (ASVS 9.1.1)")
+		}
+		if bad := authTruncate(good.Clone()); bad != nil {
+			probe("And", fmt.Sprintf("with %s's token truncated (malformed)", owner), fmt.Sprintf("with %s's token truncated (malformed)", owner), bad,
+				"refuse a malformed token with 401")
+		}
+		if x.Expired != nil {
+			probe("And", fmt.Sprintf("with %s's expired token", owner), fmt.Sprintf("with %s's expired token", owner), x.Expired(owner),
+				"check the token's expiry time (exp) and refuse expired tokens (ASVS 9.2.1)")
+		} else {
+			r.logf("%s: the expired-token check was skipped: set Expired to a function returning the headers of a user's expired token (e.g. a JWT whose exp is in the past) to enable it", name)
+		}
+		if !safe {
+			ownerCheck("But")
+		}
+	}
+}
+
+// authRedirect judges a 3xx answer to a request that should be refused: it
+// is a problem when the redirect's body carries the data, or when following
+// it (with the same credentials) reaches a page that serves the data.
+func (x AuthRequired) authRedirect(r reporter, c *client, rt AuthRoute, h http.Header, resp *response, data []byte, name, as, want string) {
+	if authCarries(resp.Body, data) {
+		r.errorf("%s %s = %d redirecting to %q, but its body still carries the data: return right after http.Redirect, or answer %s", name, as, resp.Status, resp.Header.Get("Location"), want)
+		return
+	}
+	loc := resp.Header.Get("Location")
+	hops := []string{loc}
+	cur := resp
+	for range 5 {
+		if cur.Status < 300 || cur.Status > 399 {
+			break
+		}
+		next, ok := authFollow(c, rt.Path, cur.Header.Get("Location"))
+		if !ok {
+			r.logf("%s %s = %d redirecting to %q, not followed (another host); answer %s for APIs", name, as, resp.Status, loc, want)
+			return
+		}
+		var err error
+		cur, err = c.do(r.context(), request{Method: http.MethodGet, Path: next, Header: authMerge(rt.Header, h)})
+		if err != nil {
+			r.errorf("%s %s: following the redirect to %s: %v", name, as, next, err)
+			return
+		}
+		hops = append(hops, next)
+	}
+	final := hops[len(hops)-1]
+	switch {
+	case cur.Dropped || cur.Status >= 500:
+		r.errorf("%s %s = %d redirecting to %s, which answers %s: the page a refused user lands on must work; answer %s", name, as, resp.Status, final, cur, want)
+	case cur.Status >= 200 && cur.Status < 300 && (authCarries(cur.Body, data) || pathOnly(final) == pathOnly(rt.Path)):
+		r.errorf("%s %s = %d redirecting to %s, which serves the data (%d): a redirect must not lead a refused user to the object; answer %s", name, as, resp.Status, final, cur.Status, want)
+	default:
+		r.logf("%s %s = %d redirecting to %s (%s), which does not serve the data", name, as, resp.Status, loc, cur)
+	}
+}
+
+// authFollow resolves a Location against the route's path; ok is false for
+// another host.
+func authFollow(c *client, from, loc string) (string, bool) {
+	if loc == "" {
+		return "", false
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		return "", false
+	}
+	if u.Host != "" {
+		if c.base == nil || !strings.EqualFold(u.Host, c.base.Host) {
+			return "", false
+		}
+	}
+	base := &url.URL{Path: pathOnly(from)}
+	ref := base.ResolveReference(&url.URL{Path: u.Path, RawQuery: u.RawQuery})
+	return ref.RequestURI(), true
+}
+
+// authCarries reports whether body carries data, the owner's answer.
+func authCarries(body, data []byte) bool {
+	d := bytes.TrimSpace(data)
+	if len(d) < 4 {
+		return false
+	}
+	return bytes.Contains(body, d)
+}
+
+func authReq(rt AuthRoute, h http.Header) request {
+	return request{Method: rt.Method, Path: rt.Path, Header: authMerge(rt.Header, h), Body: rt.Body}
+}
+
+func authMerge(base, creds http.Header) http.Header {
+	h := base.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	for k, vs := range creds {
+		h[k] = append([]string(nil), vs...)
+	}
+	return h
+}
+
+func authWant(st []int) string {
+	parts := make([]string, len(st))
+	for i, s := range st {
+		parts[i] = strconv.Itoa(s)
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
+}
+
+func authSameHeader(a, b http.Header) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, vs := range a {
+		if !slices.Equal(vs, b[k]) {
+			return false
+		}
+	}
+	return true
+}
+
+// authTokenAt finds the token in h: the header key, the value index, and
+// the byte range of the token inside that value. ok is false when none.
+func authTokenAt(h http.Header) (key string, lo, hi int, ok bool) {
+	if v := h.Get("Authorization"); v != "" {
+		lo := 0
+		if i := strings.IndexByte(v, ' '); i >= 0 {
+			lo = i + 1
+		}
+		if hi := len(v); hi > lo {
+			return "Authorization", lo, hi, true
+		}
+	}
+	if v := h.Get("Cookie"); v != "" {
+		first, _, _ := strings.Cut(v, ";")
+		if i := strings.IndexByte(first, '='); i >= 0 && len(first) > i+1 {
+			return "Cookie", i + 1, len(first), true
+		}
+	}
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		lk := strings.ToLower(k)
+		if strings.Contains(lk, "token") || strings.Contains(lk, "key") || strings.Contains(lk, "auth") || strings.Contains(lk, "session") {
+			if v := h.Get(k); v != "" {
+				return http.CanonicalHeaderKey(k), 0, len(v), true
+			}
+		}
+	}
+	return "", 0, 0, false
+}
+
+// authTamper is the default Tamper: it changes one alphanumeric character
+// in the middle of the token, so the token keeps its shape.
+func authTamper(h http.Header) http.Header {
+	key, lo, hi, ok := authTokenAt(h)
+	if !ok {
+		return h
+	}
+	v := []byte(h.Get(key))
+	mid := lo + (hi-lo)/2
+	for i := 0; i < hi-lo; i++ {
+		j := lo + (mid-lo+i)%(hi-lo)
+		ch := v[j]
+		switch {
+		case ch >= '0' && ch <= '9':
+			v[j] = '0' + (ch-'0'+1)%10
+		case ch >= 'a' && ch <= 'z':
+			v[j] = 'a' + (ch-'a'+1)%26
+		case ch >= 'A' && ch <= 'Z':
+			v[j] = 'A' + (ch-'A'+1)%26
+		default:
+			continue
+		}
+		h.Set(key, string(v))
+		return h
+	}
+	return h
+}
+
+// authTruncate returns h with its token cut in half, or nil when h has no
+// token.
+func authTruncate(h http.Header) http.Header {
+	key, lo, hi, ok := authTokenAt(h)
+	if !ok || hi-lo < 2 {
+		return nil
+	}
+	v := h.Get(key)
+	h.Set(key, v[:lo+(hi-lo)/2]+v[hi:])
+	return h
+}

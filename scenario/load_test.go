@@ -1,0 +1,282 @@
+package scenario_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jettymethod/jetty/internal/tbtest"
+	"github.com/jettymethod/jetty/jetty"
+	"github.com/jettymethod/jetty/loadtest"
+	"github.com/jettymethod/jetty/preset"
+	"github.com/jettymethod/jetty/scenario"
+)
+
+// loadLogin answers every login at once and records who logged in.
+type loadLogin struct {
+	mu    sync.Mutex
+	users map[string]bool
+}
+
+func (l *loadLogin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var body struct{ Email string }
+	if r.Method != http.MethodPost || r.URL.Path != "/login" || json.NewDecoder(r.Body).Decode(&body) != nil || body.Email == "" {
+		http.Error(w, "bad login", http.StatusBadRequest)
+		return
+	}
+	l.mu.Lock()
+	if l.users == nil {
+		l.users = map[string]bool{}
+	}
+	l.users[body.Email] = true
+	l.mu.Unlock()
+	fmt.Fprint(w, `{"token":"t"}`)
+}
+
+// loadSemaphore admits 10 requests at a time and answers 503 beyond: the
+// admitted ones hold their slot until every other request was refused, so
+// the outcome does not depend on timing.
+func loadSemaphore(users int) http.Handler {
+	slots := make(chan struct{}, 10)
+	var refused atomic.Int64
+	allRefused := make(chan struct{})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+			select {
+			case <-allRefused:
+			case <-time.After(3 * time.Second): // not reached when all users arrive
+			case <-r.Context().Done():
+			}
+			fmt.Fprint(w, "ok")
+		default:
+			if refused.Add(1) == int64(users-10) {
+				close(allRefused)
+			}
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+		}
+	})
+}
+
+func loadProblems(t *testing.T, x scenario.Load) string {
+	t.Helper()
+	err := x.Verify(context.Background())
+	var probs *scenario.Problems
+	if !errors.As(err, &probs) {
+		t.Fatalf("Verify = %v, want *scenario.Problems", err)
+	}
+	return probs.Error()
+}
+
+func TestLoadPassesFastLogin(t *testing.T) {
+	t.Run("in-process", func(t *testing.T) {
+		app := &loadLogin{}
+		if err := (scenario.Load{Target: scenario.Handler(app)}).Verify(context.Background()); err != nil {
+			t.Fatalf("Verify on a fast login: %v", err)
+		}
+		if len(app.users) != 100 {
+			t.Errorf("%d distinct users logged in, want 100 (the seed's default)", len(app.users))
+		}
+	})
+	t.Run("url", func(t *testing.T) {
+		app := &loadLogin{}
+		srv := httptest.NewServer(app)
+		defer srv.Close()
+		if err := (scenario.Load{Target: scenario.URL(srv.URL), Users: 20}).Verify(context.Background()); err != nil {
+			t.Fatalf("Verify on a fast login over loopback: %v", err)
+		}
+		if len(app.users) != 20 {
+			t.Errorf("%d distinct users logged in, want 20", len(app.users))
+		}
+	})
+}
+
+func TestLoadCatchesOverload(t *testing.T) {
+	for _, url := range []bool{false, true} {
+		t.Run(fmt.Sprintf("url=%v", url), func(t *testing.T) {
+			const users = 40
+			tg := scenario.Handler(loadSemaphore(users))
+			if url {
+				srv := httptest.NewServer(loadSemaphore(users))
+				defer srv.Close()
+				tg = scenario.URL(srv.URL)
+			}
+			got := loadProblems(t, scenario.Load{
+				Target:  tg,
+				Users:   users,
+				Request: scenario.Request{Method: "GET", Path: "/items"},
+			})
+			for _, w := range []string{
+				"And no requests fail due to server overload: 40 users at once sending GET /items: success = 25.0% (10/40), want ≥ 100% (503 ×30, 200 ×10): requests failed under load; raise the server's concurrency limits",
+			} {
+				if !strings.Contains(got, w) {
+					t.Errorf("problems do not contain %q:\n%s", w, got)
+				}
+			}
+			if strings.Contains(got, "complete within") && strings.Contains(got, "max =") {
+				t.Errorf("a fast refusal was reported as slow:\n%s", got)
+			}
+		})
+	}
+}
+
+func TestLoadCatchesSlowHandler(t *testing.T) {
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(100 * time.Millisecond)
+		fmt.Fprint(w, "ok")
+	})
+	got := loadProblems(t, scenario.Load{
+		Target: scenario.Handler(slow),
+		Users:  3,
+		Budget: loadtest.Budget{Max: 50 * time.Millisecond},
+	})
+	if !regexp.MustCompile(`Then all requests complete within 50ms: 3 users at once sending POST /login: max = \d+(\.\d+)?m?s, want ≤ 50ms: every request must complete within budget`).MatchString(got) {
+		t.Errorf("problems:\n%s", got)
+	}
+	if strings.Contains(got, "no requests fail") {
+		t.Errorf("a slow success was reported as a failure:\n%s", got)
+	}
+}
+
+func TestLoadPerUserRequests(t *testing.T) {
+	app := &loadLogin{}
+	err := scenario.Load{
+		Target: scenario.Handler(app),
+		Users:  7,
+		User: func(i int) scenario.Request {
+			return scenario.LoginRequest(fmt.Sprintf("member%d@example.org", i), "pw")
+		},
+	}.Verify(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 7 {
+		if !app.users[fmt.Sprintf("member%d@example.org", i)] {
+			t.Errorf("member%d did not log in; logged in: %v", i, app.users)
+		}
+	}
+}
+
+func TestLoadRate(t *testing.T) {
+	var hits atomic.Int64
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) })
+	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) {
+		jetty.Check(tb, scenario.Load{Target: scenario.Handler(h), Rate: 50, Duration: 200 * time.Millisecond, Request: scenario.Request{Method: "GET", Path: "/"}})
+	})
+	if res.Failed {
+		t.Fatalf("a rate run on a fast handler failed:\n%s", res.Output())
+	}
+	if n := hits.Load(); n < 9 || n > 11 {
+		t.Errorf("%d hits, want about 10 (50/s for 200ms)", n)
+	}
+	for _, w := range []string{"When they send it 50 times a second", "load report (50 requests a second for 200ms)"} {
+		if !strings.Contains(res.Output(), w) {
+			t.Errorf("log does not contain %q:\n%s", w, res.Output())
+		}
+	}
+}
+
+func TestLoadKeepsArtifacts(t *testing.T) {
+	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) {
+		jetty.Check(tb, scenario.Load{Target: scenario.Handler(&loadLogin{}), Users: 10, Plot: true})
+	})
+	if res.Failed {
+		t.Fatalf("jetty.Check on a fast login failed:\n%s", res.Output())
+	}
+	out := res.Output()
+	for _, w := range []string{
+		"Given 10 users attempt to send their login simultaneously",
+		"When they all send it at once",
+		"Then all requests complete within 2s",
+		"And no requests fail due to server overload",
+		"load report (10 users at once):",
+	} {
+		if !strings.Contains(out, w) {
+			t.Errorf("log does not contain %q:\n%s", w, out)
+		}
+	}
+	for _, name := range []string{"report.txt", "plot.html"} {
+		m := regexp.MustCompile(`kept at (\S+` + regexp.QuoteMeta(name) + `)`).FindStringSubmatch(out)
+		if m == nil {
+			t.Errorf("log does not say where %s was kept:\n%s", name, out)
+			continue
+		}
+		b, err := os.ReadFile(m[1])
+		if err != nil || len(b) == 0 {
+			t.Errorf("%s: %v (%d bytes)", m[1], err, len(b))
+		}
+	}
+
+	// With a *testing.T, the artifacts go to the subtest's ArtifactDir.
+	jetty.Check(t, scenario.Load{Target: scenario.Handler(&loadLogin{}), Users: 5})
+}
+
+func TestLoadVerifyWritesToDir(t *testing.T) {
+	dir := t.TempDir()
+	if err := (scenario.Load{Target: scenario.Handler(&loadLogin{}), Users: 5, Plot: true, Dir: dir}).Verify(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"report.txt", "plot.html"} {
+		if b, err := os.ReadFile(dir + "/" + name); err != nil || len(b) == 0 {
+			t.Errorf("%s: %v (%d bytes)", name, err, len(b))
+		}
+	}
+}
+
+func TestLoadThroughJettyCheckFails(t *testing.T) {
+	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) {
+		jetty.Check(tb, scenario.Load{Target: scenario.Handler(loadSemaphore(20)), Users: 20})
+	})
+	if !res.Failed || !strings.Contains(res.ErrorText(), "success = 50.0% (10/20), want ≥ 100%") {
+		t.Errorf("jetty.Check on an overloaded server: failed=%v\n%s", res.Failed, res.Output())
+	}
+}
+
+func TestLoadBadConfiguration(t *testing.T) {
+	ok := scenario.Handler(&loadLogin{})
+	for _, tc := range []struct {
+		name string
+		x    scenario.Load
+		want string
+	}{
+		{"zero target", scenario.Load{}, "no target: set Target"},
+		{"negative users", scenario.Load{Target: ok, Users: -1}, "Users = -1: want at least 1"},
+		{"too many users", scenario.Load{Target: ok, Users: loadtest.MaxUsers + 1}, "Users = 10001: want at most 10000"},
+		{"rate and users", scenario.Load{Target: ok, Users: 5, Rate: 10}, "Rate = 10 and Users = 5: set one"},
+		{"negative rate", scenario.Load{Target: ok, Rate: -3}, "Rate = -3: want requests per second"},
+		{"negative duration", scenario.Load{Target: ok, Duration: -time.Second}, "Duration = -1s: want a positive duration"},
+		{"success as percent", scenario.Load{Target: ok, Budget: loadtest.Budget{MinSuccess: 99.9}}, "MinSuccess: 99.9}: want a positive Max and a MinSuccess between 0 and 1"},
+		{"remote url", scenario.Load{Target: scenario.URL("http://example.com")}, "not a loopback host"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := loadProblems(t, tc.x); !strings.Contains(got, tc.want) {
+				t.Errorf("problems do not contain %q:\n%s", tc.want, got)
+			}
+		})
+	}
+}
+
+func TestLoadReadsPreset(t *testing.T) {
+	app := &loadLogin{}
+	p := preset.New("load test", preset.Requirement{
+		ID: preset.Load, Title: "7 users at once", Category: preset.Performance,
+		Params: preset.Params{preset.ParamUsers: "7", preset.ParamMax: "2s", preset.ParamMinSuccess: "1"},
+	})
+	jetty.Feature(t, "Login", func(f *jetty.F) {
+		f.Include(scenario.Load{Target: scenario.Handler(app)})
+	}, jetty.External(p))
+	if len(app.users) != 7 {
+		t.Errorf("%d users logged in, want the preset's 7", len(app.users))
+	}
+}
