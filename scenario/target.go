@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -83,7 +84,16 @@ type client struct {
 	hc     *http.Client
 	ip     string
 	remote bool
+	// stalled is set when a request to a URL target got no answer within
+	// urlTimeout: later requests are not sent, so a server that accepts
+	// connections and never answers costs a scenario one timeout, not one
+	// per request.
+	stalled atomic.Pointer[string]
 }
+
+// urlTimeout bounds each request to a URL target; a context deadline
+// bounds it further.
+const urlTimeout = 10 * time.Second
 
 // open validates t and returns a client. For HandlerFunc targets it calls
 // build, so call open inside the synctest bubble when time must be virtual.
@@ -99,7 +109,7 @@ func (t Target) open() (*client, error) {
 			return nil, err
 		}
 		return &client{base: u, ip: ip, hc: &http.Client{
-			Timeout:       10 * time.Second,
+			Timeout:       urlTimeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}}, nil
 	case t.build != nil:
@@ -198,7 +208,15 @@ func (c *client) do(ctx context.Context, r request) (resp *response, err error) 
 		body, _ := io.ReadAll(io.LimitReader(res.Body, maxBody))
 		return &response{Status: res.StatusCode, Header: res.Header, Body: body, Dropped: dropped, Elapsed: time.Since(start)}, nil
 	}
-	u := c.base.ResolveReference(&url.URL{Path: pathOnly(path), RawQuery: queryOnly(path)})
+	ref := &url.URL{Path: pathOnly(path), RawQuery: queryOnly(path)}
+	if strings.Contains(ref.Path, "%") {
+		// An escaped path ("/users/%2e%2e%2F") travels as escaped, not
+		// escaped twice; the in-process branch reads it the same way.
+		if p, err := url.PathUnescape(ref.Path); err == nil {
+			ref.RawPath, ref.Path = ref.Path, p
+		}
+	}
+	u := c.base.ResolveReference(ref)
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(r.Body))
 	if err != nil {
 		return nil, fmt.Errorf("building %s %s: %w", method, path, err)
@@ -209,10 +227,18 @@ func (c *client) do(ctx context.Context, r request) (resp *response, err error) 
 	if host := req.Header.Get("Host"); host != "" {
 		req.Host = host
 	}
+	if first := c.stalled.Load(); first != nil {
+		return nil, fmt.Errorf("%s %s not sent: %s got no answer within %v, so the scenario stopped sending to %s", method, path, *first, urlTimeout, c.base.Host)
+	}
 	res, err := c.hc.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			what := method + " " + path
+			c.stalled.CompareAndSwap(nil, &what)
+			return nil, fmt.Errorf("no answer within %v: %s accepted the request but did not respond; find what the handler waits on (a lock, a full connection pool, a slow dependency) and answer, or fail fast with 503", urlTimeout, c.base.Host)
 		}
 		// The server closed the connection without a response.
 		return &response{Dropped: true, Elapsed: time.Since(start)}, nil

@@ -1,0 +1,242 @@
+// Package app is the login service of the example: users and their notes in
+// SQLite, passwords hashed with bcrypt, cookie sessions, a per-IP rate limit
+// and a per-account lockout, audit events through log/slog, security
+// headers, panic recovery, health and readiness probes and a small metrics
+// endpoint.
+//
+// Routes:
+//
+//	POST /register   {"email","password"}  201 {"id","email"}; 400, 409
+//	POST /login      {"email","password"}  200 {"user_id","email"} + session cookie; 401, 429
+//	POST /logout                           204, the session is deleted
+//	GET  /me                               200 {"id","email"}; 401
+//	POST /notes      {"body"}              201 {"id","body"}; 401
+//	GET  /notes/{id}                       200 {"id","body"} for its owner; 404 for anyone else; 401
+//	GET  /healthz                          200 while the process runs (liveness)
+//	GET  /readyz                           200 when the database answers, 503 otherwise (readiness)
+//	GET  /metrics                          Prometheus text format: requests, errors, latency
+//
+// Every error is JSON, {"error": "…", "request_id": "…"}. The handler keeps
+// no goroutines of its own: everything that depends on time reads
+// time.Now, so tests may build it inside a testing/synctest bubble and see a
+// five-minute lockout pass in virtual time.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/time/rate"
+)
+
+// Config configures a Server. The zero Config is a working service with an
+// in-memory database and the Production SaaS limits.
+type Config struct {
+	// DSN is the SQLite database: a file path such as "login.db", or any DSN
+	// the modernc.org/sqlite driver accepts. Empty means a private in-memory
+	// database that lives as long as the Server. Ignored when DB is set.
+	DSN string
+	// DB is an open database to use instead of DSN. The Server migrates it
+	// but does not close it: its owner does.
+	DB *sql.DB
+
+	// Logger receives operational logs (errors, panics). Default: discard.
+	Logger *slog.Logger
+	// Audit receives the security audit trail (register, login, logout,
+	// lockout) with user_id, ip, event, outcome and request_id; the handler's
+	// records carry the time. Default: Logger.
+	Audit *slog.Logger
+	// ReportPanic is called with the value of every recovered panic, for an
+	// error tracker. Optional.
+	ReportPanic func(any)
+
+	// BcryptCost is the bcrypt work factor. Default bcrypt.DefaultCost (10);
+	// tests use bcrypt.MinCost to stay fast.
+	BcryptCost int
+	// SessionTTL is how long a session lives. Default 24 hours.
+	SessionTTL time.Duration
+	// MaxBodyBytes limits request bodies; larger ones get 413. Default 1 MiB.
+	MaxBodyBytes int64
+
+	// LoginAttempts failed logins for one account within LoginWindow lock
+	// the account for Lockout. Defaults 10, one minute, five minutes.
+	LoginAttempts int
+	LoginWindow   time.Duration
+	Lockout       time.Duration
+	// IPRate and IPBurst size the coarse per-IP token bucket in front of
+	// every route but the probes and metrics. Defaults 50 requests a second,
+	// bursts of 200.
+	IPRate  rate.Limit
+	IPBurst int
+	// TrustForwardedFor makes the client IP the last address of the
+	// X-Forwarded-For header, as appended by your own reverse proxy. Leave
+	// it false (the default) unless a proxy you run sets that header: a
+	// client can write anything there.
+	TrustForwardedFor bool
+}
+
+// Server is the login service. It is an http.Handler; Close releases its
+// database when the Server opened it.
+type Server struct {
+	cfg     Config
+	db      *sql.DB
+	ownDB   bool
+	log     *slog.Logger
+	audit   *slog.Logger
+	guard   guard
+	metrics *metrics
+	dummy   []byte // a bcrypt hash compared against for unknown users
+	handler http.Handler
+	closed  atomic.Bool
+}
+
+// New opens (or adopts) the database, applies the schema migrations and
+// returns the service. It starts no goroutines.
+func New(cfg Config) (*Server, error) {
+	cfg = withDefaults(cfg)
+	s := &Server{cfg: cfg, log: cfg.Logger, audit: cfg.Audit, metrics: newMetrics()}
+	if cfg.DB != nil {
+		s.db = cfg.DB
+	} else {
+		db, err := openDB(cfg.DSN)
+		if err != nil {
+			return nil, err
+		}
+		s.db, s.ownDB = db, true
+	}
+	if err := migrate(context.Background(), s.db); err != nil {
+		if s.ownDB {
+			s.db.Close()
+		}
+		return nil, err
+	}
+	dummy, err := bcrypt.GenerateFromPassword([]byte("not a real password, only for timing"), cfg.BcryptCost)
+	if err != nil {
+		return nil, fmt.Errorf("app: bcrypt cost %d: %w", cfg.BcryptCost, err)
+	}
+	s.dummy = dummy
+	s.guard = newGuard(cfg)
+	s.handler = s.routes()
+	return s, nil
+}
+
+func withDefaults(c Config) Config {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if c.Audit == nil {
+		c.Audit = c.Logger
+	}
+	if c.BcryptCost == 0 {
+		c.BcryptCost = bcrypt.DefaultCost
+	}
+	if c.SessionTTL <= 0 {
+		c.SessionTTL = 24 * time.Hour
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = 1 << 20
+	}
+	if c.LoginAttempts <= 0 {
+		c.LoginAttempts = 10
+	}
+	if c.LoginWindow <= 0 {
+		c.LoginWindow = time.Minute
+	}
+	if c.Lockout <= 0 {
+		c.Lockout = 5 * time.Minute
+	}
+	if c.IPRate <= 0 {
+		c.IPRate = 50
+	}
+	if c.IPBurst <= 0 {
+		c.IPBurst = 200
+	}
+	return c
+}
+
+// ServeHTTP serves the service's routes through its middleware.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// DB returns the service's database, for operations and tests that verify
+// what was stored.
+func (s *Server) DB() *sql.DB { return s.db }
+
+// Close closes the database if the Server opened it. Requests after Close
+// answer 503. Close is idempotent.
+func (s *Server) Close() error {
+	if s.closed.Swap(true) || !s.ownDB {
+		return nil
+	}
+	return s.db.Close()
+}
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /register", s.register)
+	mux.HandleFunc("POST /login", s.login)
+	mux.HandleFunc("POST /logout", s.logout)
+	mux.Handle("GET /me", s.requireSession(s.me))
+	mux.Handle("POST /notes", s.requireSession(s.createNote))
+	mux.Handle("GET /notes/{id}", s.requireSession(s.getNote))
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.HandleFunc("GET /metrics", s.metrics.serve)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, http.StatusNotFound, "not found")
+	})
+
+	var h http.Handler = mux
+	h = s.limitBody(h)
+	h = s.limitIP(h)
+	h = s.recoverPanics(h)
+	h = s.metrics.measure(h)
+	h = securityHeaders(h)
+	h = requestID(h)
+	return h
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.db.PingContext(ctx); err != nil {
+		s.log.ErrorContext(ctx, "readiness: database unreachable", "err", err, "request_id", requestIDOf(r))
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{
+			"status": "unavailable", "checks": map[string]string{"database": "down"}, "request_id": requestIDOf(r),
+		})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "checks": map[string]string{"database": "ok"}})
+}
+
+// internalError answers a failure of a dependency without revealing it:
+// 503 when the database is gone, 500 otherwise; the details go to the log.
+func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.ErrorContext(r.Context(), "request failed", "err", err, "method", r.Method, "path", r.URL.Path, "request_id", requestIDOf(r))
+	if errors.Is(err, sql.ErrConnDone) || isClosedDB(err) {
+		writeError(w, r, http.StatusServiceUnavailable, "service temporarily unavailable, please retry")
+		return
+	}
+	writeError(w, r, http.StatusInternalServerError, "internal error")
+}
+
+func isClosedDB(err error) bool { return err != nil && err.Error() == "sql: database is closed" }
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b) // never fails (crypto/rand, Go 1.24+)
+	return hex.EncodeToString(b)
+}
