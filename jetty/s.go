@@ -11,6 +11,7 @@ import (
 	"testing"
 	"testing/synctest"
 
+	"github.com/jettymethod/jetty/internal/redact"
 	"github.com/jettymethod/jetty/preset"
 )
 
@@ -110,6 +111,7 @@ func (s *S) step(keyword, text string, fn func()) {
 		s.tb.Errorf("%s%s %q has a nil function (at %s): pass func() { … }", s.prefix(), keyword, text, callerOutside())
 		return
 	}
+	text = redact.String(text)
 	s.mu.Lock()
 	depth := len(s.steps)
 	s.steps = append(s.steps, keyword+" "+text)
@@ -153,25 +155,38 @@ func (s *S) prefix() string {
 // Error is like testing.T.Error, with the scenario and step in front.
 func (s *S) Error(args ...any) {
 	s.tb.Helper()
-	s.tb.Error(s.prefix() + sprintln(args...))
+	s.tb.Error(redact.String(s.prefix() + sprintln(args...)))
 }
 
 // Errorf is like testing.T.Errorf, with the scenario and step in front.
 func (s *S) Errorf(format string, args ...any) {
 	s.tb.Helper()
-	s.tb.Error(s.prefix() + fmt.Sprintf(format, args...))
+	s.tb.Error(redact.String(s.prefix() + fmt.Sprintf(format, args...)))
+}
+
+// Log is like testing.T.Log, with secrets masked: Authorization, Cookie and
+// Set-Cookie values and fields named like password, token or secret.
+func (s *S) Log(args ...any) {
+	s.tb.Helper()
+	s.tb.Log(redact.String(sprintln(args...)))
+}
+
+// Logf is like testing.T.Logf, with secrets masked as Log masks them.
+func (s *S) Logf(format string, args ...any) {
+	s.tb.Helper()
+	s.tb.Log(redact.String(fmt.Sprintf(format, args...)))
 }
 
 // Fatal is Error followed by FailNow: it stops the scenario, not the feature.
 func (s *S) Fatal(args ...any) {
 	s.tb.Helper()
-	s.tb.Fatal(s.prefix() + sprintln(args...))
+	s.tb.Fatal(redact.String(s.prefix() + sprintln(args...)))
 }
 
 // Fatalf is Errorf followed by FailNow: it stops the scenario, not the feature.
 func (s *S) Fatalf(format string, args ...any) {
 	s.tb.Helper()
-	s.tb.Fatal(s.prefix() + fmt.Sprintf(format, args...))
+	s.tb.Fatal(redact.String(s.prefix() + fmt.Sprintf(format, args...)))
 }
 
 func sprintln(args ...any) string {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jettymethod/jetty/internal/redact"
 	"github.com/jettymethod/jetty/preset"
 )
 
@@ -77,7 +78,7 @@ type WaiverSummary struct {
 func (r *run) summary(t testing.TB, c coverage) Summary {
 	s := Summary{
 		Version:  SummaryVersion,
-		Feature:  r.f.name,
+		Feature:  redact.String(r.f.name),
 		Test:     t.Name(),
 		Audience: r.profile.audience(),
 		Preset:   r.profile.Preset.Name,
@@ -100,7 +101,7 @@ func (r *run) summary(t testing.TB, c coverage) Summary {
 	}
 	now := time.Now()
 	for _, w := range r.f.waivers {
-		ws := WaiverSummary{ID: w.id, Reason: w.reason, Expired: w.expired(now)}
+		ws := WaiverSummary{ID: w.id, Reason: redact.String(w.reason), Expired: w.expired(now)}
 		if !w.until.IsZero() {
 			ws.Until = w.until.Format(time.DateOnly)
 		}

@@ -138,7 +138,7 @@ func groupError(msg string) string {
 	if msg == "" {
 		return "no response"
 	}
-	return urlInError.ReplaceAllString(msg, "$1: ")
+	return mask(urlInError.ReplaceAllString(msg, "$1: "))
 }
 
 func (a *aggregator) report(p *plan) *Report {

@@ -12,10 +12,12 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/jettymethod/jetty/internal/redact"
 	"github.com/jettymethod/jetty/jetty"
 	"github.com/jettymethod/jetty/preset"
 )
@@ -498,6 +500,28 @@ func auditText(v any) string {
 }
 
 // auditShow renders e as sorted key=value pairs, groups as dotted keys.
+// auditMask hides the passwords the scenario sent wherever an entry shows
+// them, whatever the field's name: a password logged under "detail" must
+// not reach the test's output either.
+func auditMask(s string, passwords []string) string {
+	for _, p := range passwords {
+		if len(p) >= 4 {
+			s = strings.ReplaceAll(s, p, redact.Mask)
+		}
+	}
+	return s
+}
+
+// auditPasswordName names a password found in an entry: the scenario's
+// documented default passwords are quoted, a password the caller set is
+// not, since it may be a real credential.
+func auditPasswordName(p string) string {
+	if p == auditDefaultPassword || p == "wrong-password" {
+		return strconv.Quote(p)
+	}
+	return fmt.Sprintf("the login sent (%d characters, not shown)", len(p))
+}
+
 func auditShow(e AuditEntry) string {
 	var parts []string
 	var walk func(prefix string, m map[string]any)
@@ -620,10 +644,10 @@ func (x AuditLog) exec(r reporter) {
 		if slices.Contains(cfg.required, "outcome") {
 			successOutcome, _ = e.Lookup(x.Fields.name("outcome"))
 		}
-		r.logf("audit entry: %s", auditShow(e))
+		r.logf("audit entry: %s", auditMask(auditShow(e), cfg.passwords))
 		for _, p := range cfg.passwords {
 			if len(p) >= 4 && auditContains(e, p) {
-				r.errorf("the login's audit entry contains the password %q: never log passwords, not even failed ones (PCI DSS v4 3.3, 8.3.2; OWASP Logging Cheat Sheet)", p)
+				r.errorf("the login's audit entry contains the password %s: never log passwords, not even failed ones (PCI DSS v4 3.3, 8.3.2; OWASP Logging Cheat Sheet)", auditPasswordName(p))
 			}
 		}
 	})
@@ -657,10 +681,10 @@ func (x AuditLog) exec(r reporter) {
 				}
 				for _, p := range cfg.passwords {
 					if len(p) >= 4 && auditContains(e, p) {
-						r.errorf("the failed login's audit entry contains the password %q: never log passwords, not even failed ones (PCI DSS v4 3.3, 8.3.2)", p)
+						r.errorf("the failed login's audit entry contains the password %s: never log passwords, not even failed ones (PCI DSS v4 3.3, 8.3.2)", auditPasswordName(p))
 					}
 				}
-				r.logf("failed-login audit entry: %s", auditShow(e))
+				r.logf("failed-login audit entry: %s", auditMask(auditShow(e), cfg.passwords))
 			})
 		}
 	}
@@ -688,7 +712,7 @@ func (x AuditLog) exec(r reporter) {
 					return
 				}
 				x.checkEntry(r, "the refusal's audit entry", e, cfg, db, da, false)
-				r.logf("refusal audit entry: %s", auditShow(e))
+				r.logf("refusal audit entry: %s", auditMask(auditShow(e), cfg.passwords))
 			})
 		}
 	}

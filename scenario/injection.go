@@ -375,12 +375,12 @@ func (in Input) check() error {
 		return errors.New("set Name: the parameter, field, path placeholder or header that takes the input")
 	}
 	if !strings.HasPrefix(in.path(), "/") {
-		return fmt.Errorf("Path %q must start with \"/\"", in.Path)
+		return fmt.Errorf("field Path %q must start with \"/\"", in.Path)
 	}
 	switch in.In {
 	case InPath:
 		if !strings.Contains(pathOnly(in.path()), "{"+in.Name+"}") {
-			return fmt.Errorf("Path %q has no {%s} placeholder: write it like \"/users/{%s}\"", in.path(), in.Name, in.Name)
+			return fmt.Errorf("field Path %q has no {%s} placeholder: write it like \"/users/{%s}\"", in.path(), in.Name, in.Name)
 		}
 	case InJSON:
 		if _, err := injJSONBody(in.Template, in.Name, `""`); err != nil {
@@ -388,11 +388,11 @@ func (in Input) check() error {
 		}
 	case InForm, InQuery:
 		if _, err := url.ParseQuery(in.Template); err != nil {
-			return fmt.Errorf("Template %q is not form-encoded (%v): write it like \"user=x&password=y\"", in.Template, err)
+			return fmt.Errorf("field Template %q is not form-encoded (%v): write it like \"user=x&password=y\"", in.Template, err)
 		}
 	case InHeader:
 		if !injHeaderNameOK(in.Name) {
-			return fmt.Errorf("Name %q is not a valid header name", in.Name)
+			return fmt.Errorf("field Name %q is not a valid header name", in.Name)
 		}
 	}
 	return nil
@@ -455,7 +455,7 @@ func injJSONBody(template, name, value string) ([]byte, error) {
 	dec.UseNumber()
 	var obj map[string]any
 	if err := dec.Decode(&obj); err != nil || obj == nil {
-		return nil, fmt.Errorf("Template %q is not a JSON object: write it like {\"email\": \"x\", \"password\": \"y\"}", truncateText(template, 60))
+		return nil, fmt.Errorf("field Template %q is not a JSON object: write it like {\"email\": \"x\", \"password\": \"y\"}", truncateText(template, 60))
 	}
 	keys := strings.Split(name, ".")
 	m := obj

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html"
 	"maps"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -386,7 +387,9 @@ func rlRetryAfter(h http.Header, now time.Time) (d time.Duration, date bool, err
 	v := strings.TrimSpace(vals[0])
 	if v != "" && strings.Trim(v, "0123456789") == "" {
 		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
+		if err != nil || n > int64(math.MaxInt64/time.Second) {
+			// Beyond about 292 years a time.Duration overflows: without
+			// this bound 9227000000 became a negative delay.
 			return 0, false, fmt.Errorf("Retry-After %q is out of range", v)
 		}
 		return time.Duration(n) * time.Second, false, nil

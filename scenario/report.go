@@ -3,6 +3,7 @@ package scenario
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/jettymethod/jetty/internal/redact"
@@ -45,6 +46,27 @@ func (p *Problems) Error() string {
 // Everything an engine logs or reports passes through redact.String: no
 // credential, cookie or password-like field reaches a log or a message.
 
+// redactf formats a message with every secret masked. Strings, bodies and
+// headers among args are masked before formatting, so that quoting a body
+// (%q escapes its JSON quotes) cannot hide a password from the pattern;
+// the message is masked again after.
+func redactf(format string, args ...any) string {
+	masked := make([]any, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			masked[i] = redact.String(v)
+		case []byte:
+			masked[i] = []byte(redact.Bytes(v))
+		case http.Header:
+			masked[i] = redact.Header(v)
+		default:
+			masked[i] = a
+		}
+	}
+	return redact.String(fmt.Sprintf(format, masked...))
+}
+
 // reporter is where an engine reports: a *jetty.S (Run) or a collector
 // (Verify). Engines are written once, as steps, against it.
 type reporter interface {
@@ -67,15 +89,15 @@ type collector struct {
 
 func (c *collector) context() context.Context { return c.ctx }
 func (c *collector) step(kw, text string, fn func()) {
-	c.cur = append(c.cur, kw+" "+text)
+	c.cur = append(c.cur, kw+" "+redact.String(text))
 	defer func() { c.cur = c.cur[:len(c.cur)-1] }()
 	fn()
 }
 func (c *collector) logf(format string, args ...any) {
-	c.probs.Tried = append(c.probs.Tried, redact.String(fmt.Sprintf(format, args...)))
+	c.probs.Tried = append(c.probs.Tried, redactf(format, args...))
 }
 func (c *collector) errorf(format string, args ...any) {
-	c.probs.List = append(c.probs.List, Problem{Step: strings.Join(c.cur, ": "), Text: redact.String(fmt.Sprintf(format, args...))})
+	c.probs.List = append(c.probs.List, Problem{Step: strings.Join(c.cur, ": "), Text: redactf(format, args...)})
 }
 func (c *collector) failed() bool { return len(c.probs.List) > 0 }
 func (c *collector) param(id preset.ID, key, def string) string {
@@ -89,7 +111,17 @@ func verify(ctx context.Context, title string, p preset.Preset, exec func(report
 	}
 	c := &collector{ctx: ctx, p: p}
 	c.probs.Scenario = title
-	exec(c)
+	func() {
+		// A panic in a callback the caller gave (a HandlerFunc build,
+		// Credentials, Dependency.Down…) is a problem, as Run reports it:
+		// it must not escape Verify and crash the caller.
+		defer func() {
+			if v := recover(); v != nil {
+				c.errorf("panic: %v: a function given to the scenario panicked; fix it, or recover in it and return an error value", v)
+			}
+		}()
+		exec(c)
+	}()
 	if len(c.probs.List) == 0 {
 		return nil
 	}
@@ -102,6 +134,7 @@ type stepper struct{ s *jetty.S }
 func (r stepper) context() context.Context { return r.s.Context() }
 func (r stepper) step(kw, text string, fn func()) {
 	r.s.Helper()
+	text = redact.String(text)
 	switch kw {
 	case "Given":
 		r.s.Given(text, fn)
@@ -117,11 +150,11 @@ func (r stepper) step(kw, text string, fn func()) {
 }
 func (r stepper) logf(format string, args ...any) {
 	r.s.Helper()
-	r.s.Log(redact.String(fmt.Sprintf(format, args...)))
+	r.s.Log(redactf(format, args...))
 }
 func (r stepper) errorf(format string, args ...any) {
 	r.s.Helper()
-	r.s.Error(redact.String(fmt.Sprintf(format, args...)))
+	r.s.Error(redactf(format, args...))
 }
 func (r stepper) failed() bool { return r.s.Failed() }
 func (r stepper) param(id preset.ID, key, def string) string {

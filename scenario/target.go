@@ -79,11 +79,10 @@ const defaultClientIP = "192.0.2.10"
 
 // client is a target opened for one run: it sends requests.
 type client struct {
-	h      http.Handler
-	base   *url.URL
-	hc     *http.Client
-	ip     string
-	remote bool
+	h    http.Handler
+	base *url.URL
+	hc   *http.Client
+	ip   string
 	// stalled is set when a request to a URL target got no answer within
 	// urlTimeout: later requests are not sent, so a server that accepts
 	// connections and never answers costs a scenario one timeout, not one

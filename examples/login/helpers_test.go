@@ -160,23 +160,6 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// auditRecords decodes the JSON lines of an audit trail.
-func auditRecords(t testing.TB, log string) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
-		if line == "" {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("audit line %q is not JSON: %v", line, err)
-		}
-		out = append(out, m)
-	}
-	return out
-}
-
 // faultDB is a SQLite database file whose connections fail on demand: the
 // way the suite takes the database down, or makes it fail in the middle of
 // a request, without changing the service.

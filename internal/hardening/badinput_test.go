@@ -119,6 +119,7 @@ var featureMisuses = map[string]func(t *testing.T){
 	},
 	"scenario panics": func(t *testing.T) {
 		jetty.Feature(t, "X", func(f *jetty.F) {
+			//lint:ignore SA5000 the panic is the misuse under test
 			f.Speed("a", func(s *jetty.S) { var m map[string]int; m["x"]++ }) // misuse: panic: assignment to entry in nil map
 		})
 	},

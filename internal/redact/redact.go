@@ -17,8 +17,11 @@ const Mask = "[REDACTED]"
 const secretName = `[A-Za-z0-9_.\-]*(?i:pass(?:word|wd|phrase)?|pwd|token|secret|api[_-]?key|credential|authorization|cookie|session(?:id)?|sid|private[_-]?key)[A-Za-z0-9_.\-]*`
 
 var (
-	jsonField  = regexp.MustCompile(`("` + secretName + `"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\]\s]+)`)
-	formField  = regexp.MustCompile(`(^|[?&;\s"'])(` + secretName + `)=([^&;\s"']*)`)
+	jsonField = regexp.MustCompile(`("` + secretName + `"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\]\s]+)`)
+	formField = regexp.MustCompile(`(^|[?&;\s"'])(` + secretName + `)=("(?:[^"\\]|\\.)*"|[^&;\s"']*)`)
+	// jsonQuoted is a JSON field inside a quoted string (%q of a body):
+	// {\"password\":\"…\"}.
+	jsonQuoted = regexp.MustCompile(`(\\"` + secretName + `\\"\s*:\s*)(\\"(?:[^"\\]|\\[^"])*\\"|[^,}\]\s\\]+)`)
 	headerLine = regexp.MustCompile(`(?im)^(\s*(?:proxy-)?(?:authorization|cookie|set-cookie|x-api-key|x-auth-token)\s*:\s*)(.*)$`)
 	headerMap  = regexp.MustCompile(`(?i)((?:proxy-)?(?:authorization|cookie|set-cookie|x-api-key|x-auth-token)\s*:\s*\[)([^\]]*)(\])`)
 	scheme     = regexp.MustCompile(`(?i)\b(bearer|basic|digest)\s+[A-Za-z0-9._~+/=\-]{4,}`)
@@ -33,6 +36,7 @@ func String(s string) string {
 	s = headerLine.ReplaceAllString(s, "${1}"+Mask)
 	s = scheme.ReplaceAllString(s, "${1} "+Mask)
 	s = jsonField.ReplaceAllString(s, `${1}"`+Mask+`"`)
+	s = jsonQuoted.ReplaceAllString(s, `${1}\"`+Mask+`\"`)
 	s = formField.ReplaceAllString(s, "${1}${2}="+Mask)
 	return s
 }
