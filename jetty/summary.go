@@ -143,6 +143,12 @@ func (s Summary) Text() string {
 			continue
 		}
 		n := ms.Pass + ms.Fail + ms.Skip
+		if n == 0 {
+			// Every scenario of the mode was left out by -run.
+			fmt.Fprintf(&b, "%s%s not run", sep, m)
+			sep = "; "
+			continue
+		}
 		fmt.Fprintf(&b, "%s%s %d/%d passed", sep, m, ms.Pass, n)
 		if ms.Fail > 0 {
 			fmt.Fprintf(&b, ", %d failed", ms.Fail)

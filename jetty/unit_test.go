@@ -155,6 +155,10 @@ func TestSummaryRoundTrip(t *testing.T) {
 	assert.Equal(t, "Login", got.Feature)
 	assert.Equal(t, "jetty: Login (external, Production SaaS): speed 3/3 passed; stable 5/6 passed, 1 failed; production 0/2 passed, 2 skipped; coverage unchecked: 1 required, 0 covered, 0 waived, 0 uncovered", s.Text())
 
+	filtered := s
+	filtered.Modes = map[string]jetty.ModeSummary{"speed": {}, "production": {Pass: 1}}
+	assert.Contains(t, filtered.Text(), "speed not run; production 1/1 passed")
+
 	for _, bad := range []string{"", "{", `{"v":2,"feature":"x"}`, `{"v":1}`, `{"v":1,"feature":"x","extra":1}`, `{"v":1,"feature":"x"} {}`} {
 		_, err := jetty.ParseSummary(bad)
 		assert.Error(t, err, bad)

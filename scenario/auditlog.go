@@ -570,7 +570,7 @@ func (x AuditLog) exec(r reporter) {
 			return
 		}
 		var err error
-		if c, err = x.Target.open(); err != nil {
+		if c, err = x.Target.open(r); err != nil {
 			r.errorf("%v", err)
 			ok = false
 			return

@@ -122,7 +122,7 @@ func (x AuthRequired) exec(r reporter) {
 	}
 	r.step("Given", "protected routes and the credentials of their owners", func() {
 		var err error
-		if c, err = x.Target.open(); err != nil {
+		if c, err = x.Target.open(r); err != nil {
 			r.errorf("%v", err)
 		}
 		refused = x.Refused

@@ -121,7 +121,7 @@ func (x SecurityHeaders) exec(r reporter) {
 	}
 	r.step("Given", "the application at "+x.Target.String(), func() {
 		var err error
-		if c, err = x.Target.open(); err != nil {
+		if c, err = x.Target.open(r); err != nil {
 			r.errorf("%v", err)
 		}
 		grade = x.MinGrade

@@ -111,7 +111,7 @@ func (x HealthCheck) exec(r reporter) {
 			return
 		}
 		var err error
-		if c, err = x.Target.open(); err != nil {
+		if c, err = x.Target.open(r); err != nil {
 			r.errorf("%v", err)
 		}
 	})

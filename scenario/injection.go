@@ -210,7 +210,7 @@ func (x Injection) exec(r reporter) {
 	)
 	r.step("Given", "the application at "+x.Target.String(), func() {
 		var err error
-		if c, err = x.Target.open(); err != nil {
+		if c, err = x.Target.open(r); err != nil {
 			r.errorf("%v", err)
 		}
 		if len(x.Inputs) == 0 {

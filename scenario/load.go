@@ -123,8 +123,8 @@ func (x Load) Verify(ctx context.Context) error {
 func (x Load) Run(s *jetty.S) { s.Helper(); run(s, x.exec) }
 
 // loadTarget maps t to a loadtest target.
-func (t Target) loadTarget() (loadtest.Target, []loadtest.Option, error) {
-	c, err := t.open()
+func (t Target) loadTarget(r reporter) (loadtest.Target, []loadtest.Option, error) {
+	c, err := t.open(r)
 	if err != nil {
 		return loadtest.Target{}, nil, err
 	}
@@ -188,7 +188,7 @@ func (x Load) exec(r reporter) {
 			return
 		}
 		var err error
-		if target, opts, err = x.Target.loadTarget(); err != nil {
+		if target, opts, err = x.Target.loadTarget(r); err != nil {
 			r.errorf("%v", err)
 			return
 		}

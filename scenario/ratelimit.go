@@ -442,7 +442,7 @@ func (x RateLimit) exec(r reporter) {
 			return
 		}
 		var err error
-		if c, err = x.Target.open(); err != nil {
+		if c, err = x.Target.open(r); err != nil {
 			r.errorf("%v", err)
 			ok = false
 			return

@@ -77,14 +77,17 @@ type reporter interface {
 	// failed reports whether a problem was reported so far.
 	failed() bool
 	param(id preset.ID, key, def string) string
+	// cleanup registers fn to run when the scenario ends.
+	cleanup(fn func())
 }
 
 // collector gathers problems for Verify.
 type collector struct {
-	ctx   context.Context
-	p     preset.Preset
-	cur   []string
-	probs Problems
+	ctx      context.Context
+	p        preset.Preset
+	cur      []string
+	probs    Problems
+	cleanups []func()
 }
 
 func (c *collector) context() context.Context { return c.ctx }
@@ -99,7 +102,8 @@ func (c *collector) logf(format string, args ...any) {
 func (c *collector) errorf(format string, args ...any) {
 	c.probs.List = append(c.probs.List, Problem{Step: strings.Join(c.cur, ": "), Text: redactf(format, args...)})
 }
-func (c *collector) failed() bool { return len(c.probs.List) > 0 }
+func (c *collector) failed() bool    { return len(c.probs.List) > 0 }
+func (c *collector) cleanup(fn func()) { c.cleanups = append(c.cleanups, fn) }
 func (c *collector) param(id preset.ID, key, def string) string {
 	return c.p.Param(id, key, def)
 }
@@ -118,6 +122,11 @@ func verify(ctx context.Context, title string, p preset.Preset, exec func(report
 		defer func() {
 			if v := recover(); v != nil {
 				c.errorf("panic: %v: a function given to the scenario panicked; fix it, or recover in it and return an error value", v)
+			}
+		}()
+		defer func() {
+			for i := len(c.cleanups) - 1; i >= 0; i-- {
+				c.cleanups[i]()
 			}
 		}()
 		exec(c)
@@ -156,7 +165,8 @@ func (r stepper) errorf(format string, args ...any) {
 	r.s.Helper()
 	r.s.Error(redactf(format, args...))
 }
-func (r stepper) failed() bool { return r.s.Failed() }
+func (r stepper) failed() bool      { return r.s.Failed() }
+func (r stepper) cleanup(fn func()) { r.s.Cleanup(fn) }
 func (r stepper) param(id preset.ID, key, def string) string {
 	return r.s.Param(id, key, def)
 }

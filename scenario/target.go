@@ -95,8 +95,20 @@ type client struct {
 const urlTimeout = 10 * time.Second
 
 // open validates t and returns a client. For HandlerFunc targets it calls
-// build, so call open inside the synctest bubble when time must be virtual.
-func (t Target) open() (*client, error) {
+// build, so call open inside the synctest bubble when time must be virtual;
+// a built handler that is an io.Closer is closed when the scenario ends (r's
+// cleanup), so what it opened inside a bubble does not outlive it.
+func (t Target) open(r reporter) (*client, error) {
+	c, err := t.openClient()
+	if err == nil && t.build != nil {
+		if cl, ok := c.h.(io.Closer); ok {
+			r.cleanup(func() { cl.Close() })
+		}
+	}
+	return c, err
+}
+
+func (t Target) openClient() (*client, error) {
 	ip := t.clientIP
 	if ip == "" {
 		ip = defaultClientIP
