@@ -102,7 +102,7 @@ func (c *collector) logf(format string, args ...any) {
 func (c *collector) errorf(format string, args ...any) {
 	c.probs.List = append(c.probs.List, Problem{Step: strings.Join(c.cur, ": "), Text: redactf(format, args...)})
 }
-func (c *collector) failed() bool    { return len(c.probs.List) > 0 }
+func (c *collector) failed() bool      { return len(c.probs.List) > 0 }
 func (c *collector) cleanup(fn func()) { c.cleanups = append(c.cleanups, fn) }
 func (c *collector) param(id preset.ID, key, def string) string {
 	return c.p.Param(id, key, def)
