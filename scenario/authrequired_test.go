@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -177,18 +176,6 @@ func authScenario(t scenario.Target) scenario.AuthRequired {
 	}
 }
 
-// authProblems runs x and returns its problems' text; it fails t when x
-// passed.
-func authProblems(t *testing.T, x scenario.AuthRequired) string {
-	t.Helper()
-	err := x.Verify(context.Background())
-	var probs *scenario.Problems
-	if !errors.As(err, &probs) {
-		t.Fatalf("Verify = %v, want *scenario.Problems", err)
-	}
-	return probs.Error()
-}
-
 func TestAuthRequiredPassesCorrectApp(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -280,7 +267,7 @@ func TestAuthRequiredCatchesBrokenApps(t *testing.T) {
 					defer srv.Close()
 					tg = scenario.URL(srv.URL)
 				}
-				got := authProblems(t, authScenario(tg))
+				got := verifyProblems(t, authScenario(tg))
 				for _, w := range tc.want {
 					if !strings.Contains(got, w) {
 						t.Errorf("problems do not contain %q:\n%s", w, got)
@@ -302,7 +289,7 @@ func TestAuthRequiredRefusedSetAccepts404(t *testing.T) {
 func TestAuthRequiredOwnerOfMissingObject(t *testing.T) {
 	x := authScenario(scenario.Handler(authApp{}.handler()))
 	x.Routes = []scenario.AuthRoute{{Path: "/notes/99", Owner: "alice"}}
-	got := authProblems(t, x)
+	got := verifyProblems(t, x)
 	if !strings.Contains(got, "GET /notes/99 as alice (the owner) = 404, want 2xx: the owner gets 404: AuthRequired needs a route the owner can read") {
 		t.Errorf("problems:\n%s", got)
 	}
@@ -311,7 +298,7 @@ func TestAuthRequiredOwnerOfMissingObject(t *testing.T) {
 func TestAuthRequiredCookieTamperCaught(t *testing.T) {
 	x := authScenario(scenario.Handler(authApp{noSig: true}.handler()))
 	x.Credentials = authCookie
-	got := authProblems(t, x)
+	got := verifyProblems(t, x)
 	if !strings.Contains(got, "with alice's token tampered (one character changed) = 200") {
 		t.Errorf("problems:\n%s", got)
 	}
@@ -333,7 +320,7 @@ func TestAuthRequiredBadConfiguration(t *testing.T) {
 		{"no token to tamper", scenario.AuthRequired{Target: scenario.Handler(authApp{noAuth: true}.handler()), Routes: []scenario.AuthRoute{{Path: "/notes/42", Owner: "alice"}}, Credentials: func(string) http.Header { return http.Header{"X-Tenant": {"a"}} }}, "Tamper left Credentials(\"alice\") unchanged"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := authProblems(t, tc.x); !strings.Contains(got, tc.want) {
+			if got := verifyProblems(t, tc.x); !strings.Contains(got, tc.want) {
 				t.Errorf("problems do not contain %q:\n%s", tc.want, got)
 			}
 		})

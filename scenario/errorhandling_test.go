@@ -120,16 +120,6 @@ func errScenario(a errApp, url bool, t *testing.T) scenario.ErrorHandling {
 	}
 }
 
-func errProblems(t *testing.T, x scenario.ErrorHandling) string {
-	t.Helper()
-	err := x.Verify(context.Background())
-	var probs *scenario.Problems
-	if !errors.As(err, &probs) {
-		t.Fatalf("Verify = %v, want *scenario.Problems", err)
-	}
-	return probs.Error()
-}
-
 func TestErrorHandlingPassesCorrectApp(t *testing.T) {
 	for _, a := range []errApp{{}, {idInBody: true}} {
 		for _, url := range []bool{false, true} {
@@ -180,7 +170,7 @@ func TestErrorHandlingCatchesBrokenApps(t *testing.T) {
 	} {
 		for _, url := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/url=%v", tc.name, url), func(t *testing.T) {
-				got := errProblems(t, errScenario(tc.app, url, t))
+				got := verifyProblems(t, errScenario(tc.app, url, t))
 				for _, w := range tc.want {
 					if !strings.Contains(got, w) {
 						t.Errorf("problems do not contain %q:\n%s", w, got)
@@ -235,7 +225,7 @@ func TestErrorHandlingBadConfiguration(t *testing.T) {
 		{"nil build", scenario.ErrorHandling{Target: scenario.HandlerFunc(func() http.Handler { return nil }), Triggers: []scenario.ErrorTrigger{{Path: "/boom"}}}, "build returned a nil handler"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := errProblems(t, tc.x); !strings.Contains(got, tc.want) {
+			if got := verifyProblems(t, tc.x); !strings.Contains(got, tc.want) {
 				t.Errorf("problems do not contain %q:\n%s", tc.want, got)
 			}
 		})

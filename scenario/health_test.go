@@ -2,7 +2,6 @@ package scenario_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -81,16 +80,6 @@ func (a *healthApp) scenario(url bool, t *testing.T) scenario.HealthCheck {
 	}
 }
 
-func healthProblems(t *testing.T, x scenario.HealthCheck) string {
-	t.Helper()
-	err := x.Verify(context.Background())
-	var probs *scenario.Problems
-	if !errors.As(err, &probs) {
-		t.Fatalf("Verify = %v, want *scenario.Problems", err)
-	}
-	return probs.Error()
-}
-
 func TestHealthCheckPassesCorrectApp(t *testing.T) {
 	for _, url := range []bool{false, true} {
 		t.Run(fmt.Sprintf("url=%v", url), func(t *testing.T) {
@@ -133,7 +122,7 @@ func TestHealthCheckCatchesBrokenApps(t *testing.T) {
 		for _, url := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/url=%v", tc.name, url), func(t *testing.T) {
 				tc.app.dbDown.Store(false)
-				got := healthProblems(t, tc.app.scenario(url, t))
+				got := verifyProblems(t, tc.app.scenario(url, t))
 				for _, w := range tc.want {
 					if !strings.Contains(got, w) {
 						t.Errorf("problems do not contain %q:\n%s", w, got)
@@ -149,7 +138,7 @@ func TestHealthCheckSlowEndpoint(t *testing.T) {
 	// the latency measured is exactly the sleep.
 	synctest.Test(t, func(t *testing.T) {
 		a := &healthApp{slow: time.Second}
-		got := healthProblems(t, a.scenario(false, t))
+		got := verifyProblems(t, a.scenario(false, t))
 		if !strings.Contains(got, "GET /healthz took 1s, want ≤ 500ms: a health endpoint must answer fast") {
 			t.Errorf("problems:\n%s", got)
 		}
@@ -158,7 +147,7 @@ func TestHealthCheckSlowEndpoint(t *testing.T) {
 		a := &healthApp{slow: 30 * time.Millisecond}
 		x := a.scenario(false, t)
 		x.MaxLatency = 10 * time.Millisecond
-		got := healthProblems(t, x)
+		got := verifyProblems(t, x)
 		if !strings.Contains(got, "GET /readyz with database down took 30ms, want ≤ 10ms") {
 			t.Errorf("problems:\n%s", got)
 		}
@@ -230,7 +219,7 @@ func TestHealthCheckBadConfiguration(t *testing.T) {
 		{"panicking down", scenario.HealthCheck{Target: ok, Dependencies: []scenario.Dependency{{Down: func() { panic("no db") }, Up: func() {}}}}, "Dependencies[0] (dependency #1).Down panicked: no db"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := healthProblems(t, tc.x); !strings.Contains(got, tc.want) {
+			if got := verifyProblems(t, tc.x); !strings.Contains(got, tc.want) {
 				t.Errorf("problems do not contain %q:\n%s", tc.want, got)
 			}
 		})

@@ -3,7 +3,6 @@ package scenario_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -69,16 +68,6 @@ func loadSemaphore(users int) http.Handler {
 	})
 }
 
-func loadProblems(t *testing.T, x scenario.Load) string {
-	t.Helper()
-	err := x.Verify(context.Background())
-	var probs *scenario.Problems
-	if !errors.As(err, &probs) {
-		t.Fatalf("Verify = %v, want *scenario.Problems", err)
-	}
-	return probs.Error()
-}
-
 func TestLoadPassesFastLogin(t *testing.T) {
 	t.Run("in-process", func(t *testing.T) {
 		app := &loadLogin{}
@@ -112,7 +101,7 @@ func TestLoadCatchesOverload(t *testing.T) {
 				defer srv.Close()
 				tg = scenario.URL(srv.URL)
 			}
-			got := loadProblems(t, scenario.Load{
+			got := verifyProblems(t, scenario.Load{
 				Target:  tg,
 				Users:   users,
 				Request: scenario.Request{Method: "GET", Path: "/items"},
@@ -136,7 +125,7 @@ func TestLoadCatchesSlowHandler(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 		fmt.Fprint(w, "ok")
 	})
-	got := loadProblems(t, scenario.Load{
+	got := verifyProblems(t, scenario.Load{
 		Target: scenario.Handler(slow),
 		Users:  3,
 		Budget: loadtest.Budget{Max: 50 * time.Millisecond},
@@ -260,7 +249,7 @@ func TestLoadBadConfiguration(t *testing.T) {
 		{"remote url", scenario.Load{Target: scenario.URL("http://example.com")}, "not a loopback host"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := loadProblems(t, tc.x); !strings.Contains(got, tc.want) {
+			if got := verifyProblems(t, tc.x); !strings.Contains(got, tc.want) {
 				t.Errorf("problems do not contain %q:\n%s", tc.want, got)
 			}
 		})
