@@ -1,6 +1,10 @@
 package loadtest
 
-import "regexp"
+import (
+	"regexp"
+	"slices"
+	"strings"
+)
 
 // Error groups, recorded results and reports never show a secret: a
 // handler's panic value or a server's malformed answer may hold a password
@@ -22,9 +26,16 @@ var (
 	maskScheme = regexp.MustCompile(`(?i)\b(bearer|basic|digest)\s+[A-Za-z0-9._~+/=\-]{4,}`)
 )
 
+// hints are the words without which mask has nothing to replace.
+var hints = []string{"pass", "pwd", "token", "secret", "key", "credential", "auth", "cookie", "session", "sid", "bearer", "basic", "digest"}
+
 // mask returns s with every secret value it recognises replaced.
 func mask(s string) string {
 	if s == "" {
+		return s
+	}
+	lower := strings.ToLower(s)
+	if !slices.ContainsFunc(hints, func(h string) bool { return strings.Contains(lower, h) }) {
 		return s
 	}
 	s = maskHeader.ReplaceAllString(s, "${1}"+masked)

@@ -8,6 +8,7 @@ package redact
 import (
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -27,9 +28,17 @@ var (
 	scheme     = regexp.MustCompile(`(?i)\b(bearer|basic|digest)\s+[A-Za-z0-9._~+/=\-]{4,}`)
 )
 
+// hints are the words every pattern needs: text without any of them is
+// returned as it is, without running the regular expressions.
+var hints = []string{"pass", "pwd", "token", "secret", "key", "credential", "auth", "cookie", "session", "sid", "bearer", "basic", "digest"}
+
 // String returns s with every secret value masked.
 func String(s string) string {
 	if s == "" {
+		return s
+	}
+	lower := strings.ToLower(s)
+	if !slices.ContainsFunc(hints, func(h string) bool { return strings.Contains(lower, h) }) {
 		return s
 	}
 	s = headerMap.ReplaceAllString(s, "${1}"+Mask+"${3}")
