@@ -144,9 +144,10 @@ func TestOutlineRowsAreNamedSubtests(t *testing.T) {
 	assert.Contains(t, r.Output, `[jetty] Outline › speed › rejects bad emails › no domain: accepted "a@"`)
 	assert.Equal(t, "pass", r.Status(base+"codes/status-200"))
 	assert.Equal(t, "pass", r.Status(base+"numbers/9"))
+	assert.Equal(t, "pass", r.Status(base+"paths/_a_b"), "a / in a row name does not split the subtest")
 	assert.Equal(t, "pass", r.Status(base+"structs/row_2"))
 	sum := summaryOf(t, r, "TestInnerOutline/Outline")
-	assert.Equal(t, jetty.ModeSummary{Pass: 7, Fail: 1}, sum.Modes["speed"])
+	assert.Equal(t, jetty.ModeSummary{Pass: 8, Fail: 1}, sum.Modes["speed"])
 }
 
 func TestTagsFilterScenarios(t *testing.T) {

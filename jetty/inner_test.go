@@ -97,6 +97,7 @@ func TestInnerOutline(t *testing.T) {
 			})
 		jetty.Outline(f, jetty.Speed, "codes", []code{200, 204}, func(s *jetty.S, c code) {})
 		jetty.Outline(f, jetty.Speed, "numbers", []int{7, 9}, func(s *jetty.S, n int) {})
+		jetty.Outline(f, jetty.Speed, "paths", []string{"/a/b"}, func(s *jetty.S, p string) {})
 		jetty.Outline(f, jetty.Speed, "structs", []struct{ A int }{{1}, {2}}, func(s *jetty.S, r struct{ A int }) {})
 	})
 }
