@@ -1,0 +1,569 @@
+package scenario
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jettymethod/jetty/jetty"
+	"github.com/jettymethod/jetty/preset"
+)
+
+// Defaults and bounds of GracefulShutdown.
+const (
+	shutdownDefaultDrain = 10 * time.Second
+	// shutdownStartTimeout bounds how long the application may take to
+	// answer Ready after Serve starts, and how long the Slow request may
+	// take to reach the handler.
+	shutdownStartTimeout = 10 * time.Second
+	// shutdownInFlightDelay is how long after the Slow request was written
+	// the scenario begins the shutdown when InFlight is nil.
+	shutdownInFlightDelay = 50 * time.Millisecond
+	// shutdownProbeTimeout bounds the request sent on a new connection
+	// after Serve returned.
+	shutdownProbeTimeout = time.Second
+)
+
+// GracefulShutdown checks that the application stops as a rolling deploy
+// needs it to: when told to stop — Kubernetes sends SIGTERM, then kills the
+// pod once its grace period ends — it stops accepting new connections,
+// lets the requests already in flight finish, releases its resources and
+// exits, all within the drain period (net/http's Server.Shutdown does the
+// first two; Server.Close does not).
+//
+// The application is given as Serve, its own run function: the code main
+// runs, serving on a listener until ctx is cancelled (what SIGTERM does in
+// main, through signal.NotifyContext), then shutting down and returning:
+//
+//	func Serve(ctx context.Context, ln net.Listener) error {
+//		srv := &http.Server{Handler: app}
+//		stopped := make(chan error, 1)
+//		go func() {
+//			<-ctx.Done()
+//			sctx, cancel := context.WithTimeout(context.Background(), 9*time.Second)
+//			defer cancel()
+//			stopped <- srv.Shutdown(sctx) // stop accepting, finish in-flight requests
+//		}()
+//		if err := srv.Serve(ln); err != http.ErrServerClosed {
+//			return err
+//		}
+//		if err := <-stopped; err != nil { // Serve returns at once: wait for Shutdown
+//			return err
+//		}
+//		return db.Close()
+//	}
+//
+// with main calling it as
+//
+//	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+//	defer stop()
+//	ln, err := net.Listen("tcp", ":8080")
+//	...
+//	if err := Serve(ctx, ln); err != nil { log.Fatal(err) }
+//
+// The scenario opens a listener on 127.0.0.1 (a free port), starts Serve
+// with it, waits until GET Ready answers 2xx, sends the Slow request and,
+// once it is in flight (InFlight signalled, or 50ms after the request was
+// written when InFlight is nil), cancels ctx. It then checks that Serve
+// returns nil (http.ErrServerClosed is accepted too) within Drain of the
+// cancellation; that the in-flight request completes with 2xx; that Serve
+// did not return before that request's response was written (the scenario
+// counts the bytes written on each connection of its listener); that a new
+// connection after Serve returned is refused (or answered 503); and, when
+// Closed is set, that Closed reports true once Serve returned. Every
+// request uses its own connection (keep-alives are off).
+//
+// A Serve that ignores ctx is waited for at most Drain and then reported;
+// its goroutine is left running until it returns (the scenario closes the
+// listener at the end, which stops a bare http.Server.Serve).
+//
+// The scenario needs a real listener, so it takes no Target: it always
+// serves over loopback.
+//
+// It covers preset.GracefulShutdown. GracefulShutdown is a value; Verify and
+// Run are safe in parallel tests when Serve builds its application afresh
+// on each call (each run has its own port).
+type GracefulShutdown struct {
+	// Serve runs the application on ln until ctx is cancelled, then shuts
+	// down gracefully and returns nil. Required.
+	Serve func(ctx context.Context, ln net.Listener) error
+	// Ready is the path polled (GET, every few ms) until it answers 2xx,
+	// for at most 10s, before the test begins. Default "/healthz".
+	Ready string
+	// Slow is the request that is in flight when shutdown begins: a route
+	// that takes a while to answer (in a test, a handler that blocks until
+	// the application's ctx is done, then answers). Required: at least
+	// Path. Method defaults to GET.
+	Slow Request
+	// InFlight, when set, is signalled by the application (a send, or
+	// closing it) when its handler of Slow has started: the shutdown
+	// then begins exactly while the request is in flight. When nil, the
+	// shutdown begins 50ms after the request was written, and Slow must
+	// take longer than that.
+	InFlight <-chan struct{}
+	// Drain is how long Serve may take to return after ctx is cancelled:
+	// the pod's termination grace period, less a margin. Default: the
+	// preset's "drain" parameter of preset.GracefulShutdown, else 10s.
+	Drain time.Duration
+	// Closed, when set, reports whether the application released its
+	// resources (closed its database pool, flushed its logs); it must
+	// report true once Serve has returned. Optional.
+	Closed func() bool
+}
+
+var _ jetty.Scenario = GracefulShutdown{}
+
+// Mode returns jetty.Production.
+func (GracefulShutdown) Mode() jetty.Mode { return jetty.Production }
+
+// Title returns "shutdown drains in-flight requests (zero-downtime deploys)".
+func (GracefulShutdown) Title() string {
+	return "shutdown drains in-flight requests (zero-downtime deploys)"
+}
+
+// Covers returns preset.GracefulShutdown.
+func (GracefulShutdown) Covers() []preset.ID { return []preset.ID{preset.GracefulShutdown} }
+
+// Verify runs the scenario without a testing.T and returns a *Problems
+// listing every problem found, or nil.
+func (x GracefulShutdown) Verify(ctx context.Context) error {
+	return verify(ctx, x.Title(), preset.Preset{}, x.exec)
+}
+
+// Run runs the scenario's steps on s.
+func (x GracefulShutdown) Run(s *jetty.S) { s.Helper(); run(s, x.exec) }
+
+// sdResult is what Serve did.
+type sdResult struct {
+	err      error
+	panicked any
+	at       time.Time
+	lnClosed bool // the application closed the listener before returning
+}
+
+// sdSlow is what came back for the Slow request.
+type sdSlow struct {
+	status int
+	err    error
+	at     time.Time
+	local  string // the client side's address of its connection
+}
+
+func (x GracefulShutdown) exec(r reporter) {
+	ready, drain, slow := x.Ready, x.Drain, x.Slow
+	if ready == "" {
+		ready = "/healthz"
+	}
+	if slow.Method == "" {
+		slow.Method = http.MethodGet
+	}
+	if drain == 0 {
+		v := r.param(preset.GracefulShutdown, preset.ParamDrain, shutdownDefaultDrain.String())
+		d, err := preset.ParseDuration(v)
+		if err != nil || d <= 0 {
+			r.errorf("the preset's %s parameter %q = %q: want a positive duration such as 10s", preset.GracefulShutdown, preset.ParamDrain, v)
+			return
+		}
+		drain = d
+	}
+	var (
+		ln      *sdListener
+		hc      *http.Client
+		base    string
+		cancel  context.CancelFunc
+		served  = make(chan struct{}) // closed when Serve returned
+		result  sdResult
+		readyOK bool
+	)
+	ctx := r.context()
+	get := func(ctx context.Context, path string, timeout time.Duration) (int, error) {
+		ctx, stop := context.WithTimeout(ctx, timeout)
+		defer stop()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
+		if err != nil {
+			return 0, err
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+		resp.Body.Close()
+		return resp.StatusCode, nil
+	}
+	r.step("Given", fmt.Sprintf("the application serving on a loopback port and answering GET %s", ready), func() {
+		switch {
+		case x.Serve == nil:
+			r.errorf("Serve is nil: set it to the application's run function, func(ctx context.Context, ln net.Listener) error, that serves on ln until ctx is done, then calls srv.Shutdown and returns")
+		case !strings.HasPrefix(ready, "/"):
+			r.errorf("Ready = %q: want a path starting with /, such as /healthz", ready)
+		case slow.Path == "":
+			r.errorf("Slow has no Path: set it to a request the application takes a while to answer (in a test, a handler that blocks until the application's ctx is done), so that it is in flight when shutdown begins")
+		case !strings.HasPrefix(slow.Path, "/"):
+			r.errorf("Slow.Path = %q: want a path starting with /, such as /slow", slow.Path)
+		case x.Drain < 0:
+			r.errorf("Drain = %v: want a positive duration, or 0 for the preset's (10s)", x.Drain)
+		}
+		if r.failed() {
+			return
+		}
+		raw, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			r.errorf("opening a loopback listener: %v", err)
+			return
+		}
+		ln = &sdListener{Listener: raw, conns: map[string]*sdConn{}}
+		base = "http://" + raw.Addr().String()
+		tr := &http.Transport{DisableKeepAlives: true}
+		hc = &http.Client{
+			Transport:     tr,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+		var sctx context.Context
+		sctx, cancel = context.WithCancel(ctx)
+		r.cleanup(func() {
+			cancel()
+			ln.Close()
+			tr.CloseIdleConnections()
+		})
+		go func() {
+			defer close(served)
+			defer func() {
+				if p := recover(); p != nil {
+					result.panicked = p
+				}
+				result.at = time.Now()
+				result.lnClosed = ln.closed.Load()
+				ln.markReturn()
+			}()
+			result.err = x.Serve(sctx, ln)
+		}()
+		r.logf("Serve started on %s", raw.Addr())
+		// A poll in progress when Serve returns is cancelled: the
+		// listener may be open with no one accepting.
+		pctx, pcancel := context.WithCancel(ctx)
+		pstop := make(chan struct{})
+		defer close(pstop)
+		go func() {
+			defer pcancel()
+			select {
+			case <-served:
+			case <-pstop:
+			}
+		}()
+		deadline := time.Now().Add(shutdownStartTimeout)
+		polls := 0
+		var last string
+		for {
+			polls++
+			st, err := get(pctx, ready, time.Second)
+			if err == nil && st >= 200 && st < 300 {
+				readyOK = true
+				r.logf("GET %s = %d after %d poll(s)", ready, st, polls)
+				return
+			}
+			if err != nil {
+				last = err.Error()
+			} else {
+				last = fmt.Sprintf("%d", st)
+			}
+			select {
+			case <-served:
+				r.errorf("Serve returned before GET %s answered 2xx (last answer: %s): %s", ready, last, sdOutcome(result))
+				return
+			case <-ctx.Done():
+				r.errorf("cancelled while waiting for GET %s: %v", ready, ctx.Err())
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+			if time.Now().After(deadline) {
+				r.errorf("GET %s did not answer 2xx within %v of Serve starting (last answer: %s): serve a readiness endpoint there, or set Ready to its path", ready, shutdownStartTimeout, last)
+				return
+			}
+		}
+	})
+	if r.failed() || !readyOK {
+		return
+	}
+	slowDone := make(chan sdSlow, 1)
+	var cancelAt time.Time
+	r.step("When", fmt.Sprintf("%s is in flight and the application is told to stop (SIGTERM: ctx is cancelled)", slow), func() {
+		wrote := make(chan struct{})
+		var local atomic.Value
+		trace := &httptrace.ClientTrace{
+			GotConn:      func(ci httptrace.GotConnInfo) { local.Store(ci.Conn.LocalAddr().String()) },
+			WroteRequest: func(httptrace.WroteRequestInfo) { close(wrote) },
+		}
+		rctx, stop := context.WithTimeout(httptrace.WithClientTrace(ctx, trace), drain+urlTimeout)
+		q := slow.req(nil)
+		req, err := http.NewRequestWithContext(rctx, q.Method, base+q.Path, bytes.NewReader(q.Body))
+		if err != nil {
+			stop()
+			r.errorf("building %s: %v", slow, err)
+			return
+		}
+		req.Header = q.Header
+		go func() {
+			defer stop()
+			var s sdSlow
+			resp, err := hc.Do(req)
+			if err == nil {
+				_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+				resp.Body.Close()
+				s.status = resp.StatusCode
+			}
+			s.err, s.at = err, time.Now()
+			s.local, _ = local.Load().(string)
+			slowDone <- s
+		}()
+		how := fmt.Sprintf("%v after it was written", shutdownInFlightDelay)
+		inFlight := x.InFlight
+		if inFlight == nil {
+			how = "InFlight is nil: " + how
+			select {
+			case <-wrote:
+				select {
+				case <-time.After(shutdownInFlightDelay):
+				case <-served:
+					how = "Serve returned while the scenario waited for the request to be in flight"
+				}
+			case s := <-slowDone:
+				slowDone <- s
+			case <-served:
+				how = "Serve returned before the request was written"
+			}
+		} else {
+			how = "the application signalled InFlight"
+			select {
+			case <-inFlight:
+			case s := <-slowDone:
+				slowDone <- s
+				how = "it was answered before the application signalled InFlight"
+			case <-served:
+				how = "Serve returned before the application signalled InFlight"
+			case <-time.After(shutdownStartTimeout):
+				how = fmt.Sprintf("the application did not signal InFlight within %v", shutdownStartTimeout)
+			}
+		}
+		cancelAt = time.Now()
+		cancel()
+		r.logf("%s sent; ctx cancelled (%s)", slow, how)
+	})
+	if r.failed() {
+		return
+	}
+	returned := false
+	r.step("Then", fmt.Sprintf("Serve returns nil within %v", drain), func() {
+		select {
+		case <-served:
+			returned = true
+		case <-time.After(drain - time.Since(cancelAt)):
+			r.errorf("Serve did not stop within %v: call srv.Shutdown when ctx is done, with a deadline shorter than the pod's grace period, and return when it is done; Kubernetes kills the pod when the grace period ends, cutting every request", drain)
+			return
+		case <-ctx.Done():
+			r.errorf("cancelled while waiting for Serve to return: %v", ctx.Err())
+			return
+		}
+		took := result.at.Sub(cancelAt)
+		switch {
+		case took < 0:
+			r.errorf("Serve returned (%s) %v before ctx was cancelled: it must serve until ctx is done", sdOutcome(result), (-took).Round(time.Millisecond))
+		case result.panicked != nil:
+			r.errorf("Serve panicked %v after ctx was cancelled: %v", took.Round(time.Millisecond), result.panicked)
+		case result.err != nil && !errors.Is(result.err, http.ErrServerClosed):
+			r.errorf("Serve returned %q %v after ctx was cancelled, want nil: a graceful stop is not an error; return nil (or http.ErrServerClosed) once srv.Shutdown and the clean-up succeeded, so the deploy sees a clean exit", result.err, took.Round(time.Millisecond))
+		case took > drain:
+			r.errorf("Serve returned %v after ctx was cancelled, want within %v: bound srv.Shutdown with a context shorter than the grace period", took.Round(time.Millisecond), drain)
+		default:
+			what := "nil"
+			if result.err != nil {
+				what = result.err.Error()
+			}
+			r.logf("Serve returned %s %v after ctx was cancelled", what, took.Round(time.Millisecond))
+		}
+	})
+	var s sdSlow
+	answered := false
+	r.step("And", fmt.Sprintf("the in-flight %s completes with 2xx", slow), func() {
+		s = <-slowDone
+		switch {
+		case s.err != nil:
+			r.errorf("%s, in flight when shutdown began: %v (no response), want 2xx: the server cut the request; call srv.Shutdown(ctx), not srv.Close(), and return from Serve only once it is done", slow, sdErr(s.err))
+		case s.status < 200 || s.status > 299:
+			r.errorf("%s, in flight when shutdown began = %d, want 2xx: a request accepted before shutdown must be served in full; shed new requests, not the ones in flight", slow, s.status)
+		default:
+			answered = true
+		}
+		if s.at.Before(cancelAt) {
+			r.errorf("%s was answered (%s) before shutdown began, so draining was not tested: make Slow a request that lasts until the application's ctx is done (or longer than %v), or signal InFlight when its handler starts", slow, sdStatus(s), shutdownInFlightDelay)
+			answered = false
+			return
+		}
+		r.logf("%s = %s, answered %v after ctx was cancelled", slow, sdStatus(s), s.at.Sub(cancelAt).Round(time.Millisecond))
+	})
+	if returned && answered {
+		r.step("And", fmt.Sprintf("Serve returns only after %s was answered", slow), func() {
+			c := ln.conn(s.local)
+			if c == nil {
+				r.logf("the connection of %s was not found on the listener: the order of Serve's return and the answer was not checked", slow)
+				return
+			}
+			// The count of a write is added once the write returned, which
+			// may be after the client read it: wait for the server to
+			// close the connection (keep-alives are off) before reading it.
+			select {
+			case <-c.closed:
+			case <-time.After(shutdownProbeTimeout):
+			}
+			at, total := c.atReturn.Load(), c.written.Load()
+			if at < total {
+				r.errorf("Serve returned while %s was still being served (%d of its %d response bytes written): wait for srv.Shutdown to return before returning from Serve, and give it a context that outlasts in-flight requests; the process exits when Serve returns", slow, at, total)
+				return
+			}
+			r.logf("%s: all %d response bytes were written before Serve returned", slow, total)
+		})
+	}
+	if !returned {
+		return
+	}
+	r.step("And", "a new connection after Serve returned is refused", func() {
+		st, err := get(ctx, ready, shutdownProbeTimeout)
+		switch {
+		case err == nil && st == http.StatusServiceUnavailable:
+			r.logf("GET %s on a new connection after Serve returned = 503", ready)
+		case err == nil:
+			r.errorf("GET %s on a new connection after Serve returned = %d, want the connection refused (or 503): the application still accepts work after it stopped; stop every server on ctx (srv.Shutdown closes the listener) before returning", ready, st)
+		case !result.lnClosed && sdTimeout(err):
+			r.errorf("GET %s on a new connection after Serve returned got no answer within %v and the listener was left open: close it (srv.Shutdown does), so that clients are refused at once and retry another instance", ready, shutdownProbeTimeout)
+		default:
+			r.logf("GET %s on a new connection after Serve returned: %v", ready, sdErr(err))
+		}
+	})
+	r.step("And", "the application released its resources", func() {
+		if x.Closed == nil {
+			r.logf("Closed is nil: whether the application released its resources (database, files) was not checked; set Closed to check it")
+			return
+		}
+		if !healthCall(r, "Closed", func() {
+			if !x.Closed() {
+				r.errorf("Closed() = false after Serve returned: close the application's resources (database pool, files, background workers) after srv.Shutdown returns and before Serve returns")
+			}
+		}) {
+			return
+		}
+		r.logf("Closed() = true after Serve returned")
+	})
+}
+
+// sdOutcome describes what Serve did.
+func sdOutcome(res sdResult) string {
+	if res.panicked != nil {
+		return fmt.Sprintf("it panicked: %v", res.panicked)
+	}
+	return fmt.Sprintf("it returned %v", res.err)
+}
+
+func sdStatus(s sdSlow) string {
+	if s.err != nil {
+		return sdErr(s.err)
+	}
+	return fmt.Sprintf("%d", s.status)
+}
+
+// sdErr shortens a client error to its cause, without the URL.
+func sdErr(err error) string {
+	var ue interface{ Unwrap() error }
+	if errors.As(err, &ue) {
+		if inner := ue.Unwrap(); inner != nil {
+			err = inner
+		}
+	}
+	msg := err.Error()
+	switch {
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return msg + ": the connection was closed"
+	case strings.Contains(msg, "connection reset"):
+		return msg + ": the connection was reset"
+	}
+	return msg
+}
+
+func sdTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
+}
+
+// sdListener is the listener given to Serve: it records every connection
+// it accepts, so the scenario can tell how much of a response was written
+// when Serve returned.
+type sdListener struct {
+	net.Listener
+	closed atomic.Bool
+	mu     sync.Mutex
+	conns  map[string]*sdConn // by remote address
+	once   sync.Once
+	err    error
+}
+
+func (l *sdListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	sc := &sdConn{Conn: c, closed: make(chan struct{})}
+	sc.atReturn.Store(-1)
+	l.mu.Lock()
+	l.conns[c.RemoteAddr().String()] = sc
+	l.mu.Unlock()
+	return sc, nil
+}
+
+func (l *sdListener) Close() error {
+	l.closed.Store(true)
+	l.once.Do(func() { l.err = l.Listener.Close() })
+	return l.err
+}
+
+// markReturn records, for every connection, the bytes written so far.
+func (l *sdListener) markReturn() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, c := range l.conns {
+		c.atReturn.Store(c.written.Load())
+	}
+}
+
+func (l *sdListener) conn(remote string) *sdConn {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.conns[remote]
+}
+
+// sdConn counts the bytes written on a connection.
+type sdConn struct {
+	net.Conn
+	written  atomic.Int64
+	atReturn atomic.Int64 // written when Serve returned; -1 before
+	once     sync.Once
+	closed   chan struct{} // closed by Close
+}
+
+func (c *sdConn) Close() error {
+	c.once.Do(func() { close(c.closed) })
+	return c.Conn.Close()
+}
+
+func (c *sdConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	c.written.Add(int64(n))
+	return n, err
+}
