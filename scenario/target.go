@@ -3,6 +3,8 @@ package scenario
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +27,7 @@ type Target struct {
 	url         string
 	allowRemote bool
 	clientIP    string
+	rootCAs     *x509.CertPool
 }
 
 // Handler targets an in-process handler. The same handler serves every
@@ -56,6 +59,33 @@ func (t Target) AllowRemote() Target { t.allowRemote = true; return t }
 // from (their RemoteAddr host). Default "192.0.2.10" (TEST-NET-1): no
 // traffic is sent there, it only fills RemoteAddr.
 func (t Target) ClientIP(ip string) Target { t.clientIP = ip; return t }
+
+// RootCAs returns t with pool as the roots an https URL target's
+// certificate must chain to, instead of the system's: for a server whose
+// certificate your own CA signed. nil restores the system's roots. Requests
+// sent through the Target (every scenario but Load, whose load generator
+// keeps the system's roots) and TLS's certificate check use it.
+func (t Target) RootCAs(pool *x509.CertPool) Target { t.rootCAs = pool; return t }
+
+// TrustCert returns t with cert added to its roots (to a copy: a pool given
+// to RootCAs is not changed), such as an httptest TLS server's
+// Certificate():
+//
+//	scenario.URL(srv.URL).TrustCert(srv.Certificate())
+//
+// A nil cert adds nothing.
+func (t Target) TrustCert(cert *x509.Certificate) Target {
+	if cert == nil {
+		return t
+	}
+	pool := x509.NewCertPool()
+	if t.rootCAs != nil {
+		pool = t.rootCAs.Clone()
+	}
+	pool.AddCert(cert)
+	t.rootCAs = pool
+	return t
+}
 
 // IsURL reports whether t targets a live server.
 func (t Target) IsURL() bool { return t.url != "" }
@@ -100,6 +130,11 @@ const urlTimeout = 10 * time.Second
 // cleanup), so what it opened inside a bubble does not outlive it.
 func (t Target) open(r reporter) (*client, error) {
 	c, err := t.openClient()
+	if err == nil && c.hc != nil {
+		if tr, ok := c.hc.Transport.(*http.Transport); ok {
+			r.cleanup(tr.CloseIdleConnections)
+		}
+	}
 	if err == nil && t.build != nil {
 		if cl, ok := c.h.(io.Closer); ok {
 			r.cleanup(func() { cl.Close() })
@@ -119,10 +154,20 @@ func (t Target) openClient() (*client, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &client{base: u, ip: ip, hc: &http.Client{
+		hc := &http.Client{
 			Timeout:       urlTimeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}}, nil
+		}
+		if t.rootCAs != nil {
+			hc.Transport = &http.Transport{
+				Proxy:               http.ProxyFromEnvironment,
+				TLSClientConfig:     &tls.Config{RootCAs: t.rootCAs, MinVersion: tls.VersionTLS12},
+				ForceAttemptHTTP2:   true,
+				TLSHandshakeTimeout: urlTimeout,
+				IdleConnTimeout:     90 * time.Second,
+			}
+		}
+		return &client{base: u, ip: ip, hc: hc}, nil
 	case t.build != nil:
 		h := t.build()
 		if h == nil {

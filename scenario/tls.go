@@ -1,0 +1,439 @@
+package scenario
+
+import (
+	"context"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jettymethod/jetty/jetty"
+	"github.com/jettymethod/jetty/preset"
+)
+
+// TLS checks that traffic is encrypted with TLS 1.2 or newer, by
+// handshaking with the server directly through crypto/tls:
+//
+//   - a client offering only TLS 1.0, or only TLS 1.1, is refused (RFC 8996
+//     deprecates both; PCI DSS v4 4.2.1 and NIST SP 800-52r2 §3.1 require
+//     TLS 1.2 or newer). Go 1.26's crypto/tls client still offers TLS 1.0
+//     and 1.1 when its MinVersion and MaxVersion ask for them, as the probes
+//     do; SSL 3.0 cannot be probed, as Go no longer implements it;
+//   - TLS 1.2 or TLS 1.3 is accepted (TLS 1.3 missing is logged: NIST SP
+//     800-52r2 asks servers to support it);
+//   - under TLS 1.2 no cipher suite outside Mozilla's "intermediate"
+//     configuration is accepted: each of Go's other suites — RSA key
+//     exchange (no forward secrecy), 3DES (Sweet32), CBC with SHA-1 or
+//     SHA-256 — is offered alone, one handshake each, and every one
+//     accepted is reported. RC4 suites are not probed: Go's client no
+//     longer implements RC4 (RFC 7465 prohibits it), so it cannot offer
+//     them;
+//   - the certificate is valid now, matches the host, chains to a trusted
+//     root (the system's, or the Target's RootCAs / TrustCert), is not
+//     expiring within MinValidity, and an RSA key has at least 2048 bits;
+//   - plain HTTP sent to the TLS port is not served, and HTTPURL, when set,
+//     redirects to https or refuses connections;
+//   - the HTTPS response to GET / carries Strict-Transport-Security with a
+//     max-age above 0 (RFC 6797; SecurityHeaders grades its value).
+//
+// The protocol and cipher probes do not verify the certificate (they ask
+// only whether the handshake completes); the certificate check does.
+//
+// It covers preset.TLS. TLS is a value; Verify and Run are safe in parallel
+// tests: every probe opens its own connection and keeps none.
+type TLS struct {
+	// Target is the application's https URL, such as
+	// scenario.URL("https://127.0.0.1:8443"). When its certificate is not
+	// signed by a CA in the system's roots, add yours with RootCAs, or
+	// TrustCert for an httptest TLS server:
+	//
+	//	Target: scenario.URL(srv.URL).TrustCert(srv.Certificate())
+	//
+	// Required: an in-process handler or an http URL is reported, since TLS
+	// can only be checked on a live socket.
+	Target Target
+	// Host is the name clients connect to, which the certificate must
+	// match; it is sent as the server name (SNI). Default the URL's host.
+	// Set it when the server runs on loopback with its public host's
+	// certificate, e.g. "api.example.com".
+	Host string
+	// MinValidity is how long the certificate must stay valid from now, so
+	// that an expiry is caught before users see it. Default 14 days.
+	MinValidity time.Duration
+	// HTTPURL is the application's plain-HTTP address, such as
+	// "http://127.0.0.1:8080". Optional: when set, it must redirect (301,
+	// 302, 307 or 308) to an https Location, or refuse connections.
+	HTTPURL string
+	// AllowCipherSuites are TLS 1.2 cipher suites (tls.TLS_… IDs) the
+	// server may accept beyond Mozilla intermediate's, e.g. a CBC suite an
+	// old client still needs. Each one accepted is logged. Default none.
+	AllowCipherSuites []uint16
+}
+
+var _ jetty.Scenario = TLS{}
+
+// Mode returns jetty.Production.
+func (TLS) Mode() jetty.Mode { return jetty.Production }
+
+// Title returns "traffic is encrypted with TLS 1.2 or newer".
+func (TLS) Title() string { return "traffic is encrypted with TLS 1.2 or newer" }
+
+// Covers returns preset.TLS.
+func (TLS) Covers() []preset.ID { return []preset.ID{preset.TLS} }
+
+// Verify runs the scenario without a testing.T and returns a *Problems
+// listing every problem found, or nil.
+func (x TLS) Verify(ctx context.Context) error {
+	return verify(ctx, x.Title(), preset.Preset{}, x.exec)
+}
+
+// Run runs the scenario's steps on s.
+func (x TLS) Run(s *jetty.S) { s.Helper(); run(s, x.exec) }
+
+// tlsDefaultMinValidity is TLS.MinValidity's default.
+const tlsDefaultMinValidity = 14 * 24 * time.Hour
+
+// tlsProbeTimeout bounds each handshake and plain-HTTP request.
+const tlsProbeTimeout = 5 * time.Second
+
+// tlsMozillaIntermediate are the TLS 1.2 suites of Mozilla's "intermediate"
+// server configuration (v5.7) that Go implements: ECDHE with AES-GCM or
+// ChaCha20-Poly1305.
+var tlsMozillaIntermediate = []uint16{
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+}
+
+// tlsWeakReason says why a TLS 1.2 suite is weak.
+func tlsWeakReason(name string) string {
+	switch {
+	case strings.Contains(name, "RC4"):
+		return "RC4, prohibited by RFC 7465"
+	case strings.Contains(name, "3DES"):
+		return "3DES, a 64-bit block cipher broken by Sweet32 (CVE-2016-2183)"
+	case strings.HasPrefix(name, "TLS_RSA_"):
+		return "RSA key exchange, no forward secrecy"
+	case strings.HasSuffix(name, "_CBC_SHA256"):
+		return "CBC with HMAC-SHA256, open to Lucky13-style timing attacks"
+	case strings.HasSuffix(name, "_CBC_SHA"):
+		return "CBC with HMAC-SHA1"
+	}
+	return "not in Mozilla intermediate"
+}
+
+func (x TLS) exec(r reporter) {
+	var (
+		base   *url.URL
+		addr   string // host:port
+		host   string // the name the certificate must match
+		minVal = x.MinValidity
+		state  tls.ConnectionState
+	)
+	if minVal == 0 {
+		minVal = tlsDefaultMinValidity
+	}
+	ctx := r.context()
+	r.step("Given", fmt.Sprintf("the HTTPS server at %s", x.Target), func() {
+		if minVal < 0 {
+			r.errorf("MinValidity = %v: want a positive duration, or 0 for the default 14 days", minVal)
+		}
+		if x.HTTPURL != "" {
+			if u, err := checkURL(x.HTTPURL, x.Target.allowRemote); err != nil {
+				r.errorf("HTTPURL: %v", err)
+			} else if u.Scheme != "http" {
+				r.errorf("HTTPURL = %q: want the plain-HTTP address, such as http://127.0.0.1:8080, or leave it empty", x.HTTPURL)
+			}
+		}
+		if !x.Target.IsZero() && !x.Target.IsURL() {
+			r.errorf("Target is an in-process handler: TLS can only be checked on a live server; set Target to its https URL, e.g. scenario.URL(srv.URL).TrustCert(srv.Certificate()) for an httptest server started with StartTLS")
+			return
+		}
+		c, err := x.Target.open(r)
+		if err != nil {
+			r.errorf("%v", err)
+			return
+		}
+		base = c.base
+		if base.Scheme != "https" {
+			r.errorf("Target = %s: want the server's https URL; TLS checks the TLS endpoint (give the plain-HTTP one as HTTPURL)", x.Target)
+			return
+		}
+		if r.failed() {
+			return
+		}
+		addr = base.Host
+		if base.Port() == "" {
+			addr = net.JoinHostPort(base.Hostname(), "443")
+		}
+		host = x.Host
+		if host == "" {
+			host = base.Hostname()
+		}
+		// A first handshake as a default client would make it: is TLS
+		// served there at all?
+		st, err := tlsProbe(ctx, addr, &tls.Config{InsecureSkipVerify: true, ServerName: host})
+		if err != nil {
+			r.errorf("no TLS handshake with %s: %v: start the server with TLS on this port (ListenAndServeTLS), or fix Target", addr, err)
+			return
+		}
+		state = st
+		r.logf("handshake with %s: %s, %s", addr, tls.VersionName(st.Version), tls.CipherSuiteName(st.CipherSuite))
+	})
+	if r.failed() {
+		return
+	}
+	probe := func(cfg *tls.Config) (tls.ConnectionState, error) {
+		cfg.InsecureSkipVerify = true
+		cfg.ServerName = host
+		return tlsProbe(ctx, addr, cfg)
+	}
+	r.step("When", "a client offers only TLS 1.0, then only TLS 1.1", func() {
+		r.step("Then", "both handshakes are refused", func() {
+			for _, v := range []uint16{tls.VersionTLS10, tls.VersionTLS11} {
+				if _, err := probe(&tls.Config{MinVersion: v, MaxVersion: v}); err != nil {
+					r.logf("%s only: refused (%v)", tls.VersionName(v), err)
+					continue
+				}
+				r.errorf("a client offering only %s completed a handshake with %s, want refused: set tls.Config.MinVersion = tls.VersionTLS12 (RFC 8996 deprecates TLS 1.0 and 1.1; PCI DSS v4 4.2.1; NIST SP 800-52r2)", tls.VersionName(v), addr)
+			}
+		})
+	})
+	tls12 := false
+	r.step("When", "a client offers only TLS 1.2, then only TLS 1.3", func() {
+		r.step("Then", "at least one is accepted", func() {
+			_, err12 := probe(&tls.Config{MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12})
+			_, err13 := probe(&tls.Config{MinVersion: tls.VersionTLS13, MaxVersion: tls.VersionTLS13})
+			tls12 = err12 == nil
+			r.logf("TLS 1.2 only: %s; TLS 1.3 only: %s", tlsOutcome(err12), tlsOutcome(err13))
+			switch {
+			case err12 != nil && err13 != nil:
+				r.errorf("neither a TLS 1.2 nor a TLS 1.3 client completed a handshake with %s (TLS 1.2: %v; TLS 1.3: %v): serve TLS 1.2 and 1.3 (tls.Config.MinVersion = tls.VersionTLS12, MaxVersion unset)", addr, err12, err13)
+			case err13 != nil:
+				r.logf("TLS 1.3 is not offered: NIST SP 800-52r2 asks servers to support it; leave tls.Config.MaxVersion unset")
+			}
+		})
+	})
+	r.step("And", "no weak cipher suite is accepted under TLS 1.2", func() {
+		if !tls12 {
+			r.logf("TLS 1.2 is not served: cipher suites were not probed (TLS 1.3 suites are all strong)")
+			return
+		}
+		type weak struct{ name, why string }
+		var accepted []weak
+		var probed, skipped []string
+		for _, cs := range append(tls.InsecureCipherSuites(), tls.CipherSuites()...) {
+			if !slices.Contains(cs.SupportedVersions, tls.VersionTLS12) || slices.Contains(tlsMozillaIntermediate, cs.ID) {
+				continue
+			}
+			if strings.Contains(cs.Name, "RC4") {
+				skipped = append(skipped, cs.Name)
+				continue
+			}
+			probed = append(probed, cs.Name)
+			st, err := probe(&tls.Config{MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{cs.ID}})
+			if err != nil || st.CipherSuite != cs.ID {
+				continue
+			}
+			if slices.Contains(x.AllowCipherSuites, cs.ID) {
+				r.logf("%s accepted, allowed by AllowCipherSuites (%s)", cs.Name, tlsWeakReason(cs.Name))
+				continue
+			}
+			accepted = append(accepted, weak{cs.Name, tlsWeakReason(cs.Name)})
+		}
+		r.logf("offered alone under TLS 1.2, one handshake each: %s; not probed (Go's client no longer implements them): %s", strings.Join(probed, ", "), strings.Join(skipped, ", "))
+		if len(accepted) == 0 {
+			return
+		}
+		list := make([]string, len(accepted))
+		for i, w := range accepted {
+			list[i] = w.name + " (" + w.why + ")"
+		}
+		names := make([]string, len(tlsMozillaIntermediate))
+		for i, id := range tlsMozillaIntermediate {
+			names[i] = "tls." + tls.CipherSuiteName(id)
+		}
+		r.errorf("%s accepts weak TLS 1.2 cipher suites: %s: set tls.Config.CipherSuites to Mozilla intermediate's (%s), or list a suite you must keep in AllowCipherSuites", addr, strings.Join(list, ", "), strings.Join(names, ", "))
+	})
+	r.step("And", fmt.Sprintf("the certificate is trusted, matches %s and stays valid for at least %s", host, tlsDays(minVal)), func() {
+		x.checkCert(r, state, host, minVal)
+	})
+	r.step("And", "plain HTTP is not served on the TLS port", func() {
+		plain := *base
+		plain.Scheme, plain.Host, plain.Path, plain.RawQuery = "http", addr, "/", ""
+		resp, err := tlsPlainGet(ctx, plain.String())
+		if err != nil {
+			r.logf("GET %s: no HTTP answer (%v)", plain.String(), err)
+			return
+		}
+		r.logf("GET %s = %d", plain.String(), resp.StatusCode)
+		if resp.StatusCode < 400 && !tlsToHTTPS(resp) {
+			r.errorf("GET %s (plain HTTP on the TLS port) = %d, want it refused (Go's TLS server answers 400) or redirected to https: the port serves unencrypted traffic; serve only TLS on it", plain.String(), resp.StatusCode)
+		}
+	})
+	if x.HTTPURL != "" {
+		r.step("And", fmt.Sprintf("%s redirects to https or is refused", x.HTTPURL), func() {
+			resp, err := tlsPlainGet(ctx, x.HTTPURL)
+			if err != nil {
+				r.logf("GET %s: no HTTP answer, refused (%v)", x.HTTPURL, err)
+				return
+			}
+			loc := resp.Header.Get("Location")
+			r.logf("GET %s = %d, Location %q", x.HTTPURL, resp.StatusCode, loc)
+			switch {
+			case tlsToHTTPS(resp):
+			case resp.StatusCode >= 300 && resp.StatusCode < 400:
+				r.errorf("GET %s = %d to %q, want a redirect to an https URL: redirect to https://%s…", x.HTTPURL, resp.StatusCode, loc, host)
+			default:
+				r.errorf("GET %s = %d, want 301 or 308 to https (or the port closed): plain HTTP is served, unencrypted; redirect every request to https", x.HTTPURL, resp.StatusCode)
+			}
+		})
+	}
+	r.step("And", "HTTPS responses carry Strict-Transport-Security", func() {
+		u := *base
+		u.Path, u.RawQuery = "/", ""
+		resp, err := tlsGet(ctx, u.String(), &tls.Config{InsecureSkipVerify: true, ServerName: host})
+		if err != nil {
+			r.errorf("GET %s: %v", u.String(), err)
+			return
+		}
+		v := resp.Header.Get("Strict-Transport-Security")
+		r.logf("GET %s = %d, Strict-Transport-Security %q", u.String(), resp.StatusCode, v)
+		if v == "" {
+			r.errorf("GET %s = %d without Strict-Transport-Security: add \"Strict-Transport-Security: max-age=31536000; includeSubDomains\" to every HTTPS response so browsers never fall back to plain HTTP (RFC 6797)", u.String(), resp.StatusCode)
+			return
+		}
+		h, err := ParseHSTS(v)
+		switch {
+		case err != nil:
+			r.errorf("GET %s: Strict-Transport-Security %q is invalid (%v): send \"max-age=31536000; includeSubDomains\"", u.String(), v, err)
+		case h.MaxAge <= 0:
+			r.errorf("GET %s: Strict-Transport-Security %q has max-age=0, which tells browsers to forget HSTS: send max-age=31536000", u.String(), v)
+		}
+	})
+}
+
+// checkCert checks the leaf certificate of state for host.
+func (x TLS) checkCert(r reporter, state tls.ConnectionState, host string, minVal time.Duration) {
+	if len(state.PeerCertificates) == 0 {
+		r.errorf("the server sent no certificate: configure tls.Config.Certificates")
+		return
+	}
+	leaf := state.PeerCertificates[0]
+	now := time.Now()
+	names := append(append([]string(nil), leaf.DNSNames...), tlsIPs(leaf)...)
+	r.logf("certificate: subject %q, names %v, issuer %q, valid %s to %s", leaf.Subject.CommonName, names, leaf.Issuer.CommonName, leaf.NotBefore.UTC().Format(time.RFC3339), leaf.NotAfter.UTC().Format(time.RFC3339))
+	dated := false
+	switch {
+	case now.Before(leaf.NotBefore):
+		dated = true
+		r.errorf("the certificate is not valid yet: it is valid from %s, in %s: clients reject it; check the server's clock and serve a certificate valid now", leaf.NotBefore.UTC().Format(time.RFC3339), tlsDays(leaf.NotBefore.Sub(now)))
+	case now.After(leaf.NotAfter):
+		dated = true
+		r.errorf("the certificate expired on %s, %s ago: clients reject it; renew it (automate renewal, e.g. ACME)", leaf.NotAfter.UTC().Format(time.RFC3339), tlsDays(now.Sub(leaf.NotAfter)))
+	case leaf.NotAfter.Sub(now) < minVal:
+		r.errorf("the certificate expires on %s, in %s, want at least %s: renew it now and automate renewal (e.g. ACME) so it never gets this close", leaf.NotAfter.UTC().Format(time.RFC3339), tlsDays(leaf.NotAfter.Sub(now)), tlsDays(minVal))
+	}
+	if err := leaf.VerifyHostname(host); err != nil {
+		r.errorf("the certificate does not match %s: it names %v: serve a certificate whose subject alternative names include %s (or set Host to the name clients use)", host, names, host)
+	}
+	if k, ok := leaf.PublicKey.(*rsa.PublicKey); ok && k.N.BitLen() < 2048 {
+		r.errorf("the certificate's RSA key has %d bits, want at least 2048 (NIST SP 800-52r2): issue a new key of 2048 bits or more, or ECDSA P-256", k.N.BitLen())
+	}
+	inter := x509.NewCertPool()
+	for _, c := range state.PeerCertificates[1:] {
+		inter.AddCert(c)
+	}
+	_, err := leaf.Verify(x509.VerifyOptions{Roots: x.Target.rootCAs, Intermediates: inter, CurrentTime: now})
+	var invalid x509.CertificateInvalidError
+	switch {
+	case err == nil:
+	case dated && errors.As(err, &invalid) && invalid.Reason == x509.Expired && invalid.Cert == leaf:
+		// reported above
+	case errors.As(err, new(x509.UnknownAuthorityError)):
+		r.errorf("the certificate does not chain to a trusted root (%v): serve the full chain from a CA clients trust; for your own CA or an httptest server, trust it with Target.RootCAs(pool) or Target.TrustCert(cert)", err)
+	default:
+		r.errorf("the certificate chain does not verify: %v: serve a valid chain from a CA clients trust", err)
+	}
+}
+
+// tlsProbe makes one handshake with addr and closes the connection.
+func tlsProbe(ctx context.Context, addr string, cfg *tls.Config) (tls.ConnectionState, error) {
+	ctx, cancel := context.WithTimeout(ctx, tlsProbeTimeout)
+	defer cancel()
+	d := tls.Dialer{Config: cfg}
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return tls.ConnectionState{}, err
+	}
+	defer conn.Close()
+	return conn.(*tls.Conn).ConnectionState(), nil
+}
+
+// tlsGet sends GET u with its own transport, without redirects or
+// keep-alives, and returns the response with its body closed.
+func tlsGet(ctx context.Context, u string, cfg *tls.Config) (*http.Response, error) {
+	ctx, cancel := context.WithTimeout(ctx, tlsProbeTimeout)
+	defer cancel()
+	hc := &http.Client{
+		Transport:     &http.Transport{TLSClientConfig: cfg, DisableKeepAlives: true},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	return resp, nil
+}
+
+func tlsPlainGet(ctx context.Context, u string) (*http.Response, error) {
+	return tlsGet(ctx, u, nil)
+}
+
+// tlsToHTTPS reports whether resp redirects to an https URL.
+func tlsToHTTPS(resp *http.Response) bool {
+	switch resp.StatusCode {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return strings.HasPrefix(strings.ToLower(resp.Header.Get("Location")), "https://")
+	}
+	return false
+}
+
+func tlsIPs(c *x509.Certificate) []string {
+	var s []string
+	for _, ip := range c.IPAddresses {
+		s = append(s, ip.String())
+	}
+	return s
+}
+
+func tlsOutcome(err error) string {
+	if err == nil {
+		return "accepted"
+	}
+	return "refused"
+}
+
+// tlsDays renders d in days when it is at least two days, else as a
+// duration rounded to the minute.
+func tlsDays(d time.Duration) string {
+	if d >= 48*time.Hour {
+		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
+	}
+	return d.Round(time.Minute).String()
+}
