@@ -134,6 +134,7 @@ func startupMVP() Preset {
 			ID: Backups, Title: "stored data is backed up daily and the restore is tested", Category: Resilience,
 			Traits:   []Trait{StoredData},
 			Params:   Params{ParamBackupAge: "24h"},
+			Scenario: "scenario.BackupRestore{…}",
 			Standard: "NIST SP 800-34 §3.4.2; CIS Controls v8 11.2 and 11.5",
 		},
 	)
@@ -180,12 +181,14 @@ func productionSaaS() Preset {
 		Requirement{
 			ID: Metrics, Title: "request rate, errors and latency are exported as metrics", Category: Monitoring,
 			Traits:   []Trait{PublicEndpoint},
+			Scenario: "scenario.Metrics{…}",
 			Standard: "Google SRE book, the four golden signals; RED method",
 		},
 		Requirement{
 			ID: GracefulShutdown, Title: "shutdown drains in-flight requests (zero-downtime deploys)", Category: Resilience,
 			Traits:   []Trait{PublicEndpoint},
 			Params:   Params{ParamDrain: "10s"},
+			Scenario: "scenario.GracefulShutdown{…}",
 			Standard: "Kubernetes pod termination (SIGTERM, grace period); net/http Server.Shutdown",
 		},
 		Requirement{
@@ -218,11 +221,13 @@ func enterprise() Preset {
 			ID: Backups, Title: "stored data is backed up daily and restores within an hour", Category: Resilience,
 			Traits:   []Trait{StoredData},
 			Params:   Params{ParamBackupAge: "24h", ParamRTO: "1h"},
+			Scenario: "scenario.BackupRestore{…}",
 			Standard: "NIST SP 800-34 §3.4.2; ISO 22301 (RTO)",
 		},
 		Requirement{
 			ID: Overload, Title: "overload is shed with 429/503 instead of collapse (DDoS protection)", Category: Resilience,
 			Traits:   []Trait{PublicEndpoint},
+			Scenario: "scenario.Overload{…}",
 			Standard: "Google SRE book, handling overload; AWS Well-Architected REL05",
 		},
 		Requirement{
@@ -257,6 +262,7 @@ func regulated() Preset {
 		Requirement{
 			ID: TLS, Title: "traffic is encrypted with TLS 1.2 or newer", Category: Compliance,
 			Traits:   []Trait{PublicEndpoint},
+			Scenario: "scenario.TLS{…}",
 			Standard: "PCI DSS v4 4.2.1; NIST SP 800-52r2",
 		},
 		Requirement{
@@ -267,6 +273,7 @@ func regulated() Preset {
 		Requirement{
 			ID: SecretsInLogs, Title: "no password, token or card number reaches a log", Category: Compliance,
 			Traits:   []Trait{Login, PersonalData},
+			Scenario: "scenario.SecretsInLogs{…}",
 			Standard: "PCI DSS v4 3.3 and 8.3.2; OWASP Logging Cheat Sheet (data to exclude)",
 		},
 		Requirement{
