@@ -246,7 +246,7 @@ func (x Injection) exec(r reporter) {
 		}
 		payloads = injSelect(Payloads(x.Categories...), x.MaxPayloads)
 		for i := range payloads {
-			payloads[i].Value = strings.ReplaceAll(payloads[i].Value, CanaryPlaceholder, canary)
+			payloads[i].Value = strings.ReplaceAll(payloads[i].Value, CanaryFilePlaceholder, canary)
 		}
 	})
 	if r.failed() {

@@ -62,15 +62,15 @@ func PayloadCategories() []PayloadCategory {
 		PayloadTemplate, PayloadCRLF, PayloadFormatString, PayloadOversized, PayloadInvalidUTF8, PayloadUnicode}
 }
 
-// CanaryPlaceholder stands in the command payloads for the canary file's
+// CanaryFilePlaceholder stands in the command payloads for the canary file's
 // path; [Injection] replaces it with its Canary.
-const CanaryPlaceholder = "JETTY_CANARY"
+const CanaryFilePlaceholder = "JETTY_CANARY"
 
 // Payload is one hostile input of the corpus.
 type Payload struct {
 	Category PayloadCategory
 	// Value is what is put into the input. It may hold invalid UTF-8 and
-	// CanaryPlaceholder.
+	// CanaryFilePlaceholder.
 	Value string
 	// JSON, when set, is a raw JSON value sent instead of Value as a
 	// string in JSON bodies, such as the NoSQL operator {"$gt": ""}.

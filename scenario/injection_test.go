@@ -459,7 +459,7 @@ func TestInjectionMaxPayloadsAndCategories(t *testing.T) {
 		}
 	}
 	for i, c := range scenario.PayloadCategories() {
-		if v := got[i+1]; v != first[c] && !strings.Contains(first[c], scenario.CanaryPlaceholder) {
+		if v := got[i+1]; v != first[c] && !strings.Contains(first[c], scenario.CanaryFilePlaceholder) {
 			t.Errorf("request #%d = %.20q, want the first %s payload %.20q", i+2, v, c, first[c])
 		}
 	}
