@@ -39,7 +39,7 @@ import (
 //     Oracle, MongoDB, Go (panic:, goroutine N [, runtime error:, file.go:NN,
 //     /usr/local/go/src), Python, Java, Node.js, PHP and .NET traces;
 //   - does not reflect an XSS payload unescaped in an HTML response;
-//   - does not evaluate a template payload (1337*7 shows as 9359 where the
+//   - does not evaluate a template payload (7331*7919 shows as 58054189 where the
 //     baseline had none);
 //   - does not use the input as a Go format string (%!s(MISSING));
 //   - gains no response header from a CRLF payload (X-Jetty-Injected, a
@@ -609,9 +609,11 @@ func injContext(b, m []byte) []byte {
 }
 
 var (
-	injCommandOutput  = regexp.MustCompile(`uid=\d+\([\w.-]*\) gid=\d+`)
-	injFileContents   = regexp.MustCompile(`root:[x*!]?:0:0:|\[(?:fonts|extensions)\]\s*\r?\n|; for 16-bit app support`)
-	injFormatVerbs    = regexp.MustCompile(`%!(?:[a-zA-Z]?\((?:MISSING|BADWIDTH|BADPREC|NOVERB|BADINDEX)\)|\(EXTRA )`)
+	injCommandOutput = regexp.MustCompile(`uid=\d+\([\w.-]*\) gid=\d+`)
+	injFileContents  = regexp.MustCompile(`root:[x*!]?:0:0:|\[(?:fonts|extensions)\]\s*\r?\n|; for 16-bit app support`)
+	injFormatVerbs   = regexp.MustCompile(`%!(?:[a-zA-Z]?\((?:MISSING|BADWIDTH|BADPREC|NOVERB|BADINDEX)\)|\(EXTRA )`)
+	// injEvaluated finds the template product as a number of its own.
+	injEvaluated      = regexp.MustCompile(`(?:^|[^0-9A-Za-z])` + templateProduct + `(?:[^0-9A-Za-z]|$)`)
 	injJavascriptAttr = regexp.MustCompile(`(?i)(?:href|src|action|formaction|data)\s*=\s*["']?\s*javascript:alert\(1337\)`)
 
 	jsHints   = []string{"javascript:alert(1337)"}
@@ -650,8 +652,8 @@ func injJudge(p Payload, base, res *response) []string {
 			out = append(out, "the HTML puts it in a link or source (cross-site scripting): allow only http(s) URLs, e.g. with html/template")
 		}
 	}
-	if p.Category == PayloadTemplate && bytes.Contains(res.Body, []byte(templateProduct)) && !bytes.Contains(base.Body, []byte(templateProduct)) {
-		out = append(out, "the template was evaluated (1337*7 = 9359 in the body): never render input as a template; pass it as data")
+	if p.Category == PayloadTemplate && injEvaluated.Match(res.Body) && !injEvaluated.Match(base.Body) {
+		out = append(out, "the template was evaluated (7331*7919 = 58054189 in the body): never render input as a template; pass it as data")
 	}
 	if m := injFind(injFormatVerbs, fmtHints, res.Body); m != nil && injFind(injFormatVerbs, fmtHints, base.Body) == nil {
 		out = append(out, fmt.Sprintf("the input was used as a format string (%s in the body): write fmt.Fprintf(w, \"%%s\", input)", m))

@@ -31,7 +31,8 @@ const (
 	PayloadPathTraversal PayloadCategory = "path-traversal"
 	// PayloadTemplate: server-side template injection (WSTG-INPV-18; BLNS
 	// "Server Code Injection"): {{…}}, ${…}, <%= … %>, #{…} computing
-	// 1337*7, so that an evaluation shows as 9359.
+	// 7331*7919, so that an evaluation shows as 58054189: a product long and
+	// odd enough that no request ID or timestamp carries it by chance.
 	PayloadTemplate PayloadCategory = "template"
 	// PayloadCRLF: HTTP response splitting and header injection
 	// (WSTG-INPV-15): raw and percent-encoded CR LF followed by an
@@ -99,8 +100,10 @@ func containsCategory(cs []PayloadCategory, c PayloadCategory) bool {
 	return false
 }
 
-// templateProduct is what the template payloads compute: 1337*7.
-const templateProduct = "9359"
+// templateProduct is what the template payloads compute: 7331*7919. It
+// counts only as a number of its own (see injEvaluated), never inside a
+// longer run of letters and digits such as a hex request ID.
+const templateProduct = "58054189"
 
 var (
 	mebiA      = strings.Repeat("A", 1<<20)
@@ -198,17 +201,17 @@ var corpus = concatPayloads(
 		`..%c0%af..%c0%af..%c0%afetc%c0%afpasswd`,
 	),
 	payloadsOf(PayloadTemplate,
-		`{{1337*7}}`,
-		`{{ 1337*7 }}`,
-		`${1337*7}`,
-		`${{1337*7}}`,
-		`<%= 1337*7 %>`,
-		`#{1337*7}`,
-		`*{1337*7}`,
-		`[[${1337*7}]]`,
-		`{{=1337*7}}`,
-		`@(1337*7)`,
-		`{1337*7}`,
+		`{{7331*7919}}`,
+		`{{ 7331*7919 }}`,
+		`${7331*7919}`,
+		`${{7331*7919}}`,
+		`<%= 7331*7919 %>`,
+		`#{7331*7919}`,
+		`*{7331*7919}`,
+		`[[${7331*7919}]]`,
+		`{{=7331*7919}}`,
+		`@(7331*7919)`,
+		`{7331*7919}`,
 	),
 	payloadsOf(PayloadCRLF,
 		"\r\nX-Jetty-Injected: 1",

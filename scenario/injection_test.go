@@ -273,7 +273,7 @@ var brokenInjection = []struct {
 		})
 		return mux
 	}, scenario.Input{In: scenario.InPath, Name: "slug", Path: "/pages/{slug}"}, []string{
-		`GET /pages/{slug} path slug ← template payload "{{1337*7}}": 200, the template was evaluated (1337*7 = 9359 in the body)`,
+		`GET /pages/{slug} path slug ← template payload "{{7331*7919}}": 200, the template was evaluated (7331*7919 = 58054189 in the body)`,
 	}},
 	{"format string", func(*testing.T, string) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -591,5 +591,26 @@ func TestInjectionCorpus(t *testing.T) {
 		if p.JSON != "" && !json.Valid([]byte(p.JSON)) {
 			t.Errorf("NoSQL payload's JSON %q is not valid JSON", p.JSON)
 		}
+	}
+}
+
+// A service whose every response carries a random hex request ID must not
+// be taken for one that evaluates templates when an ID happens to contain
+// the product's digits.
+func TestInjectionTemplateProductIsNotFoundInsideIDs(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The baseline's ID lacks the digits; the payloads' IDs have them,
+		// as a random ID now and then does.
+		id := "b1234567c0ffee00"
+		if strings.ContainsAny(r.URL.Query().Get("q"), "{(") {
+			id = "a58054189f00beef"
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"error":"not found","request_id":%q}`, id)
+	})
+	x := scenario.Injection{Target: scenario.Handler(h), Categories: []scenario.PayloadCategory{scenario.PayloadTemplate},
+		Inputs: []scenario.Input{{In: scenario.InQuery, Name: "q", Path: "/search"}}}
+	if err := x.Verify(context.Background()); err != nil {
+		t.Fatalf("a request ID holding the digits was taken for an evaluation: %v", err)
 	}
 }
