@@ -23,14 +23,16 @@ import (
 // field takes the default of the scenario field that holds the Request
 // (see [RateLimit.Request], [AuditLog.Login]); fields set explicitly win.
 type Request struct {
-	// Method defaults to POST.
+	// Method is the HTTP method. Its default depends on the field that
+	// holds the Request: POST for the login requests of RateLimit and
+	// AuditLog, GET for most others.
 	Method string
-	// Path is the path and query, e.g. "/login". Default "/login".
+	// Path is the path and query, e.g. "/login?next=%2F".
 	Path string
-	// Header is sent with the request. Default: Content-Type:
+	// Header is sent with the request. Login defaults add Content-Type:
 	// application/json when the body is a JSON object.
 	Header http.Header
-	// Body defaults to the scenario's login body (see [LoginRequest]).
+	// Body is the request body; login defaults use LoginRequest's body.
 	Body []byte
 }
 
