@@ -233,6 +233,7 @@ func enterprise() Preset {
 		Requirement{
 			ID: Chaos, Title: "dependency faults degrade gracefully (chaos engineering)", Category: Resilience,
 			Traits:   []Trait{PublicEndpoint, StoredData},
+			Scenario: "scenario.Faults{…}",
 			Standard: "Principles of Chaos Engineering; AWS Well-Architected REL05",
 		},
 		Requirement{
@@ -268,6 +269,7 @@ func regulated() Preset {
 		Requirement{
 			ID: EncryptionAtRest, Title: "personal and stored data is encrypted at rest", Category: Compliance,
 			Traits:   []Trait{PersonalData, StoredData},
+			Scenario: "scenario.EncryptedAtRest{…}",
 			Standard: "PCI DSS v4 3.5; HIPAA §164.312(a)(2)(iv); GDPR art. 32",
 		},
 		Requirement{

@@ -21,6 +21,7 @@ func TestPresetsNameScenariosThatCoverThem(t *testing.T) {
 		"HealthCheck": scenario.HealthCheck{}, "BackupRestore": scenario.BackupRestore{},
 		"GracefulShutdown": scenario.GracefulShutdown{}, "Overload": scenario.Overload{},
 		"Metrics": scenario.Metrics{}, "TLS": scenario.TLS{}, "SecretsInLogs": scenario.SecretsInLogs{},
+		"Faults": scenario.Faults{}, "EncryptedAtRest": scenario.EncryptedAtRest{},
 	}
 	named := map[string]bool{}
 	for _, p := range preset.Builtins() {
