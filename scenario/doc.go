@@ -18,4 +18,16 @@
 //
 // Thresholds default to the project's preset (see jetty.S.Param), then to
 // the seed's numbers; every field set on the struct wins over both.
+//
+// # The scenarios
+//
+// Security: [RateLimit], [SecurityHeaders], [Injection], [AuthRequired],
+// [ErrorHandling], [TLS], [SecretsInLogs], [EncryptedAtRest].
+// Performance: [Load], and by choice [QueryBudget] and [Caching].
+// Monitoring: [AuditLog], [HealthCheck], [Metrics].
+// Resilience: [GracefulShutdown], [Overload], [BackupRestore], [Faults].
+//
+// Each covers the preset requirements its Covers method lists; the
+// built-in presets name the scenario that covers each of their tested
+// requirements, so a coverage failure says which one to add.
 package scenario
