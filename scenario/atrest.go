@@ -141,7 +141,7 @@ func (x EncryptedAtRest) earPaths() ([]string, error) {
 		for _, pat := range pats {
 			m, err := filepath.Glob(pat)
 			if err != nil {
-				return nil, fmt.Errorf("Files: %q is not a valid pattern (%v): use a path or a filepath.Glob pattern such as /var/lib/app/*.db", f, err)
+				return nil, fmt.Errorf("field Files: %q is not a valid pattern (%v): use a path or a filepath.Glob pattern such as /var/lib/app/*.db", f, err)
 			}
 			for _, p := range m {
 				st, err := os.Stat(p)
@@ -187,7 +187,7 @@ func (x EncryptedAtRest) earSnapshot(ctx context.Context) (map[string][]byte, er
 	if x.Dump != nil {
 		b, err := x.Dump(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("Dump: %v", err)
+			return nil, fmt.Errorf("field Dump: %v", err)
 		}
 		snap["Dump"] = b
 	}
