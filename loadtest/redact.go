@@ -19,11 +19,14 @@ const masked = "[REDACTED]"
 const secretName = `[A-Za-z0-9_.\-]*(?i:pass(?:word|wd|phrase)?|pwd|token|secret|api[_-]?key|credential|authorization|cookie|session(?:id)?|sid|private[_-]?key)[A-Za-z0-9_.\-]*`
 
 var (
-	maskJSON   = regexp.MustCompile(`("` + secretName + `"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\]\s]+)`)
-	maskQuoted = regexp.MustCompile(`(\\"` + secretName + `\\"\s*:\s*)(\\"(?:[^"\\]|\\[^"])*\\"|[^,}\]\s\\]+)`)
-	maskForm   = regexp.MustCompile(`(^|[?&;\s"'])(` + secretName + `)=("(?:[^"\\]|\\.)*"|[^&;\s"']*)`)
-	maskHeader = regexp.MustCompile(`(?i)((?:proxy-)?(?:authorization|cookie|set-cookie|x-api-key|x-auth-token)\s*:\s*)([^\r\n"]*)`)
-	maskScheme = regexp.MustCompile(`(?i)\b(bearer|basic|digest)\s+[A-Za-z0-9._~+/=\-]{4,}`)
+	maskJSON = regexp.MustCompile(`("` + secretName + `"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\]\s]+)`)
+	// maskAfterMask is a secret field whose opening quote closed the masked value
+	// before it.
+	maskAfterMask = regexp.MustCompile(regexp.QuoteMeta(masked+`"`) + `(` + secretName + `"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\]\s]+)`)
+	maskQuoted    = regexp.MustCompile(`(\\"` + secretName + `\\"\s*:\s*)(\\"(?:[^"\\]|\\[^"])*\\"|[^,}\]\s\\]+)`)
+	maskForm      = regexp.MustCompile(`(^|[?&;\s"'])(` + secretName + `)=("(?:[^"\\]|\\.)*"|[^&;\s"']*)`)
+	maskHeader    = regexp.MustCompile(`(?i)((?:proxy-)?(?:authorization|cookie|set-cookie|x-api-key|x-auth-token)\s*:\s*)([^\r\n"]*)`)
+	maskScheme    = regexp.MustCompile(`(?i)\b(bearer|basic|digest)\s+[A-Za-z0-9._~+/=\-]{4,}`)
 )
 
 // hints are the words without which mask has nothing to replace.
@@ -40,7 +43,17 @@ func mask(s string) string {
 	}
 	s = maskHeader.ReplaceAllString(s, "${1}"+masked)
 	s = maskScheme.ReplaceAllString(s, "${1} "+masked)
+	// Until nothing changes: in broken JSON such as "pass":"{"password":"x"}
+	// one value's closing quote is the next name's opening quote, so one
+	// pass masks only every other field (found by FuzzString).
 	s = maskJSON.ReplaceAllString(s, `${1}"`+masked+`"`)
+	for range 8 {
+		next := maskAfterMask.ReplaceAllString(s, masked+`"${1}"`+masked+`"`)
+		if next == s {
+			break
+		}
+		s = next
+	}
 	s = maskQuoted.ReplaceAllString(s, `${1}\"`+masked+`\"`)
 	s = maskForm.ReplaceAllString(s, "${1}${2}="+masked)
 	return s

@@ -30,6 +30,8 @@ func TestStringMasksEverySecret(t *testing.T) {
 		"map[Authorization:[Bearer " + canary + "] Cookie:[sid=" + canary + "]]",
 		"GET /x with bearer " + canary,
 		`sessionid=` + canary,
+		`"pAss":"{"password":"` + canary + `"}`,
+		`"pass":"{"password":"{"token":"` + canary + `"}`,
 	} {
 		got := redact.String(in)
 		assert.NotContains(t, got, canary, "input %q gave %q", in, got)
