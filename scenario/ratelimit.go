@@ -131,8 +131,10 @@ const (
 // then one more, which must be: it must answer Status with Message in its
 // body, carry a valid Retry-After (RFC 9110 §10.2.3: delay-seconds or an
 // HTTP-date, more than 0 and at most the lockout, about the remaining
-// lockout) and must not be cacheable (RFC 6585 §4: Cache-Control: no-store,
-// no-cache or private, never public). The block must still hold one second
+// lockout) and must not be cacheable (RFC 6585 §4: never public, nor fresh
+// through max-age or Expires without no-store, no-cache or private; a 429
+// without Cache-Control is not stored by caches, and the scenario logs that
+// no-store would say so explicitly). The block must still hold one second
 // before Lockout ends and lift one second after it. It covers
 // preset.LoginRateLimit (OWASP ASVS 5.0 V6.3.1; NIST SP 800-63B §3.2.2; PCI
 // DSS v4 8.3.4 under the Enterprise preset).
@@ -407,7 +409,12 @@ func rlRetryAfter(h http.Header, now time.Time) (d time.Duration, date bool, err
 }
 
 // rlCacheProblem says why a blocked response could be cached, or "".
-func rlCacheProblem(h http.Header) string {
+// RFC 6585 §4: a 429 "MUST NOT be stored by a cache"; RFC 9111 §4.2.2: a
+// status that is not heuristically cacheable (429, 403, 503…) is cached
+// only with explicit freshness. So a response is a problem when it says
+// public, carries max-age, s-maxage or Expires without no-store, no-cache or
+// private, or has a heuristically cacheable status and no such directive.
+func rlCacheProblem(status int, h http.Header) string {
 	cc := strings.ToLower(strings.Join(h.Values("Cache-Control"), ","))
 	var names []string
 	for d := range strings.SplitSeq(cc, ",") {
@@ -416,15 +423,28 @@ func rlCacheProblem(h http.Header) string {
 			names = append(names, name)
 		}
 	}
+	explicit := slices.Contains(names, "max-age") || slices.Contains(names, "s-maxage") || h.Get("Expires") != ""
 	switch {
 	case slices.Contains(names, "public"):
 		return fmt.Sprintf("it is cacheable (Cache-Control: %s): a shared cache could serve the block to other users; send Cache-Control: no-store (RFC 6585 §4)", cc)
 	case slices.Contains(names, "no-store"), slices.Contains(names, "no-cache"), slices.Contains(names, "private"):
 		return ""
-	case cc == "":
-		return "it has no Cache-Control header: send Cache-Control: no-store so no cache keeps the block (RFC 6585 §4, RFC 9111)"
+	case explicit:
+		return fmt.Sprintf("it may be cached (Cache-Control: %q, Expires: %q): send Cache-Control: no-store (RFC 6585 §4, RFC 9111)", cc, h.Get("Expires"))
+	case rlHeuristic(status):
+		return fmt.Sprintf("a %d without Cache-Control may be cached heuristically (RFC 9111 §4.2.2): send Cache-Control: no-store", status)
 	}
-	return fmt.Sprintf("it may be cached (Cache-Control: %s): send Cache-Control: no-store (RFC 6585 §4, RFC 9111)", cc)
+	return ""
+}
+
+// rlHeuristic reports whether a status is heuristically cacheable (RFC 9110
+// §15.1).
+func rlHeuristic(status int) bool {
+	switch status {
+	case 200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501:
+		return true
+	}
+	return false
 }
 
 // rlSpoofed are the client addresses sent in X-Forwarded-For (RFC 5737
@@ -545,9 +565,12 @@ func (x RateLimit) exec(r reporter) {
 			default:
 				r.logf("Retry-After: %s (%v)", block.Header.Get("Retry-After"), d)
 			}
-			if p := rlCacheProblem(block.Header); p != "" {
+			switch p := rlCacheProblem(block.Status, block.Header); {
+			case p != "":
 				r.errorf("the blocked attempt #%d: %s", send, p)
-			} else {
+			case block.Header.Get("Cache-Control") == "":
+				r.logf("no Cache-Control: a %d is not stored by caches (RFC 6585 §4, RFC 9111 §4.2.2); Cache-Control: no-store says so to every cache", block.Status)
+			default:
 				r.logf("Cache-Control: %s", block.Header.Get("Cache-Control"))
 			}
 		})

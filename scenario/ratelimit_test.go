@@ -270,6 +270,7 @@ func TestRateLimitCatchesBrokenHandlers(t *testing.T) {
 		{"Retry-After constant", rlApp{retryAfter: func(time.Duration) string { return "300" }}, []string{`with 1s of the lockout left: send the remaining lockout, not a constant`}},
 		{"Retry-After too short", rlApp{retryAfter: func(time.Duration) string { return "60" }}, []string{`Retry-After "60" (1m0s) at the start of a 5m0s lockout`}},
 		{"cacheable", rlApp{cacheControl: "public, max-age=300"}, []string{"it is cacheable (Cache-Control: public, max-age=300)"}},
+		{"fresh for a while", rlApp{cacheControl: "max-age=60"}, []string{`it may be cached (Cache-Control: "max-age=60"`}},
 		{"counter keyed by X-Forwarded-For", rlApp{keyByClient: true}, []string{"with X-Forwarded-For: 203.0.113.7 = 401, want 429: a new client address reset the counter"}},
 		{"only existing users", rlApp{onlyExisting: true}, []string{"nobody@example.com (no such account) = 401", "the block must not depend on whether the account exists"}},
 		{"wrong status", rlApp{status: http.StatusForbidden}, []string{"attempt #11 = 403, want 429: a blocked attempt must answer 429 Too Many Requests"}},
@@ -453,4 +454,28 @@ func innertestRateLimit(t *testing.T) string {
 		t.Errorf("jetty.Check passed a lockout one second too short:\n%s", r.Output)
 	}
 	return r.Output
+}
+
+// RFC 6585 §4: a 429 must not be stored by a cache, so one without
+// Cache-Control is correct; a 200 "block" without it would be cacheable.
+func TestRateLimitWithoutCacheControl(t *testing.T) {
+	bare := func() http.Handler {
+		inner := rlApp{}.handler()
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rec := httptest.NewRecorder()
+			inner.ServeHTTP(rec, r)
+			for k, vs := range rec.Header() {
+				if k != "Cache-Control" {
+					w.Header()[k] = vs
+				}
+			}
+			w.WriteHeader(rec.Code)
+			w.Write(rec.Body.Bytes())
+		})
+	}
+	synctest.Test(t, func(t *testing.T) {
+		if err := (scenario.RateLimit{Target: scenario.HandlerFunc(bare)}).Verify(t.Context()); err != nil {
+			t.Errorf("a 429 without Cache-Control failed: %v", err)
+		}
+	})
 }
