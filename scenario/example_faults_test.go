@@ -35,10 +35,10 @@ func ExampleFaults() {
 
 	err := scenario.Faults{
 		Target: scenario.Handler(app),
-		Dependencies: []scenario.Fault{{
-			Name:   "payments",
-			Inject: func() { down.Store(true) },
-			Heal:   func() { down.Store(false) },
+		Dependencies: []scenario.Dependency{{
+			Name: "payments",
+			Down: func() { down.Store(true) },
+			Up:   func() { down.Store(false) },
 		}},
 		Requests: []scenario.Request{{Method: http.MethodPost, Path: "/checkout", Body: []byte(`{"cart":"c-1"}`)}},
 	}.Verify(context.Background())

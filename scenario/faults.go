@@ -22,7 +22,7 @@ import (
 //
 // It first sends each of Requests with every dependency well: each must
 // answer 2xx or 3xx (the baseline). Then, for each of Dependencies in turn,
-// it calls Inject (the application's own fault hook: close the database
+// it calls Down (the application's own fault hook: close the database
 // pool, make a fake upstream return errors or hang) and sends every request
 // again. Each must
 //
@@ -37,10 +37,10 @@ import (
 //     path, SQL text, database or network error (such as "dial tcp …:
 //     connection refused" or "context deadline exceeded") in the body.
 //
-// Then it calls Heal and sends every request again: each must answer 2xx or
+// Then it calls Up and sends every request again: each must answer 2xx or
 // 3xx as in the baseline (no sticky failure: a circuit breaker must let the
-// first request after Heal through), and so must Healthy, when set.
-// Heal is called even when a check while the fault is injected fails.
+// first request after Up through), and so must Healthy, when set.
+// Up is called even when a check while the fault is injected fails.
 //
 // An in-process handler that ignores its request's context and stays blocked
 // past the deadline is abandoned (its goroutine is left running until the
@@ -54,7 +54,7 @@ type Faults struct {
 	Target Target
 	// Dependencies are the faults to inject, one at a time. Required: at
 	// least one.
-	Dependencies []Fault
+	Dependencies []Dependency
 	// Requests are what users do while a dependency is faulty, such as GET
 	// /orders; each must answer 2xx or 3xx while everything is well. A zero
 	// Method is POST with a body and GET without. Required: at least one.
@@ -69,21 +69,8 @@ type Faults struct {
 	MaxLatency time.Duration
 	// Healthy is the path of a request that answers 2xx when the application
 	// is well (2xx or 3xx), such as "/healthz"; it is sent before the faults and after
-	// each Heal. Optional: with none, only Requests prove recovery.
+	// each Up. Optional: with none, only Requests prove recovery.
 	Healthy string
-}
-
-// Fault is a dependency of the application with the hooks that break and
-// repair it.
-type Fault struct {
-	// Name names it in reports, e.g. "database". Default "dependency #i".
-	Name string
-	// Inject breaks the dependency as the application sees it: close its
-	// connection pool, make a fake upstream return errors or hang. Required.
-	Inject func()
-	// Heal repairs it. Required; it is called even when a check while the
-	// fault is injected fails.
-	Heal func()
 }
 
 var _ jetty.Scenario = Faults{}
@@ -117,7 +104,7 @@ var fltLeaks = []errLeak{
 // fltDefaultExpect is the default of Expect, without the 2xx.
 var fltDefaultExpect = []int{http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout, http.StatusTooManyRequests}
 
-func fltName(f Fault, i int) string {
+func fltName(f Dependency, i int) string {
 	if f.Name != "" {
 		return f.Name
 	}
@@ -166,11 +153,11 @@ func (x Faults) exec(r reporter) {
 	ctx := r.context()
 	r.step("Given", fmt.Sprintf("an application with %d dependency fault(s) and %d request(s) users make", len(x.Dependencies), len(x.Requests)), func() {
 		if len(x.Dependencies) == 0 {
-			r.errorf("no Dependencies: list the faults to inject, e.g. Dependencies: []scenario.Fault{{Name: \"database\", Inject: db.Close, Heal: db.Reopen}}")
+			r.errorf("no Dependencies: list the faults to inject, e.g. Dependencies: []scenario.Dependency{{Name: \"database\", Down: db.Close, Up: db.Reopen}}")
 		}
 		for i, d := range x.Dependencies {
-			if d.Inject == nil || d.Heal == nil {
-				r.errorf("Dependencies[%d] (%s) has a nil Inject or Heal: set both, e.g. Inject: upstream.Fail, Heal: upstream.Recover", i, fltName(d, i))
+			if d.Down == nil || d.Up == nil {
+				r.errorf("Dependencies[%d] (%s) has a nil Down or Up: set both, e.g. Down: upstream.Fail, Up: upstream.Recover", i, fltName(d, i))
 			}
 		}
 		if len(reqs) == 0 {
@@ -267,7 +254,7 @@ func (x Faults) exec(r reporter) {
 		name := fltName(d, i)
 		injected := false
 		r.step("When", name+" fails", func() {
-			injected = healthCall(r, fmt.Sprintf("Dependencies[%d] (%s).Inject", i, name), d.Inject)
+			injected = healthCall(r, fmt.Sprintf("Dependencies[%d] (%s).Down", i, name), d.Down)
 			if !injected {
 				return
 			}
@@ -310,7 +297,7 @@ func (x Faults) exec(r reporter) {
 			})
 		})
 		r.step("When", name+" is healed", func() {
-			if !healthCall(r, fmt.Sprintf("Dependencies[%d] (%s).Heal", i, name), d.Heal) || !injected {
+			if !healthCall(r, fmt.Sprintf("Dependencies[%d] (%s).Up", i, name), d.Up) || !injected {
 				return
 			}
 			when := "after " + name + " was healed"

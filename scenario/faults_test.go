@@ -106,9 +106,9 @@ func (a *fltApp) scenario(t *testing.T, url bool) scenario.Faults {
 	heal := func() { a.up.mode.Store(fltUp) }
 	return scenario.Faults{
 		Target: target,
-		Dependencies: []scenario.Fault{
-			{Name: "payments", Inject: func() { a.up.mode.Store(fltFailing) }, Heal: heal},
-			{Name: "inventory", Inject: func() { a.up.mode.Store(fltHanging) }, Heal: heal},
+		Dependencies: []scenario.Dependency{
+			{Name: "payments", Down: func() { a.up.mode.Store(fltFailing) }, Up: heal},
+			{Name: "inventory", Down: func() { a.up.mode.Store(fltHanging) }, Up: heal},
 		},
 		Requests: []scenario.Request{{Path: "/orders"}},
 		Healthy:  "/healthz",
@@ -147,7 +147,7 @@ func TestFaultsPassesCorrectApp(t *testing.T) {
 			t.Fatalf("Verify on a correct app: %v", err)
 		}
 		if a.up.mode.Load() != fltUp {
-			t.Error("the upstream was left faulty: Faults must call Heal")
+			t.Error("the upstream was left faulty: Faults must call Up")
 		}
 	})
 	t.Run("url", func(t *testing.T) {
@@ -214,12 +214,12 @@ func TestFaultsAbandonsHandlerIgnoringItsContext(t *testing.T) {
 		var hang atomic.Bool
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if hang.Load() {
-				<-release // ignores r.Context(): only Heal releases it
+				<-release // ignores r.Context(): only Up releases it
 			}
 		})
 		x := scenario.Faults{
 			Target:       scenario.Handler(h),
-			Dependencies: []scenario.Fault{{Name: "db", Inject: func() { hang.Store(true) }, Heal: func() { hang.Store(false); close(release) }}},
+			Dependencies: []scenario.Dependency{{Name: "db", Down: func() { hang.Store(true) }, Up: func() { hang.Store(false); close(release) }}},
 			Requests:     []scenario.Request{{Path: "/"}},
 		}
 		got := verifyProblems(t, x)
@@ -273,7 +273,7 @@ func TestFaultsThroughJettyCheck(t *testing.T) {
 
 func TestFaultsBadConfiguration(t *testing.T) {
 	ok := scenario.Handler((&fltApp{}).handler())
-	dep := []scenario.Fault{{Name: "db", Inject: func() {}, Heal: func() {}}}
+	dep := []scenario.Dependency{{Name: "db", Down: func() {}, Up: func() {}}}
 	reqs := []scenario.Request{{Path: "/orders"}}
 	for _, tc := range []struct {
 		name string
@@ -283,14 +283,14 @@ func TestFaultsBadConfiguration(t *testing.T) {
 		{"zero target", scenario.Faults{Dependencies: dep, Requests: reqs}, "no target: set Target"},
 		{"no dependencies", scenario.Faults{Target: ok, Requests: reqs}, "no Dependencies: list the faults to inject"},
 		{"no requests", scenario.Faults{Target: ok, Dependencies: dep}, "no Requests: list what users do"},
-		{"nil heal", scenario.Faults{Target: ok, Requests: reqs, Dependencies: []scenario.Fault{{Inject: func() {}}}}, "Dependencies[0] (dependency #1) has a nil Inject or Heal"},
+		{"nil heal", scenario.Faults{Target: ok, Requests: reqs, Dependencies: []scenario.Dependency{{Down: func() {}}}}, "Dependencies[0] (dependency #1) has a nil Down or Up"},
 		{"bad path", scenario.Faults{Target: ok, Dependencies: dep, Requests: []scenario.Request{{Path: "orders"}}}, `Requests[0].Path = "orders": want a path starting with /`},
 		{"expect 500", scenario.Faults{Target: ok, Dependencies: dep, Requests: reqs, Expect: []int{500}}, "Expect lists 500"},
 		{"expect nonsense", scenario.Faults{Target: ok, Dependencies: dep, Requests: reqs, Expect: []int{42}}, "Expect lists 42: want HTTP statuses"},
 		{"negative latency", scenario.Faults{Target: ok, Dependencies: dep, Requests: reqs, MaxLatency: -time.Second}, "MaxLatency = -1s: want a positive duration"},
 		{"bad healthy", scenario.Faults{Target: ok, Dependencies: dep, Requests: reqs, Healthy: "healthz"}, `Healthy = "healthz": want a path starting with /`},
 		{"failing baseline", scenario.Faults{Target: ok, Dependencies: dep, Requests: []scenario.Request{{Path: "/nope"}}}, "GET /nope before any fault = 404, want 2xx or 3xx: Requests[0] must succeed while everything is well"},
-		{"panicking inject", scenario.Faults{Target: ok, Requests: reqs, Dependencies: []scenario.Fault{{Name: "db", Inject: func() { panic("boom") }, Heal: func() {}}}}, "Dependencies[0] (db).Inject panicked: boom"},
+		{"panicking inject", scenario.Faults{Target: ok, Requests: reqs, Dependencies: []scenario.Dependency{{Name: "db", Down: func() { panic("boom") }, Up: func() {}}}}, "Dependencies[0] (db).Down panicked: boom"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := verifyProblems(t, tc.x); !strings.Contains(got, tc.want) {

@@ -48,12 +48,15 @@ type HealthCheck struct {
 }
 
 // Dependency is something the application needs to serve, such as its
-// database, with functions that take it down and bring it back.
+// database, with functions that take it down and bring it back. HealthCheck
+// uses it to see readiness follow the dependency; Faults to see requests
+// degrade gracefully while it is down and recover when it is up.
 type Dependency struct {
 	// Name names it in reports, e.g. "database". Default "dependency #i".
 	Name string
-	// Down makes the dependency unavailable to the application (close its
-	// connection pool, stop a fake). Required.
+	// Down makes the dependency unavailable to the application: close its
+	// connection pool, stop a fake, or make a fake upstream fail or hang
+	// (Faults). Required.
 	Down func()
 	// Up makes it available again. Required; it is called even when a check
 	// while it is down fails.
