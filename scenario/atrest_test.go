@@ -183,12 +183,7 @@ func TestEncryptedAtRestCatchesBrokenApps(t *testing.T) {
 		for _, url := range []bool{false, true} {
 			t.Run(tc.name+map[bool]string{false: "", true: "/url"}[url], func(t *testing.T) {
 				x, _ := earScenario(t, tc.codec, tc.drop, url)
-				got := verifyProblems(t, x)
-				for _, w := range tc.want {
-					if !strings.Contains(got, w) {
-						t.Errorf("problems do not contain %q:\n%s", w, got)
-					}
-				}
+				wantProblems(t, x, tc.want...)
 			})
 		}
 	}

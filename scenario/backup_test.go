@@ -336,12 +336,7 @@ func TestBackupRestoreCatchesBrokenApps(t *testing.T) {
 			a := newBkApp(t)
 			x := a.scenario()
 			tc.breakIt(a, &x)
-			got := verifyProblems(t, x)
-			for _, w := range tc.want {
-				if !strings.Contains(got, w) {
-					t.Errorf("problems do not contain %q:\n%s", w, got)
-				}
-			}
+			wantProblems(t, x, tc.want...)
 		})
 	}
 }

@@ -167,12 +167,7 @@ func TestOverloadCatchesBrokenServices(t *testing.T) {
 				if tc.edit != nil {
 					tc.edit(&x)
 				}
-				got := verifyProblems(t, x)
-				for _, w := range tc.want {
-					if !strings.Contains(got, w) {
-						t.Errorf("problems do not contain %q:\n%s", w, got)
-					}
-				}
+				wantProblems(t, x, tc.want...)
 			})
 		}
 	}
