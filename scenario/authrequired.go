@@ -266,7 +266,7 @@ func (x AuthRequired) authRedirect(r reporter, c *client, rt AuthRoute, h http.H
 			return
 		}
 		var err error
-		cur, err = c.do(r.context(), request{Method: http.MethodGet, Path: next, Header: authMerge(rt.Header, h)})
+		cur, err = c.do(r.context(), Request{Method: http.MethodGet, Path: next, Header: authMerge(rt.Header, h)})
 		if err != nil {
 			r.errorf("%s %s: following the redirect to %s: %v", name, as, next, err)
 			return
@@ -313,8 +313,8 @@ func authCarries(body, data []byte) bool {
 	return bytes.Contains(body, d)
 }
 
-func authReq(rt AuthRoute, h http.Header) request {
-	return request{Method: rt.Method, Path: rt.Path, Header: authMerge(rt.Header, h), Body: rt.Body}
+func authReq(rt AuthRoute, h http.Header) Request {
+	return Request{Method: rt.Method, Path: rt.Path, Header: authMerge(rt.Header, h), Body: rt.Body}
 }
 
 func authMerge(base, creds http.Header) http.Header {

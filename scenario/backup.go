@@ -510,7 +510,7 @@ func (x BackupRestore) roundTrip(r reporter, cfg bkConfig) {
 					r.errorf("%v", err)
 					return
 				}
-				resp, err := c.do(ctx, request{Path: cfg.healthy})
+				resp, err := c.do(ctx, Request{Path: cfg.healthy})
 				if err != nil {
 					r.errorf("GET %s after the restore: %v", cfg.healthy, err)
 					return

@@ -177,7 +177,7 @@ func (x ErrorHandling) exec(r reporter) {
 		if x.Tracker == nil {
 			r.logf("the error-tracker check was skipped: set Tracker to a scenario.NewTracker() whose Capture your app reports failures to, to check every failure is reported")
 		}
-		resp, err := c.do(ctx, request{Path: healthy})
+		resp, err := c.do(ctx, Request{Path: healthy})
 		if err != nil {
 			r.errorf("GET %s: %v", healthy, err)
 			return
@@ -211,7 +211,7 @@ func (x ErrorHandling) exec(r reporter) {
 				before = len(x.Tracker.Captured())
 			}
 			var err error
-			resp, err = c.do(ctx, request{Method: method, Path: tr.Path, Header: tr.Header, Body: tr.Body})
+			resp, err = c.do(ctx, Request{Method: method, Path: tr.Path, Header: tr.Header, Body: tr.Body})
 			if err != nil {
 				r.errorf("%s: %v", name, err)
 				return
@@ -263,7 +263,7 @@ func (x ErrorHandling) exec(r reporter) {
 		return
 	}
 	r.step("And", "the application keeps serving", func() {
-		resp, err := c.do(ctx, request{Path: healthy})
+		resp, err := c.do(ctx, Request{Path: healthy})
 		if err != nil {
 			r.errorf("GET %s: %v", healthy, err)
 			return

@@ -194,7 +194,7 @@ func (x Faults) exec(r reporter) {
 		return
 	}
 	// send sends q bounded by a deadline a little past maxLat.
-	send := func(q request) fltResult {
+	send := func(q Request) fltResult {
 		margin := max(maxLat/2, 10*time.Millisecond)
 		rctx, cancel := context.WithTimeout(ctx, maxLat+margin)
 		defer cancel()

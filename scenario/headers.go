@@ -160,7 +160,7 @@ func (x SecurityHeaders) exec(r reporter) {
 	g := Grader{HTTPS: https, MinHSTS: minAge, SessionCookies: x.SessionCookies, Origin: evilOrigin}
 	r.step("When", fmt.Sprintf("I request %s with Origin: %s", strings.Join(paths, ", "), evilOrigin), func() {
 		for _, p := range paths {
-			res, err := c.do(r.context(), request{Method: http.MethodGet, Path: p, Header: http.Header{"Origin": {evilOrigin}}})
+			res, err := c.do(r.context(), Request{Method: http.MethodGet, Path: p, Header: http.Header{"Origin": {evilOrigin}}})
 			switch {
 			case err != nil:
 				r.errorf("GET %s: %v", p, err)

@@ -125,7 +125,7 @@ func (x HealthCheck) exec(r reporter) {
 	// probe sends GET path and checks it answers want within maxLat; it
 	// returns the response (nil on a transport error).
 	probe := func(path, when string, want int, fix string) {
-		resp, err := c.do(ctx, request{Path: path})
+		resp, err := c.do(ctx, Request{Path: path})
 		if err != nil {
 			r.errorf("GET %s%s: %v", path, when, err)
 			return

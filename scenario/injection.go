@@ -399,8 +399,8 @@ func (in Input) check() error {
 }
 
 // request builds the request that carries p into the input.
-func (in Input) request(p Payload) request {
-	req := request{Method: in.method(), Header: http.Header{}}
+func (in Input) request(p Payload) Request {
+	req := Request{Method: in.method(), Header: http.Header{}}
 	for k, vs := range in.Header {
 		req.Header[k] = slices.Clone(vs)
 	}

@@ -114,7 +114,7 @@ func (x Metrics) exec(r reporter) {
 	}
 	ctx := r.context()
 	scrape := func(when string) *Exposition {
-		resp, err := c.do(ctx, request{Path: path, Header: http.Header{"Accept": {metricsAccept}}})
+		resp, err := c.do(ctx, Request{Path: path, Header: http.Header{"Accept": {metricsAccept}}})
 		if err != nil {
 			r.errorf("GET %s%s: %v", path, when, err)
 			return nil

@@ -19,23 +19,6 @@ import (
 	"github.com/jettymethod/jetty/preset"
 )
 
-// Request is one request a scenario sends, such as a login attempt. A zero
-// field takes the default of the scenario field that holds the Request
-// (see [RateLimit.Request], [AuditLog.Login]); fields set explicitly win.
-type Request struct {
-	// Method is the HTTP method. Its default depends on the field that
-	// holds the Request: POST for the login requests of RateLimit and
-	// AuditLog, GET for most others.
-	Method string
-	// Path is the path and query, e.g. "/login?next=%2F".
-	Path string
-	// Header is sent with the request. Login defaults add Content-Type:
-	// application/json when the body is a JSON object.
-	Header http.Header
-	// Body is the request body; login defaults use LoginRequest's body.
-	Body []byte
-}
-
 // LoginRequest returns POST /login with Content-Type: application/json and
 // the body {"email": email, "password": password}: the shape of the default
 // login attempt of [RateLimit] and [AuditLog].
@@ -78,13 +61,13 @@ func (q Request) orDefault(def Request) Request {
 }
 
 // req converts q to the client's request, with extra headers set on a copy.
-func (q Request) req(extra http.Header) request {
+func (q Request) req(extra http.Header) Request {
 	h := q.Header.Clone()
 	if h == nil {
 		h = http.Header{}
 	}
 	maps.Copy(h, extra)
-	return request{Method: q.Method, Path: q.Path, Header: h, Body: q.Body}
+	return Request{Method: q.Method, Path: q.Path, Header: h, Body: q.Body}
 }
 
 // jsonField returns the string value of the first of keys in q's JSON body.

@@ -203,12 +203,21 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// request describes one request a scenario sends.
-type request struct {
+// Request is one request a scenario sends, such as a login attempt. A zero
+// field takes the default of the scenario field that holds the Request
+// (see [RateLimit.Request], [AuditLog.Login]); fields set explicitly win.
+type Request struct {
+	// Method is the HTTP method. Its default depends on the field that
+	// holds the Request: POST for the login requests of RateLimit and
+	// AuditLog, GET for most others.
 	Method string
-	Path   string // path and query, e.g. "/login?next=%2F"
+	// Path is the path and query, e.g. "/login?next=%2F".
+	Path string
+	// Header is sent with the request. Login defaults add Content-Type:
+	// application/json when the body is a JSON object.
 	Header http.Header
-	Body   []byte
+	// Body is the request body; login defaults use LoginRequest's body.
+	Body []byte
 }
 
 // response is what came back: the status, headers and the whole body (at
@@ -227,7 +236,7 @@ const maxBody = 1 << 20
 
 // do sends one request. A handler that panics in process counts as a
 // dropped connection, as net/http would close it.
-func (c *client) do(ctx context.Context, r request) (resp *response, err error) {
+func (c *client) do(ctx context.Context, r Request) (resp *response, err error) {
 	method := r.Method
 	if method == "" {
 		method = http.MethodGet
