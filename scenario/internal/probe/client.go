@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/jettymethod/jetty/internal/netguard"
 )
 
 // Defaults of a Config.
@@ -54,6 +56,9 @@ type Config struct {
 	// RootCAs are the roots an https URL's certificate must chain to;
 	// nil: the system's.
 	RootCAs *x509.CertPool
+	// Resolver resolves a URL's host; nil: the system's. Whatever it
+	// answers, the loopback guard checks the address dialed.
+	Resolver *net.Resolver
 	// Timeout bounds each request. Default DefaultTimeout.
 	Timeout time.Duration
 	// MaxBody caps each response body. Default DefaultMaxBody.
@@ -148,7 +153,7 @@ func (f *inflight) wait() <-chan struct{} {
 
 // ErrNotLoopback is wrapped by the error of a dial the loopback guard
 // refused.
-var ErrNotLoopback = errors.New("not a loopback address")
+var ErrNotLoopback = netguard.ErrNotLoopback
 
 // Open returns a client for cfg.
 func Open(cfg Config) (*Client, error) {
@@ -202,7 +207,7 @@ func (c *Client) openHandler() {
 
 func (c *Client) openURL() {
 	c.base = c.cfg.URL
-	d := &net.Dialer{Timeout: c.cfg.Timeout, Control: Guard(c.cfg.AllowRemote)}
+	d := &net.Dialer{Timeout: c.cfg.Timeout, Control: netguard.Control(c.cfg.AllowRemote), Resolver: c.cfg.Resolver}
 	c.rt = &http.Transport{
 		Proxy:                 nil, // never through a proxy: the guard decides on the server's own address
 		DialContext:           d.DialContext,
@@ -215,34 +220,9 @@ func (c *Client) openURL() {
 	}
 }
 
-// Guard returns a net.Dialer Control function that refuses every address
-// but loopback (127.0.0.0/8, ::1) unless allowRemote: it sees the address
-// actually dialed, after name resolution.
-func Guard(allowRemote bool) func(network, address string, _ syscall.RawConn) error {
-	return func(network, address string, _ syscall.RawConn) error {
-		if allowRemote {
-			return nil
-		}
-		host, _, err := net.SplitHostPort(address)
-		if err != nil {
-			host = address
-		}
-		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-			return nil
-		}
-		return fmt.Errorf("refused to dial %s: %w; checks send requests only to 127.0.0.0/8 or ::1 unless you call .AllowRemote() on a host you own", address, ErrNotLoopback)
-	}
-}
-
 // IsLoopbackHost reports whether host is a loopback IP or "localhost" (by
-// spelling: the dial guard checks the address it resolves to).
-func IsLoopbackHost(host string) bool {
-	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+// spelling: every dial is checked again on the address it resolved to).
+func IsLoopbackHost(host string) bool { return netguard.IsLoopbackHost(host) }
 
 // Base is the URL requests are sent to: the server's, or http://example.com
 // for an in-process handler.
@@ -388,8 +368,21 @@ func (c *Client) failed(ctx context.Context, method, path string, start time.Tim
 	if errors.As(err, &certErr) {
 		return nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
-	// The server closed the connection without a response.
-	return &Response{Dropped: true, Elapsed: time.Since(start)}, nil
+	if closed(err) {
+		// The server closed the connection without a response.
+		return &Response{Dropped: true, Elapsed: time.Since(start)}, nil
+	}
+	return nil, fmt.Errorf("%s %s: the response is not valid HTTP: %v", method, path, err)
+}
+
+// closed reports whether err says the connection closed before a response.
+func closed(err error) bool {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.ErrClosedPipe) ||
+		errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "EOF") || strings.Contains(msg, "connection reset") || strings.Contains(msg, "broken pipe") || strings.Contains(msg, "server closed")
 }
 
 // errTimeout is the cause of the client's own per-request deadline, told

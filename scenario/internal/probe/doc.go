@@ -8,6 +8,7 @@
 // counts in messages.
 //
 // Everything here takes plain values and returns plain values; parsers are
-// fuzzed. It imports the standard library only, so any package of the module
-// may use it. Users never see it: package scenario is its only importer.
+// fuzzed. It imports the standard library and the module's standard-library-only
+// internal/netguard (the loopback guard loadtest shares). Users never see it:
+// the packages under scenario/ are its only importers.
 package probe
