@@ -115,4 +115,3 @@ func TestInProcessMatchesLoopback(t *testing.T) {
 		})
 	}
 }
-
