@@ -274,10 +274,10 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 		path = "/"
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("%s %s not sent: %w", method, path, err)
+		return nil, fmt.Errorf("not sent: %w", err)
 	}
 	if first := c.stalled.Load(); first != nil {
-		return nil, fmt.Errorf("%s %s not sent: %s got no answer within %v, so the check stopped sending to %s", method, path, *first, c.cfg.Timeout, c.where())
+		return nil, fmt.Errorf("not sent: %s got no answer within %v, so the check stopped sending to %s", *first, c.cfg.Timeout, c.where())
 	}
 	req, err := c.request(ctx, method, path, r)
 	if err != nil {
@@ -304,7 +304,7 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 		case cause == errTimeout:
 			return nil, c.stall(method, path)
 		case ctx.Err() != nil:
-			return nil, fmt.Errorf("%s %s: %w", method, path, ctx.Err())
+			return nil, fmt.Errorf("stopped reading the body: %w", ctx.Err())
 		}
 		resp.Dropped, resp.Cut = true, true
 	}
@@ -352,27 +352,27 @@ func (c *Client) request(ctx context.Context, method, path string, r Request) (*
 func (c *Client) failed(ctx context.Context, method, path string, start time.Time, err error) (*Response, error) {
 	switch {
 	case errors.Is(err, ErrNotLoopback):
-		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+		return nil, err
 	case context.Cause(ctx) == errTimeout:
 		return nil, c.stall(method, path)
 	case ctx.Err() != nil:
-		return nil, fmt.Errorf("%s %s: %w", method, path, ctx.Err())
+		return nil, fmt.Errorf("stopped: %w", ctx.Err())
 	case isTimeout(err):
 		return nil, c.stall(method, path)
 	}
 	var opErr *net.OpError
 	if errors.As(err, &opErr) && opErr.Op == "dial" {
-		return nil, fmt.Errorf("%s %s: cannot connect to %s: %v", method, path, c.base.Host, opErr.Err)
+		return nil, fmt.Errorf("cannot connect to %s: %v", c.base.Host, opErr.Err)
 	}
 	var certErr *tls.CertificateVerificationError
 	if errors.As(err, &certErr) {
-		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+		return nil, err
 	}
 	if closed(err) {
 		// The server closed the connection without a response.
 		return &Response{Dropped: true, Elapsed: time.Since(start)}, nil
 	}
-	return nil, fmt.Errorf("%s %s: the response is not valid HTTP: %v", method, path, err)
+	return nil, fmt.Errorf("the response is not valid HTTP: %v", err)
 }
 
 // closed reports whether err says the connection closed before a response.
@@ -397,7 +397,7 @@ func isTimeout(err error) bool {
 func (c *Client) stall(method, path string) error {
 	what := method + " " + path
 	c.stalled.CompareAndSwap(nil, &what)
-	return fmt.Errorf("%s: no answer within %v: %s accepted the request but did not respond; find what the handler waits on (a lock, a full connection pool, a slow dependency) and answer, or fail fast with 503", what, c.cfg.Timeout, c.where())
+	return fmt.Errorf("no answer within %v: %s accepted the request but did not respond; find what the handler waits on (a lock, a full connection pool, a slow dependency) and answer, or fail fast with 503", c.cfg.Timeout, c.where())
 }
 
 // pipeListener is a net.Listener whose connections are in-memory pipes
