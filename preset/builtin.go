@@ -28,6 +28,8 @@ const (
 	MultiRegion      ID = "RES-MULTI-REGION"
 	OnCall           ID = "OPS-ONCALL"
 	PenTest          ID = "CMP-PENTEST"
+	CrossSite        ID = "SEC-CSRF"
+	CORS             ID = "SEC-CORS"
 )
 
 const day = 24 * time.Hour

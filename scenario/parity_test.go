@@ -48,7 +48,7 @@ var everyCheck = []checker{
 	scenario.Injection{}, scenario.AuthRequired{}, scenario.ErrorHandling{}, scenario.HealthCheck{},
 	scenario.BackupRestore{}, scenario.GracefulShutdown{}, scenario.Overload{}, scenario.Faults{},
 	scenario.TLS{}, scenario.EncryptedAtRest{}, scenario.SecretsInLogs{}, scenario.QueryBudget{},
-	scenario.Caching{}, scenario.Metrics{},
+	scenario.Caching{}, scenario.Metrics{}, scenario.CrossSite{},
 }
 
 func noWrap(h http.Handler) http.Handler { return h }
@@ -107,6 +107,13 @@ var layersPending = map[string]bool{
 	"ErrorHandling": true, "BackupRestore": true, "GracefulShutdown": true, "Overload": true,
 	"Faults": true, "TLS": true, "EncryptedAtRest": true, "SecretsInLogs": true,
 	"QueryBudget": true, "Caching": true, "Metrics": true,
+}
+
+// runLogs runs c through jetty.Check and returns everything it logged and
+// reported.
+func runLogs(t *testing.T, c checker) string {
+	t.Helper()
+	return tbtest.Run(t, "check", func(tb *tbtest.TB) { jetty.Check(tb, c) }).Output()
 }
 
 func TestEveryCheckHasLayerCases(t *testing.T) {
