@@ -181,6 +181,18 @@ func productionSaaS() Preset {
 			Standard: "the seed (100 simultaneous logins within 2 s, none failing)",
 		},
 		Requirement{
+			ID: CrossSite, Title: "state-changing requests from other sites are refused", Category: Security,
+			Traits:   []Trait{Login},
+			Scenario: "scenario.CrossSite{…}",
+			Standard: "OWASP ASVS 5.0 V3.5.1–V3.5.3; Fetch Metadata (Sec-Fetch-Site); Go's http.CrossOriginProtection",
+		},
+		Requirement{
+			ID: CORS, Title: "cross-origin reads are allowed only to declared origins", Category: Security,
+			Traits:   []Trait{PublicEndpoint},
+			Scenario: "scenario.CORS{…}",
+			Standard: "OWASP ASVS 5.0 V3.4.2; the Fetch standard's CORS protocol",
+		},
+		Requirement{
 			ID: Metrics, Title: "request rate, errors and latency are exported as metrics", Category: Monitoring,
 			Traits:   []Trait{PublicEndpoint},
 			Scenario: "scenario.Metrics{…}",

@@ -196,6 +196,10 @@ func (s *Server) routes() http.Handler {
 	})
 
 	var h http.Handler = mux
+	// Refuse state-changing requests that other sites make a signed-in
+	// user's browser send (OWASP ASVS 5.0 V3.5); the API sets no CORS
+	// headers, so no other origin may read it.
+	h = http.NewCrossOriginProtection().Handler(h)
 	h = s.limitBody(h)
 	h = s.limitIP(h)
 	h = s.recoverPanics(h)
