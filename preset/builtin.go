@@ -30,6 +30,7 @@ const (
 	PenTest          ID = "CMP-PENTEST"
 	CrossSite        ID = "SEC-CSRF"
 	CORS             ID = "SEC-CORS"
+	Sessions         ID = "SEC-SESSIONS"
 )
 
 const day = 24 * time.Hour
