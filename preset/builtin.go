@@ -117,6 +117,13 @@ func startupMVP() Preset {
 			Standard: "Mozilla HTTP Observatory scoring; OWASP ASVS 5.0 V3.4",
 		},
 		Requirement{
+			ID: Sessions, Title: "sessions are safe from theft, fixation and reuse, and end within 30 days", Category: Security,
+			Traits:   []Trait{Login},
+			Params:   Params{ParamIdle: "30d", ParamLifetime: "30d"},
+			Scenario: "scenario.Session{…}",
+			Standard: "OWASP ASVS 5.0 V7 (level 1); NIST SP 800-63B §4.1.3 (AAL1: reauthenticate within 30 days)",
+		},
+		Requirement{
 			ID: AuthRequired, Title: "protected routes refuse missing, wrong and tampered credentials", Category: Security,
 			Traits:   []Trait{Login, PersonalData, Admin},
 			Scenario: "scenario.AuthRequired{…}",
@@ -147,6 +154,13 @@ func startupMVP() Preset {
 
 func productionSaaS() Preset {
 	p := Extend(startupMVP(), "Production SaaS",
+		Requirement{
+			ID: Sessions, Title: "sessions end after 30 minutes idle and 12 hours in all", Category: Security,
+			Traits:   []Trait{Login},
+			Params:   Params{ParamIdle: "30m", ParamLifetime: "12h"},
+			Scenario: "scenario.Session{…}",
+			Standard: "OWASP ASVS 5.0 V7 (level 2); NIST SP 800-63B §4.2.3 (AAL2: 12 hours, 30 minutes of inactivity)",
+		},
 		Requirement{
 			ID: SecurityHeaders, Title: "security headers grade A- or better, HSTS for a year", Category: Security,
 			Traits:   []Trait{PublicEndpoint},
@@ -218,6 +232,13 @@ func productionSaaS() Preset {
 
 func enterprise() Preset {
 	p := Extend(productionSaaS(), "Enterprise",
+		Requirement{
+			ID: Sessions, Title: "sessions end after 15 minutes idle and 12 hours in all", Category: Security,
+			Traits:   []Trait{Login},
+			Params:   Params{ParamIdle: "15m", ParamLifetime: "12h"},
+			Scenario: "scenario.Session{…}",
+			Standard: "OWASP ASVS 5.0 V7 (level 3); NIST SP 800-63B §4.3.3 (AAL3: 12 hours, 15 minutes of inactivity); PCI DSS v4 8.2.8 (15 minutes)",
+		},
 		Requirement{
 			ID: SecurityHeaders, Title: "security headers grade A or better, HSTS for a year", Category: Security,
 			Traits:   []Trait{PublicEndpoint},

@@ -51,6 +51,18 @@ func TestBuiltinThresholdsFollowTheStandards(t *testing.T) {
 		r, _ := p.Requirement(preset.SecurityHeaders)
 		assert.GreaterOrEqual(t, r.Params.Duration(preset.ParamHSTSMaxAge, 0), 365*24*time.Hour, p.Name)
 	}
+	// Sessions: NIST SP 800-63B AAL1 30 days; AAL2 12 h and 30 min idle;
+	// AAL3 and PCI DSS v4 8.2.8 15 min idle.
+	for p, want := range map[string][2]time.Duration{
+		preset.StartupMVP.Name: {30 * 24 * time.Hour, 30 * 24 * time.Hour}, preset.ProductionSaaS.Name: {30 * time.Minute, 12 * time.Hour},
+		preset.Enterprise.Name: {15 * time.Minute, 12 * time.Hour}, preset.Regulated.Name: {15 * time.Minute, 12 * time.Hour},
+	} {
+		pr, _ := preset.Lookup(p)
+		r, ok := pr.Requirement(preset.Sessions)
+		require.True(t, ok, p)
+		assert.Equal(t, want[0], r.Params.Duration(preset.ParamIdle, 0), p)
+		assert.Equal(t, want[1], r.Params.Duration(preset.ParamLifetime, 0), p)
+	}
 	// PCI DSS v4 10.2.2 audit fields in Regulated.
 	r, _ := preset.Regulated.Requirement(preset.AuditLog)
 	assert.Equal(t, []string{"user_id", "time", "ip", "event", "outcome", "resource", "request_id"}, r.Params.List(preset.ParamFields))

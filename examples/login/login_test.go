@@ -278,6 +278,7 @@ func production(t *testing.T, f *jetty.F) {
 	})
 	injection(t, f)
 	crossSite(t, f)
+	session(t, f)
 	f.Include(scenario.CORS{Target: scenario.Handler(newApp(t, fastConfig(nil))), Paths: []string{"/me", "/notes/1"}})
 	f.Include(authRequired(t))
 	f.Include(errorHandling(t))
@@ -499,6 +500,27 @@ func load(t *testing.T, f *jetty.F) {
 		l.Budget.Max = 10 * time.Second
 	}
 	f.Include(l)
+}
+
+// session: alice's session cookie is safe, changes at login, ends at logout,
+// after 30 idle minutes and after 12 hours — on virtual time.
+func session(t *testing.T, f *jetty.F) {
+	cfg := fastConfig(nil)
+	cfg.IPRate = rate.Inf // this scenario logs in many times on purpose
+	db := newApp(t, cfg)
+	mustRegister(t, db, "alice@example.com", alicePassword)
+	f.Include(scenario.Session{
+		Target: scenario.HandlerFunc(func() http.Handler {
+			cfg := cfg
+			cfg.DB = db.DB()
+			srv, err := app.New(cfg)
+			if err != nil {
+				panic(err)
+			}
+			return srv
+		}),
+		Login: scenario.LoginRequest("alice@example.com", alicePassword),
+	})
 }
 
 // crossSite: another site cannot make alice's browser write a note.
