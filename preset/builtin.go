@@ -67,15 +67,18 @@ var Enterprise = enterprise()
 // audited too) and a quarterly penetration test.
 var Regulated = regulated()
 
-// Builtins returns fresh copies of the four built-in presets, strictest last.
+// Builtins returns fresh copies of the built-in presets: the four levels,
+// strictest last, then the Regulated family (PCIDSS, HIPAA,
+// FedRAMPModerate).
 func Builtins() []Preset {
-	return []Preset{startupMVP(), productionSaaS(), enterprise(), regulated()}
+	return append([]Preset{startupMVP(), productionSaaS(), enterprise(), regulated()}, Family()...)
 }
 
 // Lookup returns the built-in preset with the given name. Names match
 // case-insensitively, ignoring spaces, dashes and underscores, so
 // "Production SaaS", "production-saas" and "productionsaas" all find
-// ProductionSaaS; "startup", "saas" are accepted too. It returns a fresh
+// ProductionSaaS; "startup", "saas", "pci", "hipaa" and "fedramp" are
+// accepted too. It returns a fresh
 // copy that the caller may change.
 func Lookup(name string) (Preset, bool) {
 	key := normalize(name)
