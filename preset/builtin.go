@@ -31,6 +31,7 @@ const (
 	CrossSite        ID = "SEC-CSRF"
 	CORS             ID = "SEC-CORS"
 	Sessions         ID = "SEC-SESSIONS"
+	Rollback         ID = "RES-ROLLBACK"
 )
 
 const day = 24 * time.Hour
@@ -215,6 +216,12 @@ func productionSaaS() Preset {
 			Traits:   []Trait{PublicEndpoint},
 			Scenario: "scenario.Metrics{…}",
 			Standard: "Google SRE book, the four golden signals; RED method",
+		},
+		Requirement{
+			ID: Rollback, Title: "a failed deployment rolls back: the previous version starts on the rolled-back data and nothing is lost", Category: Resilience,
+			Traits:   []Trait{StoredData},
+			Scenario: "scenario.Rollback{…}",
+			Standard: "the seed (rollback capabilities for failed deployments); Google SRE book, release engineering (rollbacks)",
 		},
 		Requirement{
 			ID: GracefulShutdown, Title: "shutdown drains in-flight requests (zero-downtime deploys)", Category: Resilience,

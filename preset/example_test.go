@@ -39,7 +39,7 @@ func Example_customPreset() {
 		fmt.Println(" ", r.ID, "-", r.Title)
 	}
 	// Output:
-	// Acme Payments has 16 requirements
+	// Acme Payments has 17 requirements
 	// lockout: 30m
 	//   SEC-SESSIONS - sessions end after 30 minutes idle and 12 hours in all
 	//   SEC-AUTHZ - protected routes refuse missing, wrong and tampered credentials

@@ -26,7 +26,8 @@
 // [CrossSite], [CORS].
 // Performance: [Load], and by choice [QueryBudget] and [Caching].
 // Monitoring: [AuditLog], [HealthCheck], [Metrics].
-// Resilience: [GracefulShutdown], [Overload], [BackupRestore], [Faults].
+// Resilience: [GracefulShutdown], [Overload], [BackupRestore], [Faults],
+// [Rollback].
 //
 // Each covers the preset requirements its Covers method lists; the
 // built-in presets name the scenario that covers each of their tested

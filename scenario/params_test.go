@@ -30,7 +30,7 @@ func TestEveryPresetParameterIsReadByItsCheck(t *testing.T) {
 		ErrorHandling{Target: target}, HealthCheck{Target: target}, BackupRestore{},
 		GracefulShutdown{}, Overload{Target: target}, Faults{Target: target}, TLS{Target: target},
 		EncryptedAtRest{Target: target}, SecretsInLogs{Target: target}, QueryBudget{Target: target},
-		Caching{Target: target}, Metrics{Target: target}, CrossSite{Target: target}, CORS{Target: target}, Session{Target: target},
+		Caching{Target: target}, Metrics{Target: target}, CrossSite{Target: target}, CORS{Target: target}, Session{Target: target}, Rollback{},
 	}
 	for _, p := range preset.Builtins() {
 		for _, req := range p.Requirements {

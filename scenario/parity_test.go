@@ -48,7 +48,7 @@ var everyCheck = []checker{
 	scenario.Injection{}, scenario.AuthRequired{}, scenario.ErrorHandling{}, scenario.HealthCheck{},
 	scenario.BackupRestore{}, scenario.GracefulShutdown{}, scenario.Overload{}, scenario.Faults{},
 	scenario.TLS{}, scenario.EncryptedAtRest{}, scenario.SecretsInLogs{}, scenario.QueryBudget{},
-	scenario.Caching{}, scenario.Metrics{}, scenario.CrossSite{}, scenario.CORS{}, scenario.Session{},
+	scenario.Caching{}, scenario.Metrics{}, scenario.CrossSite{}, scenario.CORS{}, scenario.Session{}, scenario.Rollback{},
 }
 
 func noWrap(h http.Handler) http.Handler { return h }

@@ -43,8 +43,15 @@ func (q Request) IsZero() bool {
 	return q.Method == "" && q.Path == "" && len(q.Header) == 0 && len(q.Body) == 0
 }
 
-// String describes the request for reports: "POST /login".
-func (q Request) String() string { return q.Method + " " + q.Path }
+// String describes the request for reports: "POST /login"; a request
+// without a Method is a GET, as it is sent.
+func (q Request) String() string {
+	m := q.Method
+	if m == "" {
+		m = http.MethodGet
+	}
+	return m + " " + q.Path
+}
 
 // orDefault fills q's zero fields from def.
 func (q Request) orDefault(def Request) Request {

@@ -279,6 +279,7 @@ func production(t *testing.T, f *jetty.F) {
 	injection(t, f)
 	crossSite(t, f)
 	session(t, f)
+	rollback(t, f)
 	f.Include(scenario.CORS{Target: scenario.Handler(newApp(t, fastConfig(nil))), Paths: []string{"/me", "/notes/1"}})
 	f.Include(authRequired(t))
 	f.Include(errorHandling(t))
@@ -520,6 +521,50 @@ func session(t *testing.T, f *jetty.F) {
 			return srv
 		}),
 		Login: scenario.LoginRequest("alice@example.com", alicePassword),
+	})
+}
+
+// rollback: the release before the session idle timeout (schema 3) starts
+// again on a database rolled back from schema 4, serves alice, and rolling
+// forward loses none of her notes or sessions.
+func rollback(t *testing.T, f *jetty.F) {
+	before := fastConfig(nil)
+	before.Schema = app.SchemaVersion() - 1 // the database as the previous release left it
+	db := newApp(t, before)
+	mustRegister(t, db, "alice@example.com", alicePassword)
+	alice := newClient(t, db)
+	alice.login("alice@example.com", alicePassword)
+	cookie := http.Header{"Cookie": {app.SessionCookie + "=" + alice.session}, "Content-Type": {"application/json"}}
+	release := func(schema int) func() (http.Handler, error) {
+		return func() (http.Handler, error) {
+			cfg := fastConfig(nil)
+			cfg.DB, cfg.Schema = db.DB(), schema
+			return app.New(cfg)
+		}
+	}
+	f.Include(scenario.Rollback{
+		Previous: release(app.SchemaVersion() - 1),
+		Next:     release(app.SchemaVersion()),
+		Up:       func(ctx context.Context) error { return app.Migrate(ctx, db.DB(), app.SchemaVersion()) },
+		Down:     func(ctx context.Context) error { return app.Migrate(ctx, db.DB(), app.SchemaVersion()-1) },
+		Write:    scenario.Request{Method: "POST", Path: "/notes", Header: cookie, Body: []byte(`{"body": "written by the new release"}`)},
+		Read:     scenario.Request{Path: "/me", Header: cookie},
+		Snapshot: func(ctx context.Context) (any, error) {
+			rows, err := db.DB().QueryContext(ctx, `SELECT body FROM notes ORDER BY id`)
+			if err != nil {
+				return nil, err
+			}
+			defer rows.Close()
+			var notes []string
+			for rows.Next() {
+				var b string
+				if err := rows.Scan(&b); err != nil {
+					return nil, err
+				}
+				notes = append(notes, b)
+			}
+			return notes, rows.Err()
+		},
 	})
 }
 

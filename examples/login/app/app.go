@@ -67,8 +67,13 @@ type Config struct {
 	// hours (NIST SP 800-63B AAL2).
 	SessionTTL time.Duration
 	// SessionIdle ends a session unused for that long. Default 30 minutes
-	// (NIST SP 800-63B AAL2).
+	// (NIST SP 800-63B AAL2). Schema 3 and older have no idle timeout.
 	SessionIdle time.Duration
+	// Schema is the schema version the service runs as; 0: the latest
+	// (SchemaVersion). An older number runs it as that release did, on a
+	// database migrated (or rolled back, see Migrate) to that version: how
+	// the suite proves a rollback.
+	Schema int
 	// MaxBodyBytes limits request bodies; larger ones get 413. Default 1 MiB.
 	MaxBodyBytes int64
 
@@ -118,7 +123,7 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.db, s.ownDB = db, true
 	}
-	if err := migrate(context.Background(), s.db); err != nil {
+	if err := s.schema(context.Background()); err != nil {
 		if s.ownDB {
 			s.db.Close()
 		}
@@ -169,6 +174,29 @@ func withDefaults(c Config) Config {
 		c.IPBurst = 200
 	}
 	return c
+}
+
+// schema migrates the database up to the version the service runs as, and
+// refuses a database whose schema is newer: an older release must not run
+// on columns it does not know.
+func (s *Server) schema(ctx context.Context) error {
+	if s.cfg.Schema == 0 {
+		s.cfg.Schema = SchemaVersion()
+	}
+	if s.cfg.Schema < 0 || s.cfg.Schema > SchemaVersion() {
+		return fmt.Errorf("app: Schema %d: want 1 to %d", s.cfg.Schema, SchemaVersion())
+	}
+	if err := migrate(ctx, s.db, s.cfg.Schema); err != nil {
+		return err
+	}
+	var current int
+	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("app: schema: %w", err)
+	}
+	if current > s.cfg.Schema {
+		return fmt.Errorf("app: the database is at schema version %d, newer than this release (%d): roll it back first (app.Migrate)", current, s.cfg.Schema)
+	}
+	return nil
 }
 
 // ServeHTTP serves the service's routes through its middleware.

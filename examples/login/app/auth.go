@@ -147,6 +147,11 @@ func (s *Server) newSession(ctx context.Context, userID int64, now time.Time) (s
 	raw := make([]byte, 32)
 	rand.Read(raw)
 	token := base64.RawURLEncoding.EncodeToString(raw)
+	if s.cfg.Schema < 4 {
+		_, err := s.db.ExecContext(ctx, `INSERT INTO sessions(token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+			hashToken(token), userID, now.Unix(), now.Add(s.cfg.SessionTTL).Unix())
+		return token, err
+	}
 	_, err := s.db.ExecContext(ctx, `INSERT INTO sessions(token_hash, user_id, created_at, expires_at, last_seen) VALUES (?, ?, ?, ?, ?)`,
 		hashToken(token), userID, now.Unix(), now.Add(s.cfg.SessionTTL).Unix(), now.Unix())
 	return token, err
@@ -188,9 +193,14 @@ func (s *Server) requireSession(next http.HandlerFunc) http.Handler {
 		}
 		var userID int64
 		now := time.Now()
-		err = s.db.QueryRowContext(r.Context(), `SELECT user_id FROM sessions WHERE token_hash = ? AND expires_at > ? AND last_seen >= ?`,
-			hashToken(c.Value), now.Unix(), now.Add(-s.cfg.SessionIdle).Unix()).Scan(&userID)
-		if err == nil {
+		if s.cfg.Schema < 4 {
+			err = s.db.QueryRowContext(r.Context(), `SELECT user_id FROM sessions WHERE token_hash = ? AND expires_at > ?`,
+				hashToken(c.Value), now.Unix()).Scan(&userID)
+		} else {
+			err = s.db.QueryRowContext(r.Context(), `SELECT user_id FROM sessions WHERE token_hash = ? AND expires_at > ? AND last_seen >= ?`,
+				hashToken(c.Value), now.Unix(), now.Add(-s.cfg.SessionIdle).Unix()).Scan(&userID)
+		}
+		if err == nil && s.cfg.Schema >= 4 {
 			_, err = s.db.ExecContext(r.Context(), `UPDATE sessions SET last_seen = ? WHERE token_hash = ?`, now.Unix(), hashToken(c.Value))
 		}
 		switch {

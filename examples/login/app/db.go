@@ -35,7 +35,19 @@ var migrations = []string{
 		created_at INTEGER NOT NULL
 	);
 	CREATE INDEX notes_user ON notes(user_id)`,
-	4: `ALTER TABLE sessions ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0`,
+	// Sessions open before the idle timeout count as used at the upgrade:
+	// a last_seen of 0 would end them all at once.
+	4: `ALTER TABLE sessions ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0;
+	UPDATE sessions SET last_seen = CAST(strftime('%s', 'now') AS INTEGER)`,
+}
+
+// downMigrations revert migrations[v] for a rollback: each keeps every row
+// the version before it reads.
+var downMigrations = []string{
+	1: `DROP TABLE users`,
+	2: `DROP TABLE sessions`,
+	3: `DROP TABLE notes`,
+	4: `ALTER TABLE sessions DROP COLUMN last_seen`,
 }
 
 var memoryDBs atomic.Int64
@@ -72,8 +84,42 @@ func openDB(dsn string) (*sql.DB, error) {
 	return db, nil
 }
 
-// migrate applies the migrations db has not recorded yet.
-func migrate(ctx context.Context, db *sql.DB) error {
+// Migrate moves db's schema to version: up through the migrations it has
+// not applied, or down, for a rollback, through the down-migrations of the
+// versions above it. Operations run it before starting an older release.
+func Migrate(ctx context.Context, db *sql.DB, version int) error {
+	if version < 0 || version > SchemaVersion() {
+		return fmt.Errorf("app: migrate: no schema version %d (0 to %d)", version, SchemaVersion())
+	}
+	if err := migrate(ctx, db, version); err != nil {
+		return err
+	}
+	var current int
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("app: migrate: %w", err)
+	}
+	for v := current; v > version; v-- {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("app: roll back version %d: %w", v, err)
+		}
+		if _, err := tx.ExecContext(ctx, downMigrations[v]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("app: roll back version %d: %w", v, err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM schema_migrations WHERE version = ?`, v); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("app: roll back version %d: %w", v, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("app: roll back version %d: %w", v, err)
+		}
+	}
+	return nil
+}
+
+// migrate applies the migrations db has not recorded yet, up to version.
+func migrate(ctx context.Context, db *sql.DB, version int) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		applied_at INTEGER NOT NULL
@@ -87,7 +133,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if current >= len(migrations) {
 		return fmt.Errorf("app: migrate: the database is at schema version %d, newer than this program (%d)", current, len(migrations)-1)
 	}
-	for v := current + 1; v < len(migrations); v++ {
+	for v := current + 1; v <= version; v++ {
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("app: migrate to version %d: %w", v, err)
