@@ -479,3 +479,14 @@ func TestRateLimitWithoutCacheControl(t *testing.T) {
 		}
 	})
 }
+
+func init() {
+	registerLayers(
+		layerCase{name: "RateLimit/correct", bubble: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			return rlFull(scenario.HandlerFunc(func() http.Handler { return wrap(rlApp{}.handler()) }))
+		}},
+		layerCase{name: "RateLimit/broken", broken: true, bubble: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			return rlFull(scenario.HandlerFunc(func() http.Handler { return wrap(rlApp{extra: 1, keyByClient: true}.handler()) }))
+		}},
+	)
+}

@@ -158,8 +158,6 @@ var longFuncs = map[string]bool{
 	"metrics.go:metricsParseSample":       true,
 	"overload.go:Overload.exec":           true,
 	"querybudget.go:QueryBudget.exec":     true,
-	"ratelimit.go:RateLimit.exec":         true,
-	"ratelimit.go:func literal":           true,
 	"secrets.go:SecretsInLogs.exec":       true,
 	"secrets.go:func literal":             true,
 	"secrets.go:silProbeOf":               true,
