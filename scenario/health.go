@@ -11,6 +11,7 @@ import (
 
 	"github.com/jettymethod/jetty/jetty"
 	"github.com/jettymethod/jetty/preset"
+	"github.com/jettymethod/jetty/scenario/internal/probe"
 )
 
 // HealthCheck checks the endpoints an orchestrator probes, as Kubernetes
@@ -72,139 +73,188 @@ func (x HealthCheck) Verify(ctx context.Context) error {
 // Run runs the scenario's steps on s.
 func (x HealthCheck) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }
 
+// Defaults of HealthCheck.
+const (
+	hcDefaultLive       = "/healthz"
+	hcDefaultReady      = "/readyz"
+	hcDefaultMaxLatency = 500 * time.Millisecond
+)
+
+// hcRun is one run of a HealthCheck: its paths and budget resolved once,
+// and its client.
+type hcRun struct {
+	x           HealthCheck
+	r           reporter
+	ctx         context.Context
+	c           *client
+	live, ready string
+	maxLat      time.Duration
+}
+
 func (x HealthCheck) exec(r reporter) {
-	var c *client
-	live, ready, maxLat := x.Live, x.Ready, x.MaxLatency
-	if live == "" {
-		live = "/healthz"
+	run := &hcRun{x: x, r: r, ctx: r.context(), live: x.Live, ready: x.Ready, maxLat: x.MaxLatency}
+	if run.live == "" {
+		run.live = hcDefaultLive
 	}
-	if ready == "" {
-		ready = "/readyz"
+	if run.ready == "" {
+		run.ready = hcDefaultReady
 	}
-	if maxLat == 0 {
-		maxLat = 500 * time.Millisecond
+	if run.maxLat == 0 {
+		run.maxLat = hcDefaultMaxLatency
 	}
-	r.step("Given", fmt.Sprintf("the liveness endpoint GET %s and the readiness endpoint GET %s", live, ready), func() {
-		if !strings.HasPrefix(live, "/") {
-			r.errorf("Live = %q: want a path starting with /, such as /healthz", live)
-		}
-		if !strings.HasPrefix(ready, "/") {
-			r.errorf("Ready = %q: want a path starting with /, such as /readyz", ready)
-		}
-		if maxLat < 0 {
-			r.errorf("MaxLatency = %v: want a positive duration, or 0 for the default 500ms", maxLat)
-		}
-		for i, d := range x.Dependencies {
-			if d.Down == nil || d.Up == nil {
-				r.errorf("Dependencies[%d] (%s) has a nil Down or Up: set both, e.g. Down: db.Close, Up: db.Reopen", i, depName(d, i))
-			}
-		}
-		if r.failed() {
-			return
-		}
-		var err error
-		if c, err = x.Target.open(r); err != nil {
-			r.errorf("%v", err)
-		}
-	})
-	if r.failed() {
+	ok := false
+	r.step("Given", fmt.Sprintf("the liveness endpoint GET %s and the readiness endpoint GET %s", run.live, run.ready), func() { ok = run.open() })
+	if !ok {
 		return
 	}
-	ctx := r.context()
-	// probe sends GET path and checks it answers want within maxLat; it
-	// returns the response (nil on a transport error).
-	probe := func(path, when string, want int, fix string) {
-		resp, err := c.do(ctx, Request{Path: path})
-		if err != nil {
-			r.errorf("GET %s%s: %v", path, when, err)
-			return
-		}
-		r.logf("GET %s%s = %s in %v: %.100q", path, when, resp, resp.Elapsed, resp.Body)
-		if resp.Dropped {
-			r.errorf("GET %s%s = %s, want %d: the health handler crashed; it must always answer", path, when, resp, want)
-			return
-		}
-		if resp.Status != want {
-			r.errorf("GET %s%s = %d, want %d: %s", path, when, resp.Status, want, fix)
-		}
-		if resp.Elapsed > maxLat {
-			r.errorf("GET %s%s took %v, want ≤ %v: a health endpoint must answer fast or the probe times out; check dependencies in the background and answer from the cached result", path, when, resp.Elapsed.Round(time.Millisecond), maxLat)
-		}
-		healthJSON(r, path, when, resp)
-	}
-	r.step("When", "every dependency is up", func() {
-		r.step("Then", fmt.Sprintf("GET %s answers 200 within %v", live, maxLat), func() {
-			probe(live, "", http.StatusOK, fmt.Sprintf("add a liveness endpoint at %s that answers 200 while the process can serve, or set Live to its path", live))
-		})
-		if ready != live {
-			r.step("And", fmt.Sprintf("GET %s answers 200 within %v", ready, maxLat), func() {
-				probe(ready, "", http.StatusOK, fmt.Sprintf("add a readiness endpoint at %s that answers 200 when every dependency is up, or set Ready to its path", ready))
-			})
-		}
-	})
+	r.step("When", "every dependency is up", run.allUp)
 	if len(x.Dependencies) == 0 {
 		r.logf("no Dependencies declared: readiness was checked only with everything up; declare Dependencies (with Down and Up functions) to check it turns 503 when one is down")
 		return
 	}
-	if ready == live {
-		r.logf("Ready and Live are both %s: the check that liveness stays 200 during an outage was skipped; split them so that an outage does not restart every instance", live)
+	if run.ready == run.live {
+		r.logf("Ready and Live are both %s: the check that liveness stays 200 during an outage was skipped; split them so that an outage does not restart every instance", run.live)
 	}
 	for i, d := range x.Dependencies {
-		name := depName(d, i)
-		downOK := false
-		r.step("When", name+" is down", func() {
-			downOK = callDep(r, fmt.Sprintf("Dependencies[%d] (%s).Down", i, name), d.Down)
-			if !downOK {
-				return
-			}
-			when := " with " + name + " down"
-			r.step("Then", fmt.Sprintf("GET %s answers 503", ready), func() {
-				probe(ready, when, http.StatusServiceUnavailable, fmt.Sprintf("readiness must check %s and answer 503 Service Unavailable while it is down, so that traffic goes to instances that can serve it", name))
-			})
-			if ready != live {
-				r.step("But", fmt.Sprintf("GET %s still answers 200", live), func() {
-					probe(live, when, http.StatusOK, fmt.Sprintf("liveness must not depend on %s: while it is down the orchestrator would restart every instance; check only the process itself", name))
-				})
-			}
-		})
-		r.step("When", name+" is back up", func() {
-			if !callDep(r, fmt.Sprintf("Dependencies[%d] (%s).Up", i, name), d.Up) || !downOK {
-				return
-			}
-			r.step("Then", fmt.Sprintf("GET %s answers 200 again", ready), func() {
-				probe(ready, " after "+name+" is back up", http.StatusOK, fmt.Sprintf("readiness must recover once %s is back, or the instance never gets traffic again", name))
-			})
+		run.dependency(i, d)
+	}
+}
+
+// hcConfigProblems judges the fields.
+func hcConfigProblems(live, ready string, maxLat time.Duration, deps []Dependency) []string {
+	var probs []string
+	if !strings.HasPrefix(live, "/") {
+		probs = append(probs, fmt.Sprintf("Live = %q: want a path starting with /, such as /healthz", live))
+	}
+	if !strings.HasPrefix(ready, "/") {
+		probs = append(probs, fmt.Sprintf("Ready = %q: want a path starting with /, such as /readyz", ready))
+	}
+	if maxLat < 0 {
+		probs = append(probs, fmt.Sprintf("MaxLatency = %v: want a positive duration, or 0 for the default 500ms", maxLat))
+	}
+	for i, d := range deps {
+		if d.Down == nil || d.Up == nil {
+			probs = append(probs, fmt.Sprintf("Dependencies[%d] (%s) has a nil Down or Up: set both, e.g. Down: db.Close, Up: db.Reopen", i, depName(d, i)))
+		}
+	}
+	return probs
+}
+
+// open checks the fields and opens the target.
+func (run *hcRun) open() bool {
+	probs := hcConfigProblems(run.live, run.ready, run.maxLat, run.x.Dependencies)
+	for _, p := range probs {
+		run.r.errorf("%s", p)
+	}
+	if len(probs) > 0 {
+		return false
+	}
+	c, err := run.x.Target.open(run.r)
+	if err != nil {
+		run.r.errorf("%v", err)
+		return false
+	}
+	run.c = c
+	return true
+}
+
+// probe sends GET path and checks it answers want within the budget, with
+// a JSON body that agrees.
+func (run *hcRun) probe(path, when string, want int, fix string) {
+	r := run.r
+	resp, err := run.c.do(run.ctx, Request{Path: path})
+	if err != nil {
+		r.errorf("GET %s%s: %v", path, when, err)
+		return
+	}
+	r.logf("GET %s%s = %s in %v: %s", path, when, resp, resp.Elapsed, probe.Quote(resp.Body, 100))
+	if resp.Dropped {
+		r.errorf("GET %s%s = %s, want %d: the health handler crashed; it must always answer", path, when, resp, want)
+		return
+	}
+	if resp.Status != want {
+		r.errorf("GET %s%s = %d, want %d: %s", path, when, resp.Status, want, fix)
+	}
+	if resp.Elapsed > run.maxLat {
+		r.errorf("GET %s%s took %v, want ≤ %v: a health endpoint must answer fast or the probe times out; check dependencies in the background and answer from the cached result", path, when, resp.Elapsed.Round(time.Millisecond), run.maxLat)
+	}
+	if p := hcBodyProblem(resp.Status, resp.Header, resp.Body); p != "" {
+		r.errorf("GET %s%s %s", path, when, p)
+	}
+}
+
+// allUp probes both endpoints with every dependency up.
+func (run *hcRun) allUp() {
+	live, ready := run.live, run.ready
+	run.r.step("Then", fmt.Sprintf("GET %s answers 200 within %v", live, run.maxLat), func() {
+		run.probe(live, "", http.StatusOK, fmt.Sprintf("add a liveness endpoint at %s that answers 200 while the process can serve, or set Live to its path", live))
+	})
+	if ready != live {
+		run.r.step("And", fmt.Sprintf("GET %s answers 200 within %v", ready, run.maxLat), func() {
+			run.probe(ready, "", http.StatusOK, fmt.Sprintf("add a readiness endpoint at %s that answers 200 when every dependency is up, or set Ready to its path", ready))
 		})
 	}
 }
 
-// healthJSON checks a JSON health body has a status that agrees with the
-// status code.
-func healthJSON(r reporter, path, when string, resp *response) {
-	isJSON := strings.Contains(strings.ToLower(resp.Header.Get("Content-Type")), "json")
-	body := bytes.TrimSpace(resp.Body)
+// dependency takes the i-th dependency down and up again, probing the
+// endpoints each time.
+func (run *hcRun) dependency(i int, d Dependency) {
+	r, live, ready := run.r, run.live, run.ready
+	name := depName(d, i)
+	downOK := false
+	r.step("When", name+" is down", func() {
+		if downOK = callDep(r, fmt.Sprintf("Dependencies[%d] (%s).Down", i, name), d.Down); !downOK {
+			return
+		}
+		when := " with " + name + " down"
+		r.step("Then", fmt.Sprintf("GET %s answers 503", ready), func() {
+			run.probe(ready, when, http.StatusServiceUnavailable, fmt.Sprintf("readiness must check %s and answer 503 Service Unavailable while it is down, so that traffic goes to instances that can serve it", name))
+		})
+		if ready != live {
+			r.step("But", fmt.Sprintf("GET %s still answers 200", live), func() {
+				run.probe(live, when, http.StatusOK, fmt.Sprintf("liveness must not depend on %s: while it is down the orchestrator would restart every instance; check only the process itself", name))
+			})
+		}
+	})
+	r.step("When", name+" is back up", func() {
+		if !callDep(r, fmt.Sprintf("Dependencies[%d] (%s).Up", i, name), d.Up) || !downOK {
+			return
+		}
+		r.step("Then", fmt.Sprintf("GET %s answers 200 again", ready), func() {
+			run.probe(ready, " after "+name+" is back up", http.StatusOK, fmt.Sprintf("readiness must recover once %s is back, or the instance never gets traffic again", name))
+		})
+	})
+}
+
+// hcBodyProblem judges a health body: when it is JSON, its status must
+// agree with the status code (draft-inadarei-api-health-check). The problem
+// follows "GET /path".
+func hcBodyProblem(code int, h http.Header, b []byte) string {
+	ct := h.Get("Content-Type")
+	isJSON := strings.Contains(strings.ToLower(ct), "json")
+	body := bytes.TrimSpace(b)
 	if !isJSON && !bytes.HasPrefix(body, []byte("{")) {
-		return
+		return ""
 	}
 	var doc map[string]any
 	if err := json.Unmarshal(body, &doc); err != nil {
 		if isJSON {
-			r.errorf("GET %s%s answers Content-Type %q but its body is not a JSON object (%v): answer {\"status\": \"pass\"}", path, when, resp.Header.Get("Content-Type"), err)
+			return fmt.Sprintf("answers Content-Type %q but its body is not a JSON object (%v): answer {\"status\": \"pass\"}", ct, err)
 		}
-		return
+		return ""
 	}
 	st, ok := doc["status"]
 	if !ok {
-		r.errorf("GET %s%s answers JSON without a \"status\" field: add \"status\": \"pass\" (or \"fail\"), as draft-inadarei-api-health-check describes", path, when)
-		return
+		return "answers JSON without a \"status\" field: add \"status\": \"pass\" (or \"fail\"), as draft-inadarei-api-health-check describes"
 	}
 	s := strings.ToLower(fmt.Sprint(st))
 	good := map[string]bool{"pass": true, "ok": true, "up": true, "healthy": true, "green": true, "ready": true, "true": true}
 	bad := map[string]bool{"fail": true, "down": true, "unhealthy": true, "error": true, "red": true, "ko": true, "false": true, "not ready": true, "unavailable": true}
 	switch {
-	case resp.Status == http.StatusOK && bad[s]:
-		r.errorf("GET %s%s = 200 but its status says %q: probes read the status code; answer 503 when unhealthy", path, when, st)
-	case resp.Status >= 500 && good[s]:
-		r.errorf("GET %s%s = %d but its status says %q: make the body agree with the code", path, when, resp.Status, st)
+	case code == http.StatusOK && bad[s]:
+		return fmt.Sprintf("= 200 but its status says %q: probes read the status code; answer 503 when unhealthy", st)
+	case code >= 500 && good[s]:
+		return fmt.Sprintf("= %d but its status says %q: make the body agree with the code", code, st)
 	}
+	return ""
 }

@@ -151,7 +151,6 @@ var longFuncs = map[string]bool{
 	"errorhandling.go:ErrorHandling.exec": true,
 	"faults.go:Faults.exec":               true,
 	"headers.go:SecurityHeaders.exec":     true,
-	"health.go:HealthCheck.exec":          true,
 	"injection.go:Injection.exec":         true,
 	"load.go:Load.exec":                   true,
 	"metrics.go:Metrics.exec":             true,
