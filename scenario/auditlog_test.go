@@ -351,3 +351,16 @@ func TestAuditLogTakesPresetParams(t *testing.T) {
 		t.Errorf("%d failed-login entries, want 1: the Regulated preset's failures parameter was not applied", failures)
 	}
 }
+
+func init() {
+	registerLayers(
+		layerCase{name: "AuditLog/correct", make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			rec := scenario.NewLogRecorder()
+			return auditFull(scenario.Handler(wrap(&auditApp{log: slog.New(rec)})), rec)
+		}},
+		layerCase{name: "AuditLog/broken", broken: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			rec := scenario.NewLogRecorder()
+			return auditFull(scenario.Handler(wrap(&auditApp{log: slog.New(rec), noIP: true, noFailures: true})), rec)
+		}},
+	)
+}
