@@ -50,14 +50,21 @@ const (
 //
 // # Probes
 //
-// By default it runs: the attempts and the block (status, message,
-// Retry-After, not cacheable), and, in a synctest bubble, the lockout's
-// length waited out on virtual time. These need a field, and are reported
-// as "not proven: …; set X" without it: RotateForwardedFor (a spoofed
-// client address must not reset the counter), PerAccount (another account
-// is not blocked), UnknownUser (an account that does not exist is blocked
-// alike). Over a URL, or with TrustRetryAfter, the lockout's length is
-// judged through Retry-After only, and reported as not proven by waiting.
+// Every probe runs by default: the attempts and the block (status,
+// message, Retry-After, not cacheable); attempts with rotated
+// X-Forwarded-For and X-Real-IP (a spoofed client address must not reset
+// the counter); a second account, which must not be blocked (the counter
+// is per account, not per client address); an account that does not
+// exist, which must be blocked alike; and, in a synctest bubble, the
+// lockout's length waited out on virtual time. The second and the unknown
+// account are derived from Request (its JSON or form "email", "username",
+// "user", "login" or "account", renamed at the same domain:
+// jetty-second-account@example.com, jetty-no-such-account@example.com);
+// PerAccount and UnknownUser override them. When Request names no account
+// there, those probes are reported as "not proven: …; set PerAccount" (or
+// UnknownUser). Over a URL, or with TrustRetryAfter, the lockout's length
+// is judged through Retry-After and the limiter's own reset headers, and
+// the wait is reported as not proven.
 //
 // # Time
 //
@@ -106,19 +113,21 @@ type RateLimit struct {
 	// Message must appear in a blocked attempt's body. Default: the preset's
 	// "message", else "Too many login attempts. Please try again later."
 	Message string
-	// PerAccount, when set, is a failing login attempt for a second,
-	// existing account: while the first account is blocked it must not be
-	// (the counter is per account, so one user cannot lock out another).
-	// Zero: the check is skipped.
+	// PerAccount is a failing login attempt for a second account: while
+	// the first account is blocked it must not be (the counter is per
+	// account, so one user cannot lock out another). Zero: derived from
+	// Request (jetty-second-account at Request's domain).
 	PerAccount Request
-	// RotateForwardedFor, when true, checks that the block holds when the
-	// attempts carry new X-Forwarded-For and X-Real-IP values: a spoofed
-	// client address must not reset the counter.
+	// RotateForwardedFor is kept for compatibility: the check that the
+	// block holds when the attempts carry new X-Forwarded-For and X-Real-IP
+	// values (a spoofed client address must not reset the counter) always
+	// runs.
 	RotateForwardedFor bool
-	// UnknownUser, when set, is a login attempt for an account that does
-	// not exist: it must be blocked after Attempts attempts the same way, so
-	// the block reveals nothing about which accounts exist and guessing
-	// stays limited. Zero: the check is skipped.
+	// UnknownUser is a login attempt for an account that does not exist:
+	// it must be blocked after Attempts attempts the same way, so the block
+	// reveals nothing about which accounts exist and guessing stays
+	// limited. Zero: derived from Request (jetty-no-such-account at
+	// Request's domain).
 	UnknownUser Request
 	// TrustRetryAfter checks the lockout's length through Retry-After
 	// instead of waiting it out, for an in-process target run outside a
@@ -255,9 +264,13 @@ func (x RateLimit) accounts(cfg *rlConfig) {
 	same := Request{Method: cfg.req.Method, Path: cfg.req.Path}
 	if !x.PerAccount.IsZero() {
 		cfg.other = x.PerAccount.orDefault(same)
+	} else if q, ok := rlWithAccount(cfg.req, rlSecondAccount); ok {
+		cfg.other, cfg.derived = q, true
 	}
 	if !x.UnknownUser.IsZero() {
 		cfg.unknown = x.UnknownUser.orDefault(same)
+	} else if q, ok := rlWithAccount(cfg.req, rlUnknownAccount); ok {
+		cfg.unknown, cfg.derived = q, true
 	}
 }
 
@@ -540,11 +553,7 @@ func (run *rlRun) blocked() {
 	run.block = block
 	r.logf("attempt #%d for %s = %d: blocked", run.sent, run.acct, block.Status)
 	r.step("And", "the blocked response says when to retry and is not cached", run.headers)
-	if run.x.RotateForwardedFor {
-		r.step("And", "rotating X-Forwarded-For does not reset the counter", run.rotate)
-	} else {
-		r.notProven("rotating X-Forwarded-For does not reset the counter; set RotateForwardedFor")
-	}
+	r.step("And", "rotating X-Forwarded-For does not reset the counter", run.rotate)
 	run.otherAccount()
 	run.lockout()
 }

@@ -35,6 +35,7 @@ type rlApp struct {
 	cacheControl string // default "no-store"
 	keyByClient  bool   // count per X-Forwarded-For / RemoteAddr, not per account
 	onlyExisting bool   // count only accounts that exist
+	keyOnly      string // "ip": count per RemoteAddr only; "xff": per X-Forwarded-For, else RemoteAddr
 }
 
 // rlServer is a running rlApp.
@@ -89,6 +90,12 @@ func (a *rlServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			ip = f
 		}
 		key += "|" + ip
+	}
+	if a.keyOnly != "" {
+		key, _, _ = net.SplitHostPort(r.RemoteAddr)
+		if f := r.Header.Get("X-Forwarded-For"); f != "" && a.keyOnly == "xff" {
+			key = f
+		}
 	}
 	_, exists := rlUsers[creds.Email]
 	now := time.Now()
@@ -489,4 +496,88 @@ func init() {
 			return rlFull(scenario.HandlerFunc(func() http.Handler { return wrap(rlApp{extra: 1, keyByClient: true}.handler()) }))
 		}},
 	)
+}
+
+// The README's pasted check, with no optional field, is strict: it derives
+// a second account, an unknown account and rotated client addresses from
+// its login request, so a limiter keyed on the client instead of the
+// account fails it.
+func TestRateLimitStrictByDefault(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		app  rlApp
+		want []string
+	}{
+		{"keyed on the client IP", rlApp{keyOnly: "ip"}, []string{
+			"POST /login for jetty-second-account@example.com = 429 after 14 attempts for alice@example.com: the other account is blocked too",
+			"for jetty-no-such-account@example.com (no such account) = 429, already blocked",
+		}},
+		{"keyed on X-Forwarded-For", rlApp{keyOnly: "xff"}, []string{
+			"with X-Forwarded-For: 203.0.113.7 = 401, want 429: a new client address reset the counter",
+			"the other account is blocked too",
+		}},
+		{"keyed on account and address", rlApp{keyByClient: true}, []string{
+			"with X-Forwarded-For: 203.0.113.7 = 401, want 429: a new client address reset the counter",
+		}},
+		{"only existing accounts", rlApp{onlyExisting: true}, []string{
+			"the block must not depend on whether the account exists",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				probs := rlProblems(t, scenario.RateLimit{Target: tc.app.target()}.Verify(t.Context()))
+				for _, w := range tc.want {
+					if !strings.Contains(probs.Error(), w) {
+						t.Errorf("problems lack %q:\n%v", w, probs)
+					}
+				}
+			})
+		})
+	}
+	t.Run("per account (correct)", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, scenario.RateLimit{Target: rlApp{}.target()}) })
+			if res.Failed {
+				t.Fatalf("a per-account limiter failed:\n%s", res.Output())
+			}
+			for _, want := range []string{
+				"a second account jetty-second-account@example.com and an unknown account jetty-no-such-account@example.com",
+				"rotating X-Forwarded-For does not reset the counter",
+				"jetty-second-account@example.com = 401: not blocked",
+				"jetty-no-such-account@example.com (no such account): attempt #11 blocked",
+			} {
+				if !strings.Contains(res.Output(), want) {
+					t.Errorf("output lacks %q:\n%s", want, res.Output())
+				}
+			}
+			if strings.Contains(res.Output(), "not proven") {
+				t.Errorf("a login request with a JSON account proves every probe, got:\n%s", res.Output())
+			}
+		})
+	})
+	t.Run("form body", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			x := scenario.RateLimit{Target: scenario.HandlerFunc(newLimitedLogin), Request: scenario.Request{
+				Body: []byte("email=alice%40example.com&password=wrong"), Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}},
+			}}
+			if err := x.Verify(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
+	t.Run("no account to vary", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			// A login whose body names no account in a field the check
+			// reads: what cannot be derived is not proven, naming the field.
+			x := scenario.RateLimit{Target: scenario.HandlerFunc(newLimitedLogin), Request: scenario.Request{
+				Body: []byte("alice@example.com wrong"), Header: http.Header{"Content-Type": {"text/plain"}},
+			}}
+			res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, x) })
+			for _, want := range []string{"not proven: one account's attempts do not block another's", "set PerAccount", "set UnknownUser"} {
+				if !strings.Contains(res.Output(), want) {
+					t.Errorf("output lacks %q:\n%s", want, res.Output())
+				}
+			}
+		})
+	})
 }
