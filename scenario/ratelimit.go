@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -84,8 +85,10 @@ const (
 // the bubble of a jetty.S that offers one (a Bubble(func()) bool method). A
 // [URL] target's clock cannot be virtual: the lockout's length is checked
 // through Retry-After (at least the lockout minus 2 seconds, at most the
-// lockout) and the scenario logs that it was checked that way, not by
-// waiting.
+// lockout) and the limiter's own reset headers (RateLimit, RateLimit-Reset,
+// X-RateLimit-Reset: a limiter that says it resets before the lockout ends
+// fails on both target kinds alike), and the wait itself is reported as not
+// proven.
 //
 // RateLimit is a value; Verify and Run are safe in parallel tests when the
 // target is (a HandlerFunc target is built afresh for each run; a Handler
@@ -421,6 +424,72 @@ func rlRetryProblem(raw string, d time.Duration, date bool, err error, lockout t
 	return ""
 }
 
+// rlLimiterReset reads when a limiter's own headers say its limit resets,
+// from now: RateLimit-Reset (delta seconds, draft-ietf-httpapi-ratelimit-
+// headers before -07), the RateLimit field's t parameter (-07 on),
+// X-RateLimit-Reset (delta seconds, or Unix seconds as go-chi/httprate and
+// GitHub send them, counted from the response's Date when it has one). ok
+// is false when no header says, or when a header says the limiter still has
+// attempts left: then those headers describe another limit (a per-IP
+// budget beside the account's lockout), not the block.
+func rlLimiterReset(h http.Header, now time.Time) (d time.Duration, name string, ok bool) {
+	if ref, err := http.ParseTime(h.Get("Date")); err == nil {
+		now = ref
+	}
+	remaining := []string{h.Get("RateLimit-Remaining"), h.Get("X-RateLimit-Remaining"), rlFieldParam(h.Get("RateLimit"), "r")}
+	for _, v := range remaining {
+		if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && n > 0 {
+			return 0, "", false
+		}
+	}
+	for _, c := range []struct{ name, v string }{
+		{"RateLimit-Reset", h.Get("RateLimit-Reset")},
+		{"RateLimit", rlFieldParam(h.Get("RateLimit"), "t")},
+		{"X-RateLimit-Reset", h.Get("X-RateLimit-Reset")},
+	} {
+		n, err := strconv.ParseInt(strings.TrimSpace(c.v), 10, 64)
+		if err != nil || n < 0 || n > 1<<40 {
+			continue
+		}
+		if n >= 1e8 { // Unix seconds (1973 on): no limit resets in 3 years
+			return time.Unix(n, 0).Sub(now), c.name, true
+		}
+		return time.Duration(n) * time.Second, c.name, true
+	}
+	return 0, "", false
+}
+
+// rlFieldParam returns parameter key of the first item of a structured
+// field such as RateLimit: "default";r=0;t=30.
+func rlFieldParam(field, key string) string {
+	item, _, _ := strings.Cut(field, ",")
+	for _, p := range strings.Split(item, ";")[1:] {
+		if k, v, found := strings.Cut(strings.TrimSpace(p), "="); found && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+// rlResetProblem judges the limiter's own reset headers on the first
+// blocked attempt against the lockout, and against Retry-After (retry, 0
+// when it had none valid): a limiter that says it resets before the lockout
+// ends lifts the block as its window slides, whatever the target kind.
+func rlResetProblem(h http.Header, now time.Time, retry, lockout time.Duration) string {
+	d, name, ok := rlLimiterReset(h, now)
+	if !ok {
+		return ""
+	}
+	const slack = 2 * time.Second
+	switch {
+	case d < lockout-slack:
+		return fmt.Sprintf("its %s says the limit resets in %v, before the %v lockout ends: the limiter lets attempts through again as its window moves on, so the account is not blocked for %v; block the account until the lockout ends (e.g. remember a blocked-until time per account), or set Lockout to what the limiter does", name, d.Round(time.Second), lockout, lockout)
+	case retry > 0 && (d > retry+slack || d < retry-slack):
+		return fmt.Sprintf("its %s says the limit resets in %v, but its Retry-After says %v: tell clients one time, the remaining lockout", name, d.Round(time.Second), retry)
+	}
+	return ""
+}
+
 // rlSpoofed are the client addresses sent in X-Forwarded-For (RFC 5737
 // documentation ranges).
 var rlSpoofed = [...]string{"203.0.113.7", "198.51.100.23", "192.0.2.200"}
@@ -567,6 +636,12 @@ func (run *rlRun) headers() {
 		r.errorf("the blocked attempt #%d %s", run.sent, p)
 	} else {
 		r.logf("Retry-After: %s (%v)", block.Header.Get("Retry-After"), d)
+	}
+	if err != nil {
+		d = 0
+	}
+	if p := rlResetProblem(block.Header, run.blockAt, d, run.cfg.lockout); p != "" {
+		r.errorf("the blocked attempt #%d: %s", run.sent, p)
 	}
 	switch p := rlCacheProblem(block.Status, block.Header); {
 	case p != "":

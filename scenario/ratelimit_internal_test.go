@@ -3,6 +3,7 @@ package scenario
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -80,5 +81,73 @@ func TestRateLimitHasMessage(t *testing.T) {
 	}
 	if rlHasMessage([]byte("Slow down."), msg) {
 		t.Error("rlHasMessage found the message in another")
+	}
+}
+
+func TestRateLimitLimiterReset(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 30, 0, time.UTC)
+	for _, tt := range []struct {
+		h    http.Header
+		want time.Duration
+		name string
+	}{
+		{http.Header{"X-Ratelimit-Reset": {"1767225660"}}, 30 * time.Second, "X-RateLimit-Reset"},
+		{http.Header{"X-Ratelimit-Reset": {"45"}}, 45 * time.Second, "X-RateLimit-Reset"},
+		{http.Header{"Ratelimit-Reset": {"300"}, "Ratelimit-Remaining": {"0"}}, 300 * time.Second, "RateLimit-Reset"},
+		{http.Header{"Ratelimit": {`"login";r=0;t=120`}}, 2 * time.Minute, "RateLimit"},
+		{http.Header{"X-Ratelimit-Reset": {"1767225660"}, "Date": {"Thu, 01 Jan 2026 00:00:00 GMT"}}, time.Minute, "X-RateLimit-Reset"},
+		// Another limit with attempts left says nothing about the block.
+		{http.Header{"X-Ratelimit-Reset": {"10"}, "X-Ratelimit-Remaining": {"42"}}, 0, ""},
+		{http.Header{"Ratelimit": {`"ip";r=7;t=10`}}, 0, ""},
+		{http.Header{}, 0, ""},
+		{http.Header{"X-Ratelimit-Reset": {"soon"}}, 0, ""},
+	} {
+		d, name, ok := rlLimiterReset(tt.h, now)
+		if d != tt.want || name != tt.name || ok != (tt.name != "") {
+			t.Errorf("rlLimiterReset(%v) = %v, %q, %v; want %v, %q", tt.h, d, name, ok, tt.want, tt.name)
+		}
+	}
+}
+
+func TestRateLimitResetProblem(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	reset := func(d time.Duration) http.Header {
+		return http.Header{"X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Reset": {strconv.FormatInt(now.Add(d).Unix(), 10)}}
+	}
+	for _, tt := range []struct {
+		h     http.Header
+		retry time.Duration
+		want  string
+	}{
+		{reset(5 * time.Minute), 5 * time.Minute, ""},
+		{reset(5*time.Minute - time.Second), 5 * time.Minute, ""},
+		{http.Header{}, 5 * time.Minute, ""},
+		{reset(30 * time.Second), 5 * time.Minute, "its X-RateLimit-Reset says the limit resets in 30s, before the 5m0s lockout ends"},
+		{reset(10 * time.Minute), 5 * time.Minute, "but its Retry-After says 5m0s: tell clients one time"},
+		{reset(10 * time.Minute), 0, ""},
+	} {
+		got := rlResetProblem(tt.h, now, tt.retry, 5*time.Minute)
+		if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
+			t.Errorf("rlResetProblem(%v, %v) = %q, want %q", tt.h, tt.retry, got, tt.want)
+		}
+	}
+}
+
+func TestRateLimitWithAccount(t *testing.T) {
+	q, ok := rlWithAccount(LoginRequest("alice@example.com", "x"), rlSecondAccount)
+	if got, _ := q.jsonField("email"); !ok || got != "jetty-second-account@example.com" {
+		t.Errorf("JSON: %q, %v", q.Body, ok)
+	}
+	if p, _ := q.jsonField("password"); p != "x" {
+		t.Errorf("JSON password = %q, want it kept", p)
+	}
+	form := Request{Method: "POST", Path: "/login", Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, Body: []byte("username=alice&password=x")}
+	if q, ok := rlWithAccount(form, rlUnknownAccount); !ok || string(q.Body) != "password=x&username=jetty-no-such-account" {
+		t.Errorf("form: %q, %v", q.Body, ok)
+	}
+	for _, body := range []string{`["alice"]`, `{"password":"x"}`, "alice x"} {
+		if _, ok := rlWithAccount(Request{Body: []byte(body)}, rlSecondAccount); ok {
+			t.Errorf("%q: derived an account from a body that names none", body)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -579,5 +580,132 @@ func TestRateLimitStrictByDefault(t *testing.T) {
 				}
 			}
 		})
+	})
+}
+
+// slidingWindow is a login limiter in the style of go-chi/httprate: a
+// sliding-window counter per account over fixed windows (starting phase
+// after each multiple of window), blocked attempts not counted, answering
+// 429 with Retry-After set to the window's length and, with resetHeaders,
+// X-RateLimit-* headers (the reset in Unix seconds); no lockout of its own.
+type slidingWindow struct {
+	limit        int
+	window       time.Duration
+	phase        time.Duration
+	resetHeaders bool
+	mu           sync.Mutex
+	counts       map[string]map[time.Time]int
+}
+
+func (l *slidingWindow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var creds struct{ Email string }
+	json.NewDecoder(r.Body).Decode(&creds)
+	now := time.Now()
+	cur := now.Add(-l.phase).Truncate(l.window).Add(l.phase)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.counts[creds.Email] == nil {
+		l.counts[creds.Email] = map[time.Time]int{}
+	}
+	c := l.counts[creds.Email]
+	rate := float64(c[cur.Add(-l.window)])*float64(l.window-now.Sub(cur))/float64(l.window) + float64(c[cur])
+	n := int(rate + 0.5)
+	if l.resetHeaders {
+		w.Header().Set("X-RateLimit-Limit", strconv.Itoa(l.limit))
+		w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(max(0, l.limit-n-1)))
+		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(cur.Add(l.window).Unix(), 10))
+	}
+	if n >= l.limit {
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		w.Header().Set("Retry-After", strconv.Itoa(int(l.window.Seconds())))
+		http.Error(w, http.StatusText(http.StatusTooManyRequests), http.StatusTooManyRequests)
+		return
+	}
+	c[cur]++
+	http.Error(w, "invalid email or password", http.StatusUnauthorized)
+}
+
+// newSlidingWindow returns a limiter of 10 attempts a minute whose windows
+// start 30s before now (rounded down to the second), so the first attempts
+// fall half-way through a window.
+func newSlidingWindow(resetHeaders bool) *slidingWindow {
+	at := time.Now().Truncate(time.Second)
+	return &slidingWindow{limit: 10, window: time.Minute, resetHeaders: resetHeaders,
+		phase: at.Sub(at.Truncate(time.Minute)) - 30*time.Second, counts: map[string]map[time.Time]int{}}
+}
+
+// A sliding-window limiter has no lockout: it lets attempts through again
+// as its window slides, half a minute after the block began here. In
+// process the wait shows it; over a URL its own X-RateLimit-Reset says so,
+// and the two target kinds give the same verdict. Without reset headers a
+// URL cannot show it: the pass says the lockout's length was not proven by
+// waiting.
+func TestRateLimitSlidingWindowSameVerdictOnBothTargets(t *testing.T) {
+	check := func(target scenario.Target) scenario.RateLimit {
+		return scenario.RateLimit{Target: target, Lockout: time.Minute, Message: "Too Many Requests"}
+	}
+	// The same judgement on both kinds (over a URL the reset, in whole
+	// seconds, may read 29s or 30s).
+	reset := regexp.MustCompile(`the blocked attempt #11: its X-RateLimit-Reset says the limit resets in (29|30)s, before the 1m0s lockout ends`)
+	t.Run("in process", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			x := check(scenario.HandlerFunc(func() http.Handler { return newSlidingWindow(true) }))
+			probs := rlProblems(t, x.Verify(t.Context()))
+			if !reset.MatchString(probs.Error()) {
+				t.Errorf("problems lack %q:\n%v", reset, probs)
+			}
+			if want := "59s after the block began = 401, want 429: the block lifted before the 1m0s lockout ended"; !strings.Contains(probs.Error(), want) {
+				t.Errorf("problems lack %q:\n%v", want, probs)
+			}
+		})
+	})
+	t.Run("URL", func(t *testing.T) {
+		srv := httptest.NewServer(newSlidingWindow(true))
+		defer srv.Close()
+		probs := rlProblems(t, check(scenario.URL(srv.URL)).Verify(t.Context()))
+		if !reset.MatchString(probs.Error()) {
+			t.Errorf("problems lack %q:\n%v", reset, probs)
+		}
+	})
+	t.Run("URL without reset headers", func(t *testing.T) {
+		srv := httptest.NewServer(newSlidingWindow(false))
+		defer srv.Close()
+		res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, check(scenario.URL(srv.URL))) })
+		want := "not proven: the block holds for the whole lockout and lifts when it ends: the 1m0s lockout was checked through Retry-After, not by waiting"
+		if !strings.Contains(res.Output(), want) {
+			t.Errorf("output lacks %q:\n%s", want, res.Output())
+		}
+	})
+	t.Run("correct lockout with reset headers", func(t *testing.T) {
+		// Its twin: a lockout whose reset headers tell the truth passes on
+		// both target kinds.
+		correct := func() http.Handler {
+			inner := rlApp{lockout: time.Minute, message: "Too Many Requests"}.handler()
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				rec := httptest.NewRecorder()
+				inner.ServeHTTP(rec, r)
+				if ra := rec.Header().Get("Retry-After"); ra != "" {
+					secs, _ := strconv.Atoi(ra)
+					w.Header().Set("X-RateLimit-Remaining", "0")
+					w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Duration(secs)*time.Second).Unix(), 10))
+					w.Header().Set("RateLimit", fmt.Sprintf(`"login";r=0;t=%d`, secs))
+				}
+				for k, vs := range rec.Header() {
+					w.Header()[k] = vs
+				}
+				w.WriteHeader(rec.Code)
+				w.Write(rec.Body.Bytes())
+			})
+		}
+		synctest.Test(t, func(t *testing.T) {
+			if err := check(scenario.HandlerFunc(correct)).Verify(t.Context()); err != nil {
+				t.Errorf("in process: %v", err)
+			}
+		})
+		srv := httptest.NewServer(correct())
+		defer srv.Close()
+		if err := check(scenario.URL(srv.URL)).Verify(t.Context()); err != nil {
+			t.Errorf("URL: %v", err)
+		}
 	})
 }
