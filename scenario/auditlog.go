@@ -87,11 +87,22 @@ const (
 //
 // # Probes
 //
-// By default it runs the successful login and checks its entry. Failed
-// logins run when the preset's "failures" parameter or Failures asks (the
-// failed login is derived from Login unless FailedLogin is set). A refused
-// request needs Denied: when failures must be audited and Denied is not
-// set, it is reported as "not proven: …; set Denied".
+// By default it runs: the successful login, whose entry is checked as
+// above and must not contain the password nor a session token the login
+// answered (a cookie, or a JSON token field: OWASP ASVS 5.0 V16.2.5); the
+// client address's origin (OWASP ASVS 5.0 V16.2.1): every request claims
+// another address, 203.0.113.66, in X-Forwarded-For, X-Real-IP,
+// True-Client-IP and Forwarded, and the entry must record the connection's
+// address, unless ForwardedFor declares a trusted proxy, when the request
+// carries "203.0.113.66, ForwardedFor" as the proxy forwards it and the
+// entry must record the rightmost address, ForwardedFor; and log injection
+// (V16.4.1): a login whose account name holds a line break and a forged
+// JSON entry must forge no entry and leave the log readable (this needs a
+// JSON Login, else it is reported not proven). Failed logins run when the
+// preset's "failures" parameter or Failures asks (the failed login is
+// derived from Login unless FailedLogin is set). A refused request needs
+// Denied: when failures must be audited and Denied is not set, it is
+// reported as "not proven: …; set Denied".
 //
 // AuditLog is a value; Verify and Run are safe in parallel tests when the
 // target and the source are (a source shared by concurrent tests mixes
@@ -114,9 +125,13 @@ type AuditLog struct {
 	// ClientIP is the address the entry must record. Default: the Target's
 	// ClientIP in process; any loopback address for a URL target.
 	ClientIP string
-	// ForwardedFor, when set, sends every request with X-Forwarded-For:
-	// ForwardedFor, as through your trusted proxy: the entry must record it,
-	// not the proxy's address (the request's RemoteAddr).
+	// ForwardedFor declares a trusted proxy in front of the application:
+	// every request comes from the proxy's address (the Target's ClientIP
+	// in process) with X-Forwarded-For: "203.0.113.66, ForwardedFor", as
+	// the proxy forwards a client's own claim with the client's address
+	// appended; the entry must record ForwardedFor, not the proxy's address
+	// nor the claim. Zero: no proxy, and the entry must record the
+	// connection's address whatever the headers claim.
 	ForwardedFor string
 	// Fields names the entry's fields. Default user_id, time, ip, event,
 	// outcome, resource, request_id.
@@ -179,6 +194,8 @@ type auditConfig struct {
 	skew            time.Duration
 	passwords       []string
 	anyLoopback     bool
+	// behindProxy: ForwardedFor is set (a trusted proxy is declared).
+	behindProxy bool
 }
 
 func (x AuditLog) config(r reporter) (auditConfig, bool) {
@@ -248,7 +265,7 @@ func (x AuditLog) config(r reporter) (auditConfig, bool) {
 				cfg.proxy = defaultClientIP
 			}
 		}
-		cfg.ip = x.ForwardedFor
+		cfg.ip, cfg.behindProxy = x.ForwardedFor, true
 	case cfg.ip != "":
 		if net.ParseIP(cfg.ip) == nil {
 			bad("AuditLog.ClientIP = %q: want an IP address such as \"192.0.2.10\"", cfg.ip)
@@ -332,6 +349,27 @@ func auditContains(v any, s string) bool {
 	return strings.Contains(auditText(v), s)
 }
 
+// auditSpoofed is the client address every request claims for itself in
+// X-Forwarded-For and its kin (RFC 5737 documentation range): an entry
+// that records it took the address from a header the client wrote.
+const auditSpoofed = "203.0.113.66"
+
+// auditClientHeaders are the client-address headers a request carries.
+// Without a trusted proxy, the client itself claims another address in
+// every header that commonly carries one: the entry must record the
+// connection's address. Behind the proxy (forwardedFor set), the chain is
+// what the proxy forwards for a client that wrote its own X-Forwarded-For:
+// the claim first, the client's address, appended by the proxy, last.
+func auditClientHeaders(forwardedFor string) http.Header {
+	if forwardedFor != "" {
+		return http.Header{"X-Forwarded-For": {auditSpoofed + ", " + forwardedFor}, "X-Real-Ip": {forwardedFor}}
+	}
+	return http.Header{
+		"X-Forwarded-For": {auditSpoofed}, "X-Real-Ip": {auditSpoofed},
+		"True-Client-Ip": {auditSpoofed}, "Forwarded": {"for=" + auditSpoofed},
+	}
+}
+
 // alRun is one run of an AuditLog: its config, its client and what it saw.
 type alRun struct {
 	x   AuditLog
@@ -344,6 +382,36 @@ type alRun struct {
 	// had one; haveSuccess says the entry was found.
 	successOutcome any
 	haveSuccess    bool
+	// tokens are the session tokens the login answered; masks every
+	// secret the scenario knows (passwords, tokens), hidden in its output.
+	tokens []auditToken
+	masks  []string
+}
+
+// auditToken is a session token a login answered, named for reports.
+type auditToken struct{ where, value string }
+
+// auditTokenKeys are the JSON fields a login answers a token in.
+var auditTokenKeys = []string{"token", "access_token", "refresh_token", "id_token", "session", "session_id", "sessionId", "jwt"}
+
+// auditTokens returns the session tokens a login's response carries: its
+// cookies and the token fields of a JSON body, of at least 8 characters.
+func auditTokens(h http.Header, body []byte) []auditToken {
+	var out []auditToken
+	for _, line := range h.Values("Set-Cookie") {
+		if c, err := http.ParseSetCookie(line); err == nil && len(c.Value) >= 8 {
+			out = append(out, auditToken{fmt.Sprintf("cookie %q", c.Name), c.Value})
+		}
+	}
+	var m map[string]any
+	if json.Unmarshal(body, &m) == nil {
+		for _, k := range auditTokenKeys {
+			if v, ok := m[k].(string); ok && len(v) >= 8 {
+				out = append(out, auditToken{fmt.Sprintf("JSON field %q", k), v})
+			}
+		}
+	}
+	return out
 }
 
 // alSent is one request sent and the entries written meanwhile.
@@ -369,6 +437,7 @@ func (x AuditLog) exec(r reporter) {
 		return
 	}
 	r.step("Then", "an audit log entry records my user ID, timestamp, and IP address", func() { run.success(login) })
+	run.injection()
 	switch {
 	case run.cfg.failures && !run.cfg.failed.IsZero():
 		run.failedLogin()
@@ -413,12 +482,8 @@ func (run *alRun) send(what string, q Request) (s alSent, ok bool) {
 		r.errorf("reading %s before %s: %v", src, what, err)
 		return s, false
 	}
-	var extra http.Header
-	if run.x.ForwardedFor != "" {
-		extra = http.Header{"X-Forwarded-For": {run.x.ForwardedFor}}
-	}
 	s.before = time.Now()
-	s.resp, err = run.c.do(run.ctx, q.req(extra))
+	s.resp, err = run.c.do(run.ctx, q.req(auditClientHeaders(run.x.ForwardedFor)))
 	s.after = time.Now()
 	if err != nil {
 		r.errorf("%s %s: %v", what, q, err)
@@ -447,6 +512,10 @@ func (run *alRun) login() (alSent, bool) {
 		run.r.errorf("%s for %s = %s: the login must succeed (2xx or 3xx); set AuditLog.Login to the login of a user that exists, with the right password", cfg.login, cfg.user, s.resp)
 		return s, false
 	}
+	run.tokens = auditTokens(s.resp.Header, s.resp.Body)
+	for _, t := range run.tokens {
+		run.masks = append(run.masks, t.value)
+	}
 	return s, true
 }
 
@@ -463,8 +532,74 @@ func (run *alRun) success(s alSent) {
 	if slices.Contains(cfg.required, "outcome") {
 		run.successOutcome, _ = e.Lookup(x.Fields.name("outcome"))
 	}
-	r.logf("audit entry: %s", auditMask(auditShow(e), cfg.passwords))
+	r.logf("audit entry: %s", run.show(e))
 	run.passwords("the login's audit entry", e, "")
+}
+
+// auditForged is the user ID of the entry a log-injection probe forges.
+const auditForged = "jetty-forged"
+
+// auditInjected returns Login with its account name followed by a line
+// break and a forged JSON entry; ok is false when Login's body is no JSON
+// object naming an account.
+func auditInjected(login Request, at time.Time) (Request, bool) {
+	var m map[string]any
+	if json.Unmarshal(login.Body, &m) != nil {
+		return Request{}, false
+	}
+	for _, k := range []string{"email", "username", "user", "login"} {
+		if v, ok := m[k].(string); ok && v != "" {
+			forged := fmt.Sprintf(`{"time":%q,"user_id":%q,"ip":"192.0.2.99","event":"login","outcome":"success"}`, at.UTC().Format(time.RFC3339), auditForged)
+			m[k] = "jetty-injected\n" + forged + "\nuser_id=" + auditForged
+			if _, has := m["password"]; has {
+				m["password"] = "wrong-password"
+			}
+			body, _ := json.Marshal(m)
+			return Request{Method: login.Method, Path: login.Path, Header: login.Header.Clone(), Body: body}, true
+		}
+	}
+	return Request{}, false
+}
+
+// injection logs in as a name that holds a line break and a forged entry:
+// no entry may come out forged, and the log must still read (OWASP ASVS
+// 5.0 V16.4.1; CWE-117).
+func (run *alRun) injection() {
+	r, x := run.r, run.x
+	q, ok := auditInjected(run.cfg.login, time.Now())
+	if !ok {
+		r.notProven("a login name with a line break forges no audit entry (OWASP ASVS 5.0 V16.4.1): Login's body is no JSON object naming an account (\"email\" or \"username\"); set Login to a JSON login")
+		return
+	}
+	const fix = "encode every value you log (slog's JSON or text handler does; never format log lines by hand), so input cannot end an entry and start another (log injection: OWASP ASVS 5.0 V16.4.1, CWE-117)"
+	r.step("When", "I log in as a name with a line break and a forged entry", func() {
+		old, err := x.Source.LogEntries()
+		if err != nil {
+			r.errorf("reading %s before the login with a line break: %v", run.src, err)
+			return
+		}
+		resp, err := run.c.do(run.ctx, q.req(auditClientHeaders(x.ForwardedFor)))
+		if err != nil {
+			r.errorf("%s: %v", q, err)
+			return
+		}
+		all, err := x.Source.LogEntries()
+		if err != nil {
+			r.errorf("after a login whose account name holds a line break, %s no longer reads (%v): the name ended its line; %s", run.src, err, fix)
+			return
+		}
+		var fresh []LogEntry
+		if len(all) >= len(old) {
+			fresh = all[len(old):]
+		}
+		r.logf("login with a line break in the account name: %s = %s; %s", q, resp, probe.Count(len(fresh), "new audit entry", "new audit entries"))
+		for _, e := range fresh {
+			if v, found := e.Lookup(x.Fields.name("user_id")); found && auditText(v) == auditForged {
+				r.errorf("a login whose account name holds a line break forged an audit entry (%s): %s", run.show(e), fix)
+				return
+			}
+		}
+	})
 }
 
 // report reports the problems of entry e of what.
@@ -484,6 +619,16 @@ func (run *alRun) passwords(what string, e LogEntry, cite string) {
 			run.r.errorf("%s contains the password %s: never log passwords, not even failed ones (%s)", what, auditPasswordName(p), cite)
 		}
 	}
+	for _, t := range run.tokens {
+		if auditContains(e, t.value) {
+			run.r.errorf("%s contains the session token the login set (%s, %d characters, not shown): never log session tokens, which let anyone who reads the log act as the user; log the user ID, or a hash of the session ID to correlate (OWASP ASVS 5.0 V16.2.5; OWASP Logging Cheat Sheet)", what, t.where, len(t.value))
+		}
+	}
+}
+
+// show renders e for the output with every known secret masked.
+func (run *alRun) show(e LogEntry) string {
+	return auditMask(auditShow(e), append(slices.Clone(run.cfg.passwords), run.masks...))
 }
 
 // failedLogin sends the failed login and checks its entry.
@@ -515,7 +660,7 @@ func (run *alRun) failedLogin() {
 			}
 		}
 		run.passwords("the failed login's audit entry", e, "PCI DSS v4 3.3, 8.3.2")
-		r.logf("failed-login audit entry: %s", auditMask(auditShow(e), cfg.passwords))
+		r.logf("failed-login audit entry: %s", run.show(e))
 	})
 }
 
@@ -542,7 +687,7 @@ func (run *alRun) denied(q Request) {
 			return
 		}
 		run.report("the refusal's audit entry", e, s, false)
-		r.logf("refusal audit entry: %s", auditMask(auditShow(e), cfg.passwords))
+		r.logf("refusal audit entry: %s", run.show(e))
 	})
 }
 
@@ -653,6 +798,11 @@ func auditIPProblem(what, name, got string, cfg auditConfig) string {
 		want = "a loopback address (the test client)"
 	}
 	switch {
+	case ip != nil && ip.Equal(net.ParseIP(auditSpoofed)):
+		if cfg.behindProxy {
+			return fmt.Sprintf("%s has %s %q, the leftmost X-Forwarded-For address, which the client wrote: take the rightmost address, the one your trusted proxy appended (%s); never the client's own claim (OWASP ASVS 5.0 V16.2.1)", what, name, got, cfg.ip)
+		}
+		return fmt.Sprintf("%s has %s %q, the address the client wrote in X-Forwarded-For: no trusted proxy is declared, so record the connection's address (%s); any client can forge the header and hide behind another address. Honour X-Forwarded-For only from your own proxy's address, and set AuditLog.ForwardedFor when the application runs behind one (OWASP ASVS 5.0 V16.2.1)", what, name, got, want)
 	case ip == nil:
 		return fmt.Sprintf("%s has %s %q: not an IP address; record the client's address, %s", what, name, got, want)
 	case ip.IsUnspecified():

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -72,5 +73,50 @@ func TestAuditEntryProblems(t *testing.T) {
 		if !strings.Contains(got[i], want[i]) {
 			t.Errorf("problem %d = %q, want %q", i, got[i], want[i])
 		}
+	}
+}
+
+func TestAuditSpoofedIP(t *testing.T) {
+	direct := auditConfig{ip: "192.0.2.10"}
+	proxied := auditConfig{ip: "203.0.113.9", proxy: "192.0.2.10", behindProxy: true}
+	if p := auditIPProblem("e", "ip", auditSpoofed, direct); !strings.Contains(p, "the address the client wrote in X-Forwarded-For: no trusted proxy is declared") {
+		t.Errorf("direct: %q", p)
+	}
+	if p := auditIPProblem("e", "ip", auditSpoofed, auditConfig{anyLoopback: true}); !strings.Contains(p, "no trusted proxy is declared") {
+		t.Errorf("URL: %q", p)
+	}
+	if p := auditIPProblem("e", "ip", auditSpoofed, proxied); !strings.Contains(p, "the leftmost X-Forwarded-For address") {
+		t.Errorf("proxied: %q", p)
+	}
+	if h := auditClientHeaders(""); h.Get("X-Forwarded-For") != auditSpoofed || h.Get("Forwarded") != "for="+auditSpoofed {
+		t.Errorf("direct headers: %v", h)
+	}
+	if h := auditClientHeaders("203.0.113.9"); h.Get("X-Forwarded-For") != auditSpoofed+", 203.0.113.9" {
+		t.Errorf("proxied headers: %v", h)
+	}
+}
+
+func TestAuditTokens(t *testing.T) {
+	h := http.Header{"Set-Cookie": {"session=abcdefgh12; HttpOnly", "short=abc"}}
+	got := auditTokens(h, []byte(`{"access_token":"eyJhbGciOi.x.y","ok":true}`))
+	if len(got) != 2 || got[0].value != "abcdefgh12" || got[1].where != `JSON field "access_token"` {
+		t.Errorf("auditTokens = %+v", got)
+	}
+}
+
+func TestAuditInjected(t *testing.T) {
+	q, ok := auditInjected(LoginRequest("alice@example.com", "pw"), time.Now())
+	if !ok {
+		t.Fatal("no injected login from a JSON login")
+	}
+	name, _ := q.jsonField("email")
+	if !strings.Contains(name, "\n{") || !strings.Contains(name, auditForged) {
+		t.Errorf("injected name = %q", name)
+	}
+	if p, _ := q.jsonField("password"); p != "wrong-password" {
+		t.Errorf("password = %q, want the wrong one", p)
+	}
+	if _, ok := auditInjected(Request{Body: []byte("user=alice")}, time.Now()); ok {
+		t.Error("injected a form body")
 	}
 }
