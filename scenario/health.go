@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +25,22 @@ import (
 // stops sending traffic the instance cannot serve — while liveness stays
 // 200 (an outage of a dependency must not make the orchestrator restart
 // every instance); then it calls Up and checks readiness is 200 again.
+//
+// Codes are read as Kubernetes probes and the draft read them: healthy is
+// any 2xx or 3xx (the steps say 200), unhealthy any 5xx (the steps say
+// 503). A JSON body's "status" (pass, warn, fail, case-insensitive, or
+// the draft's aliases ok, up, error, down) must agree with the code; under
+// Content-Type application/health+json it must be one of those values,
+// and its "checks" must be arrays of check objects that do not all pass
+// while the endpoint fails.
+//
+// # Probes
+//
+// By default both endpoints are probed with everything up. Readiness
+// following a dependency (503 while it is down, liveness still 200, 200
+// again when it is back) needs Dependencies: without them it is reported
+// as "not proven: …; set Dependencies". With Ready equal to Live, the
+// liveness-stays-up probe is reported not proven ("set Ready").
 //
 // Latency is measured per request: for an in-process target it is the
 // handler's time; for a URL it includes the loopback round trip.
@@ -42,9 +60,9 @@ type HealthCheck struct {
 	// MaxLatency is the slowest acceptable answer of a health endpoint.
 	// Default 500ms (Kubernetes probes time out after 1s by default).
 	MaxLatency time.Duration
-	// Dependencies are the dependencies readiness must report. Optional:
-	// with none, readiness is only checked with everything up, and the
-	// scenario says so.
+	// Dependencies are the dependencies readiness must report. Without
+	// them readiness is only checked with everything up, and the scenario
+	// reports the rest as not proven.
 	Dependencies []Dependency
 	// Preset is the preset this check's thresholds come from. Zero: the
 	// project's (Run: the Feature's options, else the module's profile
@@ -109,11 +127,11 @@ func (x HealthCheck) exec(r reporter) {
 	}
 	r.step("When", "every dependency is up", run.allUp)
 	if len(x.Dependencies) == 0 {
-		r.logf("no Dependencies declared: readiness was checked only with everything up; declare Dependencies (with Down and Up functions) to check it turns 503 when one is down")
+		r.notProven("readiness turns 503 while a dependency is down and 200 when it is back: no Dependencies declared: readiness was checked only with everything up; set Dependencies (each with Down and Up functions, e.g. Down: db.Close, Up: db.Reopen) to check it")
 		return
 	}
 	if run.ready == run.live {
-		r.logf("Ready and Live are both %s: the check that liveness stays 200 during an outage was skipped; split them so that an outage does not restart every instance", run.live)
+		r.notProven("liveness stays 200 while a dependency is down: Ready and Live are both %s: the check that liveness stays 200 during an outage was skipped; split them so that an outage does not restart every instance, and set Ready to the readiness path", run.live)
 	}
 	for i, d := range x.Dependencies {
 		run.dependency(i, d)
@@ -172,7 +190,7 @@ func (run *hcRun) probe(path, when string, want int, fix string) {
 		r.errorf("GET %s%s = %s, want %d: the health handler crashed; it must always answer", path, when, resp, want)
 		return
 	}
-	if resp.Status != want {
+	if !hcStatusOK(resp.Status, want) {
 		r.errorf("GET %s%s = %d, want %d: %s", path, when, resp.Status, want, fix)
 	}
 	if resp.Elapsed > run.maxLat {
@@ -226,12 +244,39 @@ func (run *hcRun) dependency(i int, d Dependency) {
 	})
 }
 
+// hcStatusOK reports whether code answers as want asks, as Kubernetes
+// probes and draft-inadarei-api-health-check read codes: healthy (want
+// 200) is any 2xx or 3xx; unhealthy (want 503) any 5xx (a 4xx would say
+// the probe's request was wrong).
+func hcStatusOK(code, want int) bool {
+	if want == http.StatusOK {
+		return code >= 200 && code < 400
+	}
+	return code >= 500 && code < 600
+}
+
+// hcStatuses are draft-inadarei-api-health-check's status values and the
+// aliases it allows (case-insensitive), with the other spellings seen in
+// the wild, each healthy or not. "warn" is healthy with concerns.
+var hcStatuses = map[string]bool{
+	"pass": true, "ok": true, "up": true, "warn": true,
+	"fail": false, "error": false, "down": false,
+	"healthy": true, "green": true, "ready": true, "true": true, "degraded": true,
+	"unhealthy": false, "red": false, "ko": false, "false": false, "not ready": false, "unavailable": false,
+}
+
+// hcDraftStatuses are the values the draft defines, with its aliases.
+var hcDraftStatuses = []string{"pass", "ok", "up", "warn", "fail", "error", "down"}
+
 // hcBodyProblem judges a health body: when it is JSON, its status must
-// agree with the status code (draft-inadarei-api-health-check). The problem
-// follows "GET /path".
+// agree with the status code (draft-inadarei-api-health-check: "pass" and
+// "warn" in 2xx-3xx, "fail" in 4xx-5xx); in application/health+json (the
+// draft's media type) it must be one of the draft's values, and its checks
+// arrays of objects whose statuses do not all pass while the endpoint
+// fails. The problem follows "GET /path".
 func hcBodyProblem(code int, h http.Header, b []byte) string {
-	ct := h.Get("Content-Type")
-	isJSON := strings.Contains(strings.ToLower(ct), "json")
+	ct := strings.ToLower(h.Get("Content-Type"))
+	isJSON, draft := strings.Contains(ct, "json"), strings.Contains(ct, "health+json")
 	body := bytes.TrimSpace(b)
 	if !isJSON && !bytes.HasPrefix(body, []byte("{")) {
 		return ""
@@ -239,7 +284,7 @@ func hcBodyProblem(code int, h http.Header, b []byte) string {
 	var doc map[string]any
 	if err := json.Unmarshal(body, &doc); err != nil {
 		if isJSON {
-			return fmt.Sprintf("answers Content-Type %q but its body is not a JSON object (%v): answer {\"status\": \"pass\"}", ct, err)
+			return fmt.Sprintf("answers Content-Type %q but its body is not a JSON object (%v): answer {\"status\": \"pass\"}", h.Get("Content-Type"), err)
 		}
 		return ""
 	}
@@ -248,13 +293,52 @@ func hcBodyProblem(code int, h http.Header, b []byte) string {
 		return "answers JSON without a \"status\" field: add \"status\": \"pass\" (or \"fail\"), as draft-inadarei-api-health-check describes"
 	}
 	s := strings.ToLower(fmt.Sprint(st))
-	good := map[string]bool{"pass": true, "ok": true, "up": true, "healthy": true, "green": true, "ready": true, "true": true}
-	bad := map[string]bool{"fail": true, "down": true, "unhealthy": true, "error": true, "red": true, "ko": true, "false": true, "not ready": true, "unavailable": true}
+	healthy, known := hcStatuses[s]
 	switch {
-	case code == http.StatusOK && bad[s]:
-		return fmt.Sprintf("= 200 but its status says %q: probes read the status code; answer 503 when unhealthy", st)
-	case code >= 500 && good[s]:
-		return fmt.Sprintf("= %d but its status says %q: make the body agree with the code", code, st)
+	case draft && !slices.Contains(hcDraftStatuses, s):
+		return fmt.Sprintf("answers application/health+json with status %q: want \"pass\", \"warn\" or \"fail\" (draft-inadarei-api-health-check §3.1)", st)
+	case known && !healthy && code < 400:
+		return fmt.Sprintf("= %d but its status says %q: probes read the status code; answer 503 when unhealthy", code, st)
+	case known && healthy && code >= 400:
+		return fmt.Sprintf("= %d but its status says %q: make the body agree with the code (\"pass\" and \"warn\" go with 2xx-3xx, \"fail\" with 4xx-5xx)", code, st)
+	}
+	if !draft {
+		return ""
+	}
+	return hcChecksProblem(code, doc["checks"])
+}
+
+// hcChecksProblem judges the draft's "checks": an object of arrays of
+// check objects; an endpoint that fails names what fails, so not every
+// check with a status may say "pass".
+func hcChecksProblem(code int, v any) string {
+	if v == nil {
+		return ""
+	}
+	checks, ok := v.(map[string]any)
+	if !ok {
+		return "has \"checks\" that is not an object: write {\"component:measurement\": [{\"status\": \"pass\"}]} (draft-inadarei-api-health-check §4)"
+	}
+	statuses := 0
+	allPass := true
+	for _, name := range slices.Sorted(maps.Keys(checks)) {
+		list, ok := checks[name].([]any)
+		if !ok {
+			return fmt.Sprintf("has a check %q that is not an array of objects: write %q: [{\"status\": \"pass\"}] (draft-inadarei-api-health-check §4)", name, name)
+		}
+		for _, item := range list {
+			obj, ok := item.(map[string]any)
+			if !ok {
+				return fmt.Sprintf("has a check %q that is not an array of objects: write %q: [{\"status\": \"pass\"}] (draft-inadarei-api-health-check §4)", name, name)
+			}
+			if st, has := obj["status"]; has {
+				statuses++
+				allPass = allPass && hcStatuses[strings.ToLower(fmt.Sprint(st))] && strings.ToLower(fmt.Sprint(st)) != "warn"
+			}
+		}
+	}
+	if code >= 500 && statuses > 0 && allPass {
+		return fmt.Sprintf("= %d but every check in its body says \"pass\": report the failing dependency's check as \"fail\", so whoever reads it knows what is down", code)
 	}
 	return ""
 }

@@ -48,3 +48,38 @@ func TestHealthConfigProblems(t *testing.T) {
 		}
 	}
 }
+
+func TestHealthStatusOK(t *testing.T) {
+	for _, tt := range []struct {
+		code, want int
+		ok         bool
+	}{
+		{200, 200, true}, {204, 200, true}, {302, 200, true}, {404, 200, false}, {503, 200, false},
+		{503, 503, true}, {500, 503, true}, {404, 503, false}, {200, 503, false},
+	} {
+		if got := hcStatusOK(tt.code, tt.want); got != tt.ok {
+			t.Errorf("hcStatusOK(%d, %d) = %v, want %v", tt.code, tt.want, got, tt.ok)
+		}
+	}
+}
+
+func TestHealthChecksProblem(t *testing.T) {
+	for _, tt := range []struct {
+		code   int
+		checks any
+		want   string
+	}{
+		{200, nil, ""},
+		{503, map[string]any{"db:rt": []any{map[string]any{"status": "fail"}}}, ""},
+		{503, map[string]any{"db:rt": []any{map[string]any{"status": "warn"}}}, ""},
+		{503, map[string]any{"db:rt": []any{map[string]any{"status": "pass"}}}, `every check in its body says "pass"`},
+		{200, map[string]any{"db:rt": []any{map[string]any{"status": "pass"}}}, ""},
+		{200, map[string]any{"db": "up"}, `has a check "db" that is not an array of objects`},
+		{200, []any{}, `"checks" that is not an object`},
+	} {
+		got := hcChecksProblem(tt.code, tt.checks)
+		if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
+			t.Errorf("hcChecksProblem(%d, %v) = %q, want %q", tt.code, tt.checks, got, tt.want)
+		}
+	}
+}
