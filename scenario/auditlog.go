@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -252,33 +253,36 @@ func (x AuditLog) config(r reporter) (auditConfig, bool) {
 			cfg.passwords = append(cfg.passwords, p)
 		}
 	}
+	if p := x.addresses(&cfg); p != "" {
+		bad("%s", p)
+	}
+	return cfg, ok
+}
+
+// addresses resolves the client address the entry must record, and the
+// proxy's when one is declared; it returns what is wrong with the fields.
+func (x AuditLog) addresses(cfg *auditConfig) string {
 	cfg.ip = x.ClientIP
 	switch {
 	case x.ForwardedFor != "":
-		if net.ParseIP(x.ForwardedFor) == nil {
-			bad("AuditLog.ForwardedFor = %q: want an IP address such as \"203.0.113.9\"", x.ForwardedFor)
-		}
 		cfg.proxy = cfg.ip
 		if cfg.proxy == "" && !x.Target.IsURL() {
-			cfg.proxy = x.Target.clientIP
-			if cfg.proxy == "" {
-				cfg.proxy = defaultClientIP
-			}
+			cfg.proxy = cmp.Or(x.Target.clientIP, defaultClientIP)
 		}
 		cfg.ip, cfg.behindProxy = x.ForwardedFor, true
+		if net.ParseIP(x.ForwardedFor) == nil {
+			return fmt.Sprintf("AuditLog.ForwardedFor = %q: want an IP address such as \"203.0.113.9\"", x.ForwardedFor)
+		}
 	case cfg.ip != "":
 		if net.ParseIP(cfg.ip) == nil {
-			bad("AuditLog.ClientIP = %q: want an IP address such as \"192.0.2.10\"", cfg.ip)
+			return fmt.Sprintf("AuditLog.ClientIP = %q: want an IP address such as \"192.0.2.10\"", cfg.ip)
 		}
 	case x.Target.IsURL():
 		cfg.anyLoopback = true
 	default:
-		cfg.ip = x.Target.clientIP
-		if cfg.ip == "" {
-			cfg.ip = defaultClientIP
-		}
+		cfg.ip = cmp.Or(x.Target.clientIP, defaultClientIP)
 	}
-	return cfg, ok
+	return ""
 }
 
 // auditText renders a field's value for comparison and reports.
