@@ -82,8 +82,8 @@ const (
 // entry must not contain the login's password (PCI DSS v4 3.3, 8.3.2; OWASP
 // Logging Cheat Sheet). When failed logins must be audited (Failures, or the
 // preset's "failures" parameter, true under Regulated), a failed login must
-// write an entry too, with a time, the client's IP and an outcome that
-// differs from the success's; a Denied request must be audited likewise
+// write an entry too, with a time, the client's IP, the account tried (its
+// ID or the name submitted) and an outcome that differs from the success's; a Denied request must be audited likewise
 // (PCI DSS v4 10.2.1.4; OWASP ASVS 5.0 V16.3). It covers preset.AuditLog.
 //
 // # Probes
@@ -658,6 +658,10 @@ func (run *alRun) failedLogin() {
 			return
 		}
 		run.report("the failed login's audit entry", e, s, false)
+		tried, _ := cfg.failed.jsonField("email", "username", "user")
+		if p := auditTriedProblem(e, x.Fields.name("user_id"), cfg.user, tried); p != "" && slices.Contains(cfg.required, "user_id") {
+			r.errorf("the failed login's audit entry %s", p)
+		}
 		if run.haveSuccess && slices.Contains(cfg.required, "outcome") {
 			if o, found := e.Lookup(x.Fields.name("outcome")); found && run.successOutcome != nil && auditText(o) == auditText(run.successOutcome) {
 				r.errorf("the failed login's audit entry has %s %q, the same as the successful login's: record the outcome (e.g. \"failure\")", x.Fields.name("outcome"), auditText(o))
@@ -745,6 +749,24 @@ func (x AuditLog) entryProblems(what string, e LogEntry, cfg auditConfig, before
 		}
 	}
 	return probs
+}
+
+// auditTriedProblem judges a failed login's user ID: it must identify the
+// account tried, by its ID (user) or the name submitted (tried), so that
+// the attempts against one account can be followed (PCI DSS v4 10.2.2
+// "user identification"; OWASP ASVS 5.0 V16.2.1 "who"). An absent ID is
+// reported as a missing field instead.
+func auditTriedProblem(e LogEntry, name, user, tried string) string {
+	v, found := e.Lookup(name)
+	got := auditText(v)
+	if !found || v == nil || got == "" || got == user || tried != "" && got == tried {
+		return ""
+	}
+	want := strconv.Quote(user)
+	if tried != "" && tried != user {
+		want += " or " + strconv.Quote(tried)
+	}
+	return fmt.Sprintf("has %s %q, want the account tried (%s): record which account the attempt was for, so that attacks on one account can be followed (PCI DSS v4 10.2.2; OWASP ASVS 5.0 V16.2.1)", name, got, want)
 }
 
 // auditMissing is the problem of a required field the entry lacks.

@@ -120,3 +120,20 @@ func TestAuditInjected(t *testing.T) {
 		t.Error("injected a form body")
 	}
 }
+
+func TestAuditTriedProblem(t *testing.T) {
+	for _, tt := range []struct {
+		e    LogEntry
+		want string
+	}{
+		{LogEntry{"user_id": "u-1"}, ""},
+		{LogEntry{"user_id": "alice@example.com"}, ""},
+		{LogEntry{}, ""},
+		{LogEntry{"user_id": "anonymous"}, `has user_id "anonymous", want the account tried ("u-1" or "alice@example.com")`},
+	} {
+		got := auditTriedProblem(tt.e, "user_id", "u-1", "alice@example.com")
+		if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
+			t.Errorf("auditTriedProblem(%v) = %q, want %q", tt.e, got, tt.want)
+		}
+	}
+}

@@ -84,6 +84,7 @@ type auditApp struct {
 	trustAnyXFF  bool // honours X-Forwarded-For from anyone (spoofable)
 	leftmostXFF  bool // behind the proxy, takes the leftmost address (the client's own claim)
 	logToken     bool // logs the session token it sets
+	failAnon     bool // records failed logins as "anonymous", not the account tried
 }
 
 var auditIDs = map[string]string{"alice@example.com": "u-1001", "bob@example.com": "u-1002"}
@@ -153,7 +154,11 @@ func (a *auditApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if a.sameOutcome {
 			outcome = "success"
 		}
-		a.audit(r, auditIDs[creds.Email], "login", outcome, extra...)
+		user := auditIDs[creds.Email]
+		if a.failAnon {
+			user = "anonymous"
+		}
+		a.audit(r, user, "login", outcome, extra...)
 	}
 	http.Error(w, "invalid email or password", http.StatusUnauthorized)
 }
@@ -265,6 +270,9 @@ func TestAuditLogCatchesBrokenApps(t *testing.T) {
 		}},
 		{name: "session token logged", app: auditApp{logToken: true}, want: []string{
 			`the login's audit entry contains the session token the login set (cookie "session", 21 characters, not shown): never log session tokens`,
+		}},
+		{name: "failed login without the account", app: auditApp{failAnon: true}, want: []string{
+			`the failed login's audit entry has user_id "anonymous", want the account tried ("u-1001" or "alice@example.com")`,
 		}},
 		{name: "proxy IP", app: auditApp{proxyIP: true}, prox: true, want: []string{`has ip "192.0.2.10", the proxy's address, want the client's 203.0.113.9`}},
 		{name: "failures not audited", app: auditApp{noFailures: true}, want: []string{"no audit entry was written for the failed login of u-1001: failed logins must be audited too"}},
