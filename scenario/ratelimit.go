@@ -63,7 +63,9 @@ const (
 // jetty-second-account@example.com, jetty-no-such-account@example.com);
 // PerAccount and UnknownUser override them. When Request names no account
 // there, those probes are reported as "not proven: …; set PerAccount" (or
-// UnknownUser). Over a URL, or with TrustRetryAfter, the lockout's length
+// UnknownUser). The right password must be blocked too while the account
+// is: that needs Success (the check does not know the password) and is
+// reported not proven without it. Over a URL, or with TrustRetryAfter, the lockout's length
 // is judged through Retry-After and the limiter's own reset headers, and
 // the wait is reported as not proven.
 //
@@ -132,6 +134,11 @@ type RateLimit struct {
 	// limited. Zero: derived from Request (jetty-no-such-account at
 	// Request's domain).
 	UnknownUser Request
+	// Success is a login with the right password for Request's account:
+	// while the account is blocked it must be blocked too, or the right
+	// guess is told apart from the wrong ones and guessing stays unlimited.
+	// Zero: not proven (the check does not know the password).
+	Success Request
 	// TrustRetryAfter checks the lockout's length through Retry-After
 	// instead of waiting it out, for an in-process target run outside a
 	// synctest bubble. URL targets always do. Default false: outside a
@@ -181,6 +188,7 @@ type rlConfig struct {
 	// says they were derived from req, not set.
 	other, unknown  Request
 	derived         bool
+	success         Request
 	attempts        int
 	window, lockout time.Duration
 	status          int
@@ -269,6 +277,9 @@ func (x RateLimit) accounts(cfg *rlConfig) {
 		cfg.other = x.PerAccount.orDefault(same)
 	} else if q, ok := rlWithAccount(cfg.req, rlSecondAccount); ok {
 		cfg.other, cfg.derived = q, true
+	}
+	if !x.Success.IsZero() {
+		cfg.success = x.Success.orDefault(same)
 	}
 	if !x.UnknownUser.IsZero() {
 		cfg.unknown = x.UnknownUser.orDefault(same)
@@ -623,6 +634,7 @@ func (run *rlRun) blocked() {
 	r.logf("attempt #%d for %s = %d: blocked", run.sent, run.acct, block.Status)
 	r.step("And", "the blocked response says when to retry and is not cached", run.headers)
 	r.step("And", "rotating X-Forwarded-For does not reset the counter", run.rotate)
+	run.rightPassword()
 	run.otherAccount()
 	run.lockout()
 }
@@ -668,6 +680,27 @@ func (run *rlRun) rotate() {
 		}
 	}
 	run.r.logf("attempts with X-Forwarded-For and X-Real-IP %v: all blocked", rlSpoofed)
+}
+
+// rightPassword checks the right password is blocked too while the
+// account is.
+func (run *rlRun) rightPassword() {
+	r, cfg := run.r, run.cfg
+	if cfg.success.IsZero() {
+		r.notProven("the right password is blocked too while the account is (else the right guess is told apart and guessing stays unlimited): the check does not know the password; set Success to a login with the right password for %s", run.acct)
+		return
+	}
+	r.step("And", "the right password is blocked too", func() {
+		run.sent++
+		resp := run.do(cfg.success, nil)
+		switch {
+		case resp == nil:
+		case !resp.Dropped && !run.isBlocked(resp):
+			r.errorf("%s with the right password for %s = %d during the lockout, want %d: the right guess gets through while wrong ones are blocked, so an attacker keeps guessing and knows when a guess is right; check the lockout before the password", cfg.success, run.acct, resp.Status, run.blockAs)
+		default:
+			r.logf("%s with the right password for %s = %d: blocked too", cfg.success, run.acct, resp.Status)
+		}
+	})
 }
 
 // otherAccount checks that a second account is not blocked by the first's

@@ -37,6 +37,7 @@ type rlApp struct {
 	keyByClient  bool   // count per X-Forwarded-For / RemoteAddr, not per account
 	onlyExisting bool   // count only accounts that exist
 	keyOnly      string // "ip": count per RemoteAddr only; "xff": per X-Forwarded-For, else RemoteAddr
+	passFirst    bool   // checks the password before the lockout: the right one gets in while blocked
 }
 
 // rlServer is a running rlApp.
@@ -110,6 +111,10 @@ func (a *rlServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(a.status)
 		fmt.Fprintf(w, `{"error":%q}`, a.message)
+	}
+	if a.passFirst && exists && rlUsers[creds.Email] == creds.Password {
+		w.Write([]byte(`{"ok":true}`))
+		return
 	}
 	if u, ok := a.until[key]; ok {
 		if now.Before(u) {
@@ -551,8 +556,10 @@ func TestRateLimitStrictByDefault(t *testing.T) {
 					t.Errorf("output lacks %q:\n%s", want, res.Output())
 				}
 			}
-			if strings.Contains(res.Output(), "not proven") {
-				t.Errorf("a login request with a JSON account proves every probe, got:\n%s", res.Output())
+			for _, derived := range []string{"not proven: one account's", "not proven: an account that does not exist", "not proven: rotating"} {
+				if strings.Contains(res.Output(), derived) {
+					t.Errorf("a login request with a JSON account proves the derived probes, got %q:\n%s", derived, res.Output())
+				}
 			}
 		})
 	})
@@ -706,6 +713,29 @@ func TestRateLimitSlidingWindowSameVerdictOnBothTargets(t *testing.T) {
 		defer srv.Close()
 		if err := check(scenario.URL(srv.URL)).Verify(t.Context()); err != nil {
 			t.Errorf("URL: %v", err)
+		}
+	})
+}
+
+// A lockout that lets the right password through tells the right guess
+// apart, so guessing stays unlimited: with Success set, the right password
+// must be blocked too while the account is; without it, that is not proven.
+func TestRateLimitBlocksTheRightPasswordToo(t *testing.T) {
+	right := scenario.LoginRequest("alice@example.com", "s3cret")
+	synctest.Test(t, func(t *testing.T) {
+		x := scenario.RateLimit{Target: rlApp{passFirst: true}.target(), Success: right}
+		wantProblems(t, x, "POST /login with the right password for alice@example.com = 200 during the lockout, want 429: the right guess gets through")
+	})
+	synctest.Test(t, func(t *testing.T) {
+		res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, scenario.RateLimit{Target: rlApp{}.target(), Success: right}) })
+		if res.Failed || !strings.Contains(res.Output(), "the right password for alice@example.com = 429: blocked too") {
+			t.Errorf("a lockout that blocks the right password: failed=%v\n%s", res.Failed, res.Output())
+		}
+	})
+	synctest.Test(t, func(t *testing.T) {
+		res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, scenario.RateLimit{Target: rlApp{passFirst: true}.target()}) })
+		if want := "not proven: the right password is blocked too while the account is"; !strings.Contains(res.Output(), want) || !strings.Contains(res.Output(), "set Success") {
+			t.Errorf("output lacks %q and the field:\n%s", want, res.Output())
 		}
 	})
 }
