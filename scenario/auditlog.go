@@ -298,10 +298,10 @@ func auditText(v any) string {
 	return fmt.Sprint(v)
 }
 
-// auditShow renders e as sorted key=value pairs, groups as dotted keys.
-// auditMask hides the passwords the scenario sent wherever an entry shows
-// them, whatever the field's name: a password logged under "detail" must
-// not reach the test's output either.
+// auditMask hides the secrets the scenario knows (the passwords it sent,
+// the tokens it got) wherever an entry shows them, whatever the field's
+// name: a password logged under "detail" must not reach the test's output
+// either.
 func auditMask(s string, passwords []string) string {
 	for _, p := range passwords {
 		if len(p) >= 4 {
@@ -321,6 +321,7 @@ func auditPasswordName(p string) string {
 	return fmt.Sprintf("the login sent (%d characters, not shown)", len(p))
 }
 
+// auditShow renders e as sorted key=value pairs, groups as dotted keys.
 func auditShow(e LogEntry) string {
 	var parts []string
 	var walk func(prefix string, m map[string]any)
