@@ -191,6 +191,9 @@ func (run *hcRun) probe(path, when string, want int, fix string) {
 		return
 	}
 	if !hcStatusOK(resp.Status, want) {
+		if resp.Status == http.StatusUnauthorized || resp.Status == http.StatusForbidden {
+			fix = "probes send no credentials: serve the health endpoints without authentication (Kubernetes probes, load balancers and uptime checks cannot log in)"
+		}
 		r.errorf("GET %s%s = %d, want %d: %s", path, when, resp.Status, want, fix)
 	}
 	if resp.Elapsed > run.maxLat {

@@ -310,3 +310,10 @@ func TestHealthCheckWithoutDependenciesIsNotProven(t *testing.T) {
 		t.Errorf("output lacks %q and the field:\n%s", want, res.Output())
 	}
 }
+
+// Kubernetes probes send no credentials: a health endpoint behind
+// authentication is told so.
+func TestHealthCheckBehindAuthentication(t *testing.T) {
+	x, _ := healthAnswers(healthAnswer(401, ""), healthAnswer(200, `{"status":"pass"}`), healthAnswer(503, `{"status":"fail"}`))
+	wantProblems(t, x, "GET /healthz = 401, want 200: probes send no credentials: serve the health endpoints without authentication")
+}
