@@ -78,6 +78,13 @@ type auditApp struct {
 	logPassword bool // logs the submitted password
 	sameOutcome bool // records "success" for failures too
 	noDenied    bool // does not audit refusals
+	// trustedProxy is the proxy whose X-Forwarded-For the app honours
+	// (the rightmost address, which the proxy appended); "" for none.
+	trustedProxy string
+	trustAnyXFF  bool // honours X-Forwarded-For from anyone (spoofable)
+	leftmostXFF  bool // behind the proxy, takes the leftmost address (the client's own claim)
+	logToken     bool // logs the session token it sets
+	failAnon     bool // records failed logins as "anonymous", not the account tried
 }
 
 var auditIDs = map[string]string{"alice@example.com": "u-1001", "bob@example.com": "u-1002"}
@@ -87,8 +94,13 @@ func (a *auditApp) audit(r *http.Request, user, event, outcome string, extra ...
 		return
 	}
 	ip, _, _ := net.SplitHostPort(r.RemoteAddr)
-	if f := r.Header.Get("X-Forwarded-For"); f != "" && !a.proxyIP {
-		ip = f
+	if hops := strings.Split(r.Header.Get("X-Forwarded-For"), ","); hops[0] != "" && !a.proxyIP {
+		switch {
+		case a.trustAnyXFF, a.leftmostXFF && ip == a.trustedProxy:
+			ip = strings.TrimSpace(hops[0])
+		case a.trustedProxy != "" && ip == a.trustedProxy:
+			ip = strings.TrimSpace(hops[len(hops)-1])
+		}
 	}
 	if a.serverIP {
 		ip = "10.0.0.1"
@@ -128,6 +140,11 @@ func (a *auditApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		extra = []any{"password", creds.Password}
 	}
 	if id, ok := auditIDs[creds.Email]; ok && creds.Password == "correct-horse-battery-staple" {
+		const token = "sess-4f9c2a7e81b3d605"
+		http.SetCookie(w, &http.Cookie{Name: "session", Value: token, HttpOnly: true, Secure: true})
+		if a.logToken {
+			extra = append(extra, "session", token)
+		}
 		a.audit(r, id, "login", "success", extra...)
 		w.Write([]byte(`{"ok":true}`))
 		return
@@ -137,7 +154,11 @@ func (a *auditApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if a.sameOutcome {
 			outcome = "success"
 		}
-		a.audit(r, auditIDs[creds.Email], "login", outcome, extra...)
+		user := auditIDs[creds.Email]
+		if a.failAnon {
+			user = "anonymous"
+		}
+		a.audit(r, user, "login", outcome, extra...)
 	}
 	http.Error(w, "invalid email or password", http.StatusUnauthorized)
 }
@@ -202,7 +223,7 @@ func TestAuditLogPassesCorrectApps(t *testing.T) {
 	})
 	t.Run("behind a proxy", func(t *testing.T) {
 		rec := scenario.NewLogRecorder()
-		x := auditFull(scenario.Handler(&auditApp{log: slog.New(rec)}), rec)
+		x := auditFull(scenario.Handler(&auditApp{log: slog.New(rec), trustedProxy: "192.0.2.10"}), rec)
 		x.ForwardedFor = "203.0.113.9"
 		if err := x.Verify(t.Context()); err != nil {
 			t.Fatal(err)
@@ -241,6 +262,18 @@ func TestAuditLogCatchesBrokenApps(t *testing.T) {
 		{name: "time an hour off", app: auditApp{farTime: true}, want: []string{"the login's audit entry has time", "1h0m0s before the request was sent"}},
 		{name: "time an hour off in JSON", app: auditApp{farTime: true}, via: "json", want: []string{"1h0m0s before the request was sent"}},
 		{name: "server IP", app: auditApp{serverIP: true}, want: []string{`has ip "10.0.0.1", want the client's address 192.0.2.10`}},
+		{name: "spoofed X-Forwarded-For", app: auditApp{trustAnyXFF: true}, want: []string{
+			`the login's audit entry has ip "203.0.113.66", the address the client wrote in X-Forwarded-For: no trusted proxy is declared, so record the connection's address (192.0.2.10)`,
+		}},
+		{name: "leftmost X-Forwarded-For behind the proxy", app: auditApp{trustedProxy: "192.0.2.10", leftmostXFF: true}, prox: true, want: []string{
+			`has ip "203.0.113.66", the leftmost X-Forwarded-For address, which the client wrote: take the rightmost address, the one your trusted proxy appended (203.0.113.9)`,
+		}},
+		{name: "session token logged", app: auditApp{logToken: true}, want: []string{
+			`the login's audit entry contains the session token the login set (cookie "session", 21 characters, not shown): never log session tokens`,
+		}},
+		{name: "failed login without the account", app: auditApp{failAnon: true}, want: []string{
+			`the failed login's audit entry has user_id "anonymous", want the account tried ("u-1001" or "alice@example.com")`,
+		}},
 		{name: "proxy IP", app: auditApp{proxyIP: true}, prox: true, want: []string{`has ip "192.0.2.10", the proxy's address, want the client's 203.0.113.9`}},
 		{name: "failures not audited", app: auditApp{noFailures: true}, want: []string{"no audit entry was written for the failed login of u-1001: failed logins must be audited too"}},
 		{name: "password logged", app: auditApp{logPassword: true}, want: []string{`the login's audit entry contains the password "correct-horse-battery-staple"`, `the failed login's audit entry contains the password "wrong-password"`}},
@@ -343,11 +376,66 @@ func TestAuditLogTakesPresetParams(t *testing.T) {
 	// The preset asked for the failed login: its entry was read.
 	var failures int
 	for _, e := range rec.Entries() {
-		if e["outcome"] == "failure" {
+		// The failed logins of alice (u-1001): the log-injection probe's
+		// failed login, for another name, is not the one the preset asks.
+		if e["outcome"] == "failure" && e["user_id"] == "u-1001" {
 			failures++
 		}
 	}
 	if failures != 1 {
 		t.Errorf("%d failed-login entries, want 1: the Regulated preset's failures parameter was not applied", failures)
+	}
+}
+
+func init() {
+	registerLayers(
+		layerCase{name: "AuditLog/correct", make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			rec := scenario.NewLogRecorder()
+			return auditFull(scenario.Handler(wrap(&auditApp{log: slog.New(rec)})), rec)
+		}},
+		layerCase{name: "AuditLog/broken", broken: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			rec := scenario.NewLogRecorder()
+			return auditFull(scenario.Handler(wrap(&auditApp{log: slog.New(rec), noIP: true, noFailures: true})), rec)
+		}},
+	)
+}
+
+// A login name with a line break must not forge an entry in a log written
+// as text lines (OWASP ASVS 5.0 V16.4.1): a handler that writes JSON by
+// hand lets the name end its line and start a forged one.
+func TestAuditLogInjection(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		encode func(string) string
+		want   string
+	}{
+		{"hand-written JSON", func(s string) string { return `"` + s + `"` }, "log injection"},
+		{"encoded JSON", func(s string) string { b, _ := json.Marshal(s); return string(b) }, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf syncBuffer
+			app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				var creds struct{ Email, Password string }
+				json.NewDecoder(r.Body).Decode(&creds)
+				ip, _, _ := net.SplitHostPort(r.RemoteAddr)
+				ok := creds.Email == "alice@example.com" && creds.Password == "correct-horse-battery-staple"
+				outcome := map[bool]string{true: "success", false: "failure"}[ok]
+				fmt.Fprintf(&buf, `{"time":%q,"user_id":%s,"ip":%q,"outcome":%q}`+"\n", time.Now().UTC().Format(time.RFC3339Nano), tc.encode(creds.Email), ip, outcome)
+				if !ok {
+					http.Error(w, "no", http.StatusUnauthorized)
+				}
+			})
+			x := scenario.AuditLog{Target: scenario.Handler(app), Source: scenario.JSONLines(buf.reader)}
+			err := x.Verify(t.Context())
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if probs := rlProblems(t, err); !strings.Contains(probs.Error(), tc.want) {
+				t.Errorf("problems lack %q:\n%v", tc.want, probs)
+			}
+		})
 	}
 }

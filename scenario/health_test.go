@@ -3,6 +3,7 @@ package scenario_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -224,4 +225,95 @@ func TestHealthCheckBadConfiguration(t *testing.T) {
 			}
 		})
 	}
+}
+
+// healthAnswers is a health endpoint pair whose answers the test sets:
+// live and ready give the status code and body (Content-Type
+// application/health+json) with the database up and down.
+func healthAnswers(live, readyUp, readyDown func(w http.ResponseWriter)) (scenario.HealthCheck, *atomic.Bool) {
+	var down atomic.Bool
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { live(w) })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			readyDown(w)
+			return
+		}
+		readyUp(w)
+	})
+	return scenario.HealthCheck{Target: scenario.Handler(mux), Dependencies: []scenario.Dependency{{
+		Name: "database", Down: func() { down.Store(true) }, Up: func() { down.Store(false) },
+	}}}, &down
+}
+
+func healthAnswer(code int, body string) func(w http.ResponseWriter) {
+	return func(w http.ResponseWriter) {
+		if body != "" {
+			w.Header().Set("Content-Type", "application/health+json")
+		}
+		w.WriteHeader(code)
+		io.WriteString(w, body)
+	}
+}
+
+// What draft-inadarei-api-health-check and Kubernetes probes say of the
+// answers: any 2xx or 3xx is healthy (Kubernetes: 200 ≤ code < 400; the
+// draft: "pass" and "warn" in 2xx-3xx, "fail" in 4xx-5xx); status is one
+// of pass, fail, warn (case-insensitive, with the aliases ok, up, error,
+// down) in application/health+json; a failing readiness body whose checks
+// all pass contradicts its code.
+func TestHealthCheckFollowsTheDraftAndKubernetes(t *testing.T) {
+	pass, fail := healthAnswer(200, `{"status":"pass"}`), healthAnswer(503, `{"status":"fail"}`)
+	for _, tc := range []struct {
+		name                  string
+		live, readyUp, readyD func(http.ResponseWriter)
+		want                  string // "" passes
+	}{
+		{"204 No Content liveness", healthAnswer(204, ""), pass, fail, ""},
+		{"warn is healthy", healthAnswer(200, `{"status":"WARN","output":"disk 85% full"}`), pass, fail, ""},
+		{"aliases", healthAnswer(200, `{"status":"up"}`), healthAnswer(200, `{"status":"ok"}`), healthAnswer(503, `{"status":"down"}`), ""},
+		{"checks agree", pass, pass, healthAnswer(503, `{"status":"fail","checks":{"database:responseTime":[{"status":"fail"}]}}`), ""},
+		{"warn with 503", pass, pass, healthAnswer(503, `{"status":"warn"}`), `GET /readyz with database down = 503 but its status says "warn"`},
+		{"pass with 404", healthAnswer(404, `{"status":"pass"}`), pass, fail, `GET /healthz = 404 but its status says "pass"`},
+		{"unknown status", healthAnswer(200, `{"status":"green-ish"}`), pass, fail, `GET /healthz answers application/health+json with status "green-ish": want "pass", "warn" or "fail"`},
+		{"checks all pass while failing", pass, pass, healthAnswer(503, `{"status":"fail","checks":{"database:responseTime":[{"status":"pass"}]}}`), `but every check in its body says "pass"`},
+		{"checks not arrays", pass, healthAnswer(200, `{"status":"pass","checks":{"database":{"status":"pass"}}}`), fail, `has a check "database" that is not an array of objects`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x, _ := healthAnswers(tc.live, tc.readyUp, tc.readyD)
+			if tc.want == "" {
+				if err := x.Verify(t.Context()); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantProblems(t, x, tc.want)
+		})
+	}
+}
+
+// A HealthCheck without Dependencies passes on what it tried and says, as
+// not proven, what it could not: readiness following a dependency.
+func TestHealthCheckWithoutDependenciesIsNotProven(t *testing.T) {
+	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) {
+		jetty.Check(tb, scenario.HealthCheck{Target: scenario.Handler((&healthApp{}).handler())})
+	})
+	want := "not proven: readiness turns 503 while a dependency is down and 200 when it is back: no Dependencies declared"
+	if res.Failed || !strings.Contains(res.Output(), want) || !strings.Contains(res.Output(), "set Dependencies") {
+		t.Errorf("failed=%v, want %q and the field:\n%s", res.Failed, want, res.Output())
+	}
+	a := &healthApp{}
+	x := a.scenario(false, t)
+	x.Ready = "/healthz"
+	res = tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, x) })
+	if want := "not proven: liveness stays 200 while a dependency is down"; !strings.Contains(res.Output(), want) || !strings.Contains(res.Output(), "set Ready") {
+		t.Errorf("output lacks %q and the field:\n%s", want, res.Output())
+	}
+}
+
+// Kubernetes probes send no credentials: a health endpoint behind
+// authentication is told so.
+func TestHealthCheckBehindAuthentication(t *testing.T) {
+	x, _ := healthAnswers(healthAnswer(401, ""), healthAnswer(200, `{"status":"pass"}`), healthAnswer(503, `{"status":"fail"}`))
+	wantProblems(t, x, "GET /healthz = 401, want 200: probes send no credentials: serve the health endpoints without authentication")
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,6 +36,8 @@ type rlApp struct {
 	cacheControl string // default "no-store"
 	keyByClient  bool   // count per X-Forwarded-For / RemoteAddr, not per account
 	onlyExisting bool   // count only accounts that exist
+	keyOnly      string // "ip": count per RemoteAddr only; "xff": per X-Forwarded-For, else RemoteAddr
+	passFirst    bool   // checks the password before the lockout: the right one gets in while blocked
 }
 
 // rlServer is a running rlApp.
@@ -90,6 +93,12 @@ func (a *rlServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		key += "|" + ip
 	}
+	if a.keyOnly != "" {
+		key, _, _ = net.SplitHostPort(r.RemoteAddr)
+		if f := r.Header.Get("X-Forwarded-For"); f != "" && a.keyOnly == "xff" {
+			key = f
+		}
+	}
 	_, exists := rlUsers[creds.Email]
 	now := time.Now()
 	a.mu.Lock()
@@ -102,6 +111,10 @@ func (a *rlServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(a.status)
 		fmt.Fprintf(w, `{"error":%q}`, a.message)
+	}
+	if a.passFirst && exists && rlUsers[creds.Email] == creds.Password {
+		w.Write([]byte(`{"ok":true}`))
+		return
 	}
 	if u, ok := a.until[key]; ok {
 		if now.Before(u) {
@@ -476,6 +489,253 @@ func TestRateLimitWithoutCacheControl(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		if err := (scenario.RateLimit{Target: scenario.HandlerFunc(bare)}).Verify(t.Context()); err != nil {
 			t.Errorf("a 429 without Cache-Control failed: %v", err)
+		}
+	})
+}
+
+func init() {
+	registerLayers(
+		layerCase{name: "RateLimit/correct", bubble: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			return rlFull(scenario.HandlerFunc(func() http.Handler { return wrap(rlApp{}.handler()) }))
+		}},
+		layerCase{name: "RateLimit/broken", broken: true, bubble: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			return rlFull(scenario.HandlerFunc(func() http.Handler { return wrap(rlApp{extra: 1, keyByClient: true}.handler()) }))
+		}},
+	)
+}
+
+// The README's pasted check, with no optional field, is strict: it derives
+// a second account, an unknown account and rotated client addresses from
+// its login request, so a limiter keyed on the client instead of the
+// account fails it.
+func TestRateLimitStrictByDefault(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		app  rlApp
+		want []string
+	}{
+		{"keyed on the client IP", rlApp{keyOnly: "ip"}, []string{
+			"POST /login for jetty-second-account@example.com = 429 after 14 attempts for alice@example.com: the other account is blocked too",
+			"for jetty-no-such-account@example.com (no such account) = 429, already blocked",
+		}},
+		{"keyed on X-Forwarded-For", rlApp{keyOnly: "xff"}, []string{
+			"with X-Forwarded-For: 203.0.113.7 = 401, want 429: a new client address reset the counter",
+			"the other account is blocked too",
+		}},
+		{"keyed on account and address", rlApp{keyByClient: true}, []string{
+			"with X-Forwarded-For: 203.0.113.7 = 401, want 429: a new client address reset the counter",
+		}},
+		{"only existing accounts", rlApp{onlyExisting: true}, []string{
+			"the block must not depend on whether the account exists",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				probs := rlProblems(t, scenario.RateLimit{Target: tc.app.target()}.Verify(t.Context()))
+				for _, w := range tc.want {
+					if !strings.Contains(probs.Error(), w) {
+						t.Errorf("problems lack %q:\n%v", w, probs)
+					}
+				}
+			})
+		})
+	}
+	t.Run("per account (correct)", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, scenario.RateLimit{Target: rlApp{}.target()}) })
+			if res.Failed {
+				t.Fatalf("a per-account limiter failed:\n%s", res.Output())
+			}
+			for _, want := range []string{
+				"a second account jetty-second-account@example.com and an unknown account jetty-no-such-account@example.com",
+				"rotating X-Forwarded-For does not reset the counter",
+				"jetty-second-account@example.com = 401: not blocked",
+				"jetty-no-such-account@example.com (no such account): attempt #11 blocked",
+			} {
+				if !strings.Contains(res.Output(), want) {
+					t.Errorf("output lacks %q:\n%s", want, res.Output())
+				}
+			}
+			for _, derived := range []string{"not proven: one account's", "not proven: an account that does not exist", "not proven: rotating"} {
+				if strings.Contains(res.Output(), derived) {
+					t.Errorf("a login request with a JSON account proves the derived probes, got %q:\n%s", derived, res.Output())
+				}
+			}
+		})
+	})
+	t.Run("form body", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			x := scenario.RateLimit{Target: scenario.HandlerFunc(newLimitedLogin), Request: scenario.Request{
+				Body: []byte("email=alice%40example.com&password=wrong"), Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}},
+			}}
+			if err := x.Verify(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
+	t.Run("no account to vary", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			// A login whose body names no account in a field the check
+			// reads: what cannot be derived is not proven, naming the field.
+			x := scenario.RateLimit{Target: scenario.HandlerFunc(newLimitedLogin), Request: scenario.Request{
+				Body: []byte("alice@example.com wrong"), Header: http.Header{"Content-Type": {"text/plain"}},
+			}}
+			res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, x) })
+			for _, want := range []string{"not proven: one account's attempts do not block another's", "set PerAccount", "set UnknownUser"} {
+				if !strings.Contains(res.Output(), want) {
+					t.Errorf("output lacks %q:\n%s", want, res.Output())
+				}
+			}
+		})
+	})
+}
+
+// slidingWindow is a login limiter in the style of go-chi/httprate: a
+// sliding-window counter per account over fixed windows (starting phase
+// after each multiple of window), blocked attempts not counted, answering
+// 429 with Retry-After set to the window's length and, with resetHeaders,
+// X-RateLimit-* headers (the reset in Unix seconds); no lockout of its own.
+type slidingWindow struct {
+	limit        int
+	window       time.Duration
+	phase        time.Duration
+	resetHeaders bool
+	mu           sync.Mutex
+	counts       map[string]map[time.Time]int
+}
+
+func (l *slidingWindow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var creds struct{ Email string }
+	json.NewDecoder(r.Body).Decode(&creds)
+	now := time.Now()
+	cur := now.Add(-l.phase).Truncate(l.window).Add(l.phase)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.counts[creds.Email] == nil {
+		l.counts[creds.Email] = map[time.Time]int{}
+	}
+	c := l.counts[creds.Email]
+	rate := float64(c[cur.Add(-l.window)])*float64(l.window-now.Sub(cur))/float64(l.window) + float64(c[cur])
+	n := int(rate + 0.5)
+	if l.resetHeaders {
+		w.Header().Set("X-RateLimit-Limit", strconv.Itoa(l.limit))
+		w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(max(0, l.limit-n-1)))
+		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(cur.Add(l.window).Unix(), 10))
+	}
+	if n >= l.limit {
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		w.Header().Set("Retry-After", strconv.Itoa(int(l.window.Seconds())))
+		http.Error(w, http.StatusText(http.StatusTooManyRequests), http.StatusTooManyRequests)
+		return
+	}
+	c[cur]++
+	http.Error(w, "invalid email or password", http.StatusUnauthorized)
+}
+
+// newSlidingWindow returns a limiter of 10 attempts a minute whose windows
+// start 30s before now (rounded down to the second), so the first attempts
+// fall half-way through a window.
+func newSlidingWindow(resetHeaders bool) *slidingWindow {
+	at := time.Now().Truncate(time.Second)
+	return &slidingWindow{limit: 10, window: time.Minute, resetHeaders: resetHeaders,
+		phase: at.Sub(at.Truncate(time.Minute)) - 30*time.Second, counts: map[string]map[time.Time]int{}}
+}
+
+// A sliding-window limiter has no lockout: it lets attempts through again
+// as its window slides, half a minute after the block began here. In
+// process the wait shows it; over a URL its own X-RateLimit-Reset says so,
+// and the two target kinds give the same verdict. Without reset headers a
+// URL cannot show it: the pass says the lockout's length was not proven by
+// waiting.
+func TestRateLimitSlidingWindowSameVerdictOnBothTargets(t *testing.T) {
+	check := func(target scenario.Target) scenario.RateLimit {
+		return scenario.RateLimit{Target: target, Lockout: time.Minute, Message: "Too Many Requests"}
+	}
+	// The same judgement on both kinds (over a URL the reset, in whole
+	// seconds, may read 29s or 30s).
+	reset := regexp.MustCompile(`the blocked attempt #11: its X-RateLimit-Reset says the limit resets in (29|30)s, before the 1m0s lockout ends`)
+	t.Run("in process", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			x := check(scenario.HandlerFunc(func() http.Handler { return newSlidingWindow(true) }))
+			probs := rlProblems(t, x.Verify(t.Context()))
+			if !reset.MatchString(probs.Error()) {
+				t.Errorf("problems lack %q:\n%v", reset, probs)
+			}
+			if want := "59s after the block began = 401, want 429: the block lifted before the 1m0s lockout ended"; !strings.Contains(probs.Error(), want) {
+				t.Errorf("problems lack %q:\n%v", want, probs)
+			}
+		})
+	})
+	t.Run("URL", func(t *testing.T) {
+		srv := httptest.NewServer(newSlidingWindow(true))
+		defer srv.Close()
+		probs := rlProblems(t, check(scenario.URL(srv.URL)).Verify(t.Context()))
+		if !reset.MatchString(probs.Error()) {
+			t.Errorf("problems lack %q:\n%v", reset, probs)
+		}
+	})
+	t.Run("URL without reset headers", func(t *testing.T) {
+		srv := httptest.NewServer(newSlidingWindow(false))
+		defer srv.Close()
+		res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, check(scenario.URL(srv.URL))) })
+		want := "not proven: the block holds for the whole lockout and lifts when it ends: the 1m0s lockout was checked through Retry-After, not by waiting"
+		if !strings.Contains(res.Output(), want) {
+			t.Errorf("output lacks %q:\n%s", want, res.Output())
+		}
+	})
+	t.Run("correct lockout with reset headers", func(t *testing.T) {
+		// Its twin: a lockout whose reset headers tell the truth passes on
+		// both target kinds.
+		correct := func() http.Handler {
+			inner := rlApp{lockout: time.Minute, message: "Too Many Requests"}.handler()
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				rec := httptest.NewRecorder()
+				inner.ServeHTTP(rec, r)
+				if ra := rec.Header().Get("Retry-After"); ra != "" {
+					secs, _ := strconv.Atoi(ra)
+					w.Header().Set("X-RateLimit-Remaining", "0")
+					w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Duration(secs)*time.Second).Unix(), 10))
+					w.Header().Set("RateLimit", fmt.Sprintf(`"login";r=0;t=%d`, secs))
+				}
+				for k, vs := range rec.Header() {
+					w.Header()[k] = vs
+				}
+				w.WriteHeader(rec.Code)
+				w.Write(rec.Body.Bytes())
+			})
+		}
+		synctest.Test(t, func(t *testing.T) {
+			if err := check(scenario.HandlerFunc(correct)).Verify(t.Context()); err != nil {
+				t.Errorf("in process: %v", err)
+			}
+		})
+		srv := httptest.NewServer(correct())
+		defer srv.Close()
+		if err := check(scenario.URL(srv.URL)).Verify(t.Context()); err != nil {
+			t.Errorf("URL: %v", err)
+		}
+	})
+}
+
+// A lockout that lets the right password through tells the right guess
+// apart, so guessing stays unlimited: with Success set, the right password
+// must be blocked too while the account is; without it, that is not proven.
+func TestRateLimitBlocksTheRightPasswordToo(t *testing.T) {
+	right := scenario.LoginRequest("alice@example.com", "s3cret")
+	synctest.Test(t, func(t *testing.T) {
+		x := scenario.RateLimit{Target: rlApp{passFirst: true}.target(), Success: right}
+		wantProblems(t, x, "POST /login with the right password for alice@example.com = 200 during the lockout, want 429: the right guess gets through")
+	})
+	synctest.Test(t, func(t *testing.T) {
+		res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, scenario.RateLimit{Target: rlApp{}.target(), Success: right}) })
+		if res.Failed || !strings.Contains(res.Output(), "the right password for alice@example.com = 429: blocked too") {
+			t.Errorf("a lockout that blocks the right password: failed=%v\n%s", res.Failed, res.Output())
+		}
+	})
+	synctest.Test(t, func(t *testing.T) {
+		res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, scenario.RateLimit{Target: rlApp{passFirst: true}.target()}) })
+		if want := "not proven: the right password is blocked too while the account is"; !strings.Contains(res.Output(), want) || !strings.Contains(res.Output(), "set Success") {
+			t.Errorf("output lacks %q and the field:\n%s", want, res.Output())
 		}
 	})
 }
