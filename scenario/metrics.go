@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/jettymethod/jetty/jetty"
 	"github.com/jettymethod/jetty/preset"
+	"github.com/jettymethod/jetty/scenario/internal/probe"
 )
 
 // Metrics checks that request rate, errors and latency are exported as
@@ -38,6 +40,10 @@ import (
 //
 // The Go runtime's and promhttp's own families (go_*, process_*,
 // promhttp_*) never count as the application's.
+//
+// By default it checks the exposition, the request counter and the
+// latency histogram or summary; the errors signal needs Failing (without
+// it the scenario reports it as not proven).
 //
 // It covers preset.Metrics. Metrics is a value; Verify and Run are safe in
 // parallel tests when the target is not shared with another run (another
@@ -97,220 +103,277 @@ const metricsMaxN = 10000
 // metricsAccept is the Accept header Prometheus sends when it scrapes.
 const metricsAccept = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
 
+// mtRun is one run of Metrics: the configuration resolved once, the
+// client, and the two scrapes.
+type mtRun struct {
+	x      Metrics
+	r      reporter
+	c      *client
+	path   string
+	n      int
+	req    Request
+	fail   Request // zero when Failing is not set
+	before *Exposition
+	after  *Exposition
+	failed bool // Failing answered an error
+}
+
 func (x Metrics) exec(r reporter) {
-	var (
-		c      *client
-		before *Exposition
-		after  *Exposition
-		path   = x.Path
-		n      = x.N
-		req    = x.Request.orDefault(Request{Method: http.MethodGet, Path: "/"})
-		fail   Request
-		failed = false // Failing answered an error
-	)
-	if path == "" {
-		path = "/metrics"
-	}
-	if n == 0 {
-		n = 5
-	}
+	m := &mtRun{x: x, r: r, path: cmp.Or(x.Path, "/metrics"), n: cmp.Or(x.N, 5)}
+	m.req = x.Request.orDefault(Request{Method: http.MethodGet, Path: "/"})
 	if !x.Failing.IsZero() {
-		fail = x.Failing.orDefault(Request{Method: http.MethodGet})
+		m.fail = x.Failing.orDefault(Request{Method: http.MethodGet})
 	}
-	ctx := r.context()
-	scrape := func(when string) *Exposition {
-		resp, err := c.do(ctx, Request{Path: path, Header: http.Header{"Accept": {metricsAccept}}})
+	r.step("Given", fmt.Sprintf("the metrics endpoint GET %s", m.path), m.given)
+	if r.failed() || m.before == nil {
+		return
+	}
+	r.step("When", fmt.Sprintf("%d × %s are sent", m.n, m.req), m.send)
+	if m.after == nil {
+		return
+	}
+	r.step("Then", fmt.Sprintf("a request counter rose by at least %d", m.n), m.counterRose)
+	r.step("And", fmt.Sprintf("a latency histogram or summary counted at least %d more requests", m.n), m.latencyCounted)
+	if m.fail.IsZero() {
+		r.notProven("the errors signal was not checked: set Failing to a request your app answers with 4xx or 5xx to check errors are counted")
+	} else if m.failed {
+		r.step("And", fmt.Sprintf("the failing %s is counted as an error", m.fail), m.errorsCounted)
+	}
+	m.saturation()
+}
+
+// config reports the fields that are wrong.
+func (m *mtRun) config() {
+	x, r := m.x, m.r
+	if !strings.HasPrefix(m.path, "/") {
+		r.errorf("Path = %q: want a path starting with /, such as /metrics", m.path)
+	}
+	if m.n < 0 || m.n > metricsMaxN {
+		r.errorf("N = %d: want the number of requests to send, 1 to %d, or 0 for the default 5", m.n, metricsMaxN)
+	}
+	if !strings.HasPrefix(m.req.Path, "/") {
+		r.errorf("Request.Path = %q: want a path starting with /, such as /", m.req.Path)
+	}
+	if !m.fail.IsZero() && !strings.HasPrefix(m.fail.Path, "/") {
+		r.errorf("Failing.Path = %q: want the path of a request your app answers with 4xx or 5xx, such as /boom", m.fail.Path)
+	}
+	for _, f := range []struct{ name, val string }{{"Counter", x.Counter}, {"Latency", x.Latency}} {
+		if f.val != "" && !metricsValidName(f.val) {
+			r.errorf("%s = %q: want a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)", f.name, f.val)
+		}
+	}
+}
+
+func (m *mtRun) given() {
+	m.config()
+	if m.r.failed() {
+		return
+	}
+	var err error
+	if m.c, err = m.x.Target.open(m.r); err != nil {
+		m.r.errorf("%v", err)
+		return
+	}
+	m.before = m.scrape(" before the requests")
+}
+
+// scrape fetches and parses the exposition; nil when it cannot be used.
+func (m *mtRun) scrape(when string) *Exposition {
+	r := m.r
+	resp, err := m.c.do(r.context(), Request{Path: m.path, Header: http.Header{"Accept": {metricsAccept}}})
+	if err != nil {
+		r.errorf("GET %s%s: %v", m.path, when, err)
+		return nil
+	}
+	if resp.Dropped || resp.Status != http.StatusOK {
+		r.errorf("GET %s%s = %s, want 200: expose the metrics at %s (promhttp.Handler() with prometheus/client_golang), or set Path to where they are", m.path, when, resp, m.path)
+		return nil
+	}
+	ct := resp.Header.Get("Content-Type")
+	if p := metricsContentType(ct); p != "" {
+		r.errorf("GET %s%s answers %s", m.path, when, p)
+		return nil
+	}
+	e, err := ParseExposition(resp.Body)
+	if err != nil {
+		r.errorf("GET %s%s: the exposition is malformed: %v: fix what writes it (promhttp.Handler() writes valid text) — Prometheus rejects the whole scrape", m.path, when, err)
+		return nil
+	}
+	r.logf("GET %s%s = 200, %s: %d samples, %d TYPE lines", m.path, when, ct, len(e.Samples), len(e.Type))
+	return e
+}
+
+// metricsContentType judges a scrape's Content-Type.
+func metricsContentType(ct string) (problem string) {
+	mt, params, _ := mime.ParseMediaType(ct)
+	switch {
+	case mt == "application/openmetrics-text":
+	case mt == "text/plain" && (params["version"] == "" || params["version"] == "0.0.4"):
+	default:
+		return fmt.Sprintf("Content-Type %q, want \"text/plain; version=0.0.4\" (the Prometheus text format) or \"application/openmetrics-text; version=1.0.0\": Prometheus refuses other types; serve the exposition with promhttp.Handler()", ct)
+	}
+	return ""
+}
+
+func (m *mtRun) send() {
+	r, ctx := m.r, m.r.context()
+	statuses := map[string]int{}
+	for i := range m.n {
+		resp, err := m.c.do(ctx, m.req.req(nil))
 		if err != nil {
-			r.errorf("GET %s%s: %v", path, when, err)
-			return nil
+			r.errorf("%s #%d: %v", m.req, i+1, err)
+			return
 		}
-		if resp.Dropped || resp.Status != http.StatusOK {
-			r.errorf("GET %s%s = %s, want 200: expose the metrics at %s (promhttp.Handler() with prometheus/client_golang), or set Path to where they are", path, when, resp, path)
-			return nil
-		}
-		ct := resp.Header.Get("Content-Type")
-		mt, params, _ := mime.ParseMediaType(ct)
+		statuses[resp.String()]++
+	}
+	r.logf("%s × %d: %s", m.req, m.n, metricsCounts(statuses))
+	if !m.fail.IsZero() {
+		resp, err := m.c.do(ctx, m.fail.req(nil))
 		switch {
-		case mt == "application/openmetrics-text":
-		case mt == "text/plain" && (params["version"] == "" || params["version"] == "0.0.4"):
+		case err != nil:
+			r.errorf("Failing %s: %v", m.fail, err)
+		case resp.Dropped || resp.Status < 400:
+			r.errorf("Failing %s = %s, want a 4xx or 5xx: set Failing to a request your app answers with an error", m.fail, resp)
 		default:
-			r.errorf("GET %s%s answers Content-Type %q, want \"text/plain; version=0.0.4\" (the Prometheus text format) or \"application/openmetrics-text; version=1.0.0\": Prometheus refuses other types; serve the exposition with promhttp.Handler()", path, when, ct)
-			return nil
+			m.failed = true
+			r.logf("Failing %s = %d", m.fail, resp.Status)
 		}
-		e, err := ParseExposition(resp.Body)
-		if err != nil {
-			r.errorf("GET %s%s: the exposition is malformed: %v: fix what writes it (promhttp.Handler() writes valid text) — Prometheus rejects the whole scrape", path, when, err)
-			return nil
-		}
-		r.logf("GET %s%s = 200, %s: %d samples, %d TYPE lines", path, when, ct, len(e.Samples), len(e.Type))
-		return e
 	}
-	r.step("Given", fmt.Sprintf("the metrics endpoint GET %s", path), func() {
-		if !strings.HasPrefix(path, "/") {
-			r.errorf("Path = %q: want a path starting with /, such as /metrics", path)
-		}
-		if n < 0 || n > metricsMaxN {
-			r.errorf("N = %d: want the number of requests to send, 1 to %d, or 0 for the default 5", n, metricsMaxN)
-		}
-		if !strings.HasPrefix(req.Path, "/") {
-			r.errorf("Request.Path = %q: want a path starting with /, such as /", req.Path)
-		}
-		if !x.Failing.IsZero() && !strings.HasPrefix(fail.Path, "/") {
-			r.errorf("Failing.Path = %q: want the path of a request your app answers with 4xx or 5xx, such as /boom", fail.Path)
-		}
-		for name, val := range map[string]string{"Counter": x.Counter, "Latency": x.Latency} {
-			if val != "" && !metricsValidName(val) {
-				r.errorf("%s = %q: want a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)", name, val)
-			}
-		}
-		if r.failed() {
-			return
-		}
-		var err error
-		if c, err = x.Target.open(r); err != nil {
-			r.errorf("%v", err)
-			return
-		}
-		before = scrape(" before the requests")
-	})
-	if r.failed() || before == nil {
+	m.after = m.scrape(" after the requests")
+}
+
+func (m *mtRun) counterRose() {
+	names, problem := metricsCounters(m.after, m.x.Counter, m.path)
+	if problem != "" {
+		m.r.errorf("%s", problem)
 		return
 	}
-	r.step("When", fmt.Sprintf("%d × %s are sent", n, req), func() {
-		statuses := map[string]int{}
-		for i := range n {
-			resp, err := c.do(ctx, req.req(nil))
-			if err != nil {
-				r.errorf("%s #%d: %v", req, i+1, err)
-				return
-			}
-			statuses[resp.String()]++
+	var rose []string
+	for _, nm := range names {
+		d := m.after.sum(nm) - m.before.sum(nm)
+		rose = append(rose, fmt.Sprintf("%s +%s", nm, metricsNum(d)))
+		if d >= float64(m.n) {
+			m.r.logf("%s rose by %s after %d × %s", nm, metricsNum(d), m.n, m.req)
+			return
 		}
-		r.logf("%s × %d: %s", req, n, metricsCounts(statuses))
-		if !x.Failing.IsZero() {
-			resp, err := c.do(ctx, fail.req(nil))
-			switch {
-			case err != nil:
-				r.errorf("Failing %s: %v", fail, err)
-			case resp.Dropped || resp.Status < 400:
-				r.errorf("Failing %s = %s, want a 4xx or 5xx: set Failing to a request your app answers with an error", fail, resp)
-			default:
-				failed = true
-				r.logf("Failing %s = %d", fail, resp.Status)
+	}
+	m.r.errorf("no request counter rose by %d after %d × %s (%s): increment it for every request, in middleware around every route (promhttp.InstrumentHandlerCounter)", m.n, m.n, m.req, strings.Join(rose, ", "))
+}
+
+// metricsCounters returns the request counters of e: counter (or
+// counter_total) when set, else every *_requests_total of the
+// application; or the problem when there is none.
+func metricsCounters(e *Exposition, counter, path string) (names []string, problem string) {
+	if counter != "" {
+		for _, nm := range []string{counter, counter + "_total"} {
+			if e.has(nm) {
+				names = append(names, nm)
 			}
 		}
-		after = scrape(" after the requests")
-	})
-	if after == nil {
+		if len(names) == 0 {
+			return nil, fmt.Sprintf("Counter %q is not exported at GET %s (it exports %s): count every request in it, or set Counter to the name you export", counter, path, metricsSome(e.names()))
+		}
+		return names, ""
+	}
+	for _, nm := range e.names() {
+		if strings.HasSuffix(nm, "_requests_total") && !metricsRuntime(nm) {
+			names = append(names, nm)
+		}
+	}
+	if len(names) == 0 {
+		return nil, fmt.Sprintf("no request counter: GET %s exports no *_requests_total counter (it exports %s): count every request, e.g. http_requests_total{method,code} (promhttp.InstrumentHandlerCounter), or set Counter to the name you use", path, metricsSome(e.names()))
+	}
+	return names, ""
+}
+
+// metricsLatencies returns the base names of e's latency histograms or
+// summaries: latency's when set, else every *duration_seconds* or
+// *latency* family with _count and _sum; or the problem when there is none.
+func metricsLatencies(e *Exposition, latency, path string) (bases []string, problem string) {
+	if latency != "" {
+		base := latency
+		for _, suf := range []string{"_bucket", "_count", "_sum"} {
+			base = strings.TrimSuffix(base, suf)
+		}
+		if !e.has(base + "_count") {
+			return nil, fmt.Sprintf("Latency %q: GET %s exports no %s_count (it exports %s): observe every request's duration in a histogram or summary named %s, or set Latency to the name you export", latency, path, base, metricsSome(e.names()), base)
+		}
+		return []string{base}, ""
+	}
+	for _, nm := range e.names() {
+		base, ok := strings.CutSuffix(nm, "_count")
+		if !ok || metricsRuntime(base) || !e.has(base+"_sum") {
+			continue
+		}
+		if strings.Contains(base, "duration_seconds") || strings.Contains(base, "latency") {
+			bases = append(bases, base)
+		}
+	}
+	if len(bases) == 0 {
+		return nil, fmt.Sprintf("no latency histogram or summary: GET %s exports no *_duration_seconds or *latency* family with _count and _sum (it exports %s): observe every request's duration, e.g. the histogram http_request_duration_seconds (promhttp.InstrumentHandlerDuration), or set Latency to the name you use", path, metricsSome(e.names()))
+	}
+	return bases, ""
+}
+
+func (m *mtRun) latencyCounted() {
+	bases, problem := metricsLatencies(m.after, m.x.Latency, m.path)
+	if problem != "" {
+		m.r.errorf("%s", problem)
 		return
 	}
-	r.step("Then", fmt.Sprintf("a request counter rose by at least %d", n), func() {
-		var names []string
-		if x.Counter != "" {
-			for _, nm := range []string{x.Counter, x.Counter + "_total"} {
-				if after.has(nm) {
-					names = append(names, nm)
-				}
+	var rose []string
+	for _, b := range bases {
+		d := m.after.sum(b+"_count") - m.before.sum(b+"_count")
+		rose = append(rose, fmt.Sprintf("%s_count +%s", b, metricsNum(d)))
+		if d >= float64(m.n) {
+			kind := "summary"
+			if m.after.has(b + "_bucket") {
+				kind = "histogram"
 			}
-			if len(names) == 0 {
-				r.errorf("Counter %q is not exported at GET %s (it exports %s): count every request in it, or set Counter to the name you export", x.Counter, path, metricsSome(after.names()))
-				return
-			}
-		} else {
-			for _, nm := range after.names() {
-				if strings.HasSuffix(nm, "_requests_total") && !metricsRuntime(nm) {
-					names = append(names, nm)
-				}
-			}
-			if len(names) == 0 {
-				r.errorf("no request counter: GET %s exports no *_requests_total counter (it exports %s): count every request, e.g. http_requests_total{method,code} (promhttp.InstrumentHandlerCounter), or set Counter to the name you use", path, metricsSome(after.names()))
-				return
-			}
+			m.r.logf("latency %s %s: _count rose by %s after %d × %s", kind, b, metricsNum(d), m.n, m.req)
+			return
 		}
-		var rose []string
-		for _, nm := range names {
-			d := after.sum(nm) - before.sum(nm)
-			rose = append(rose, fmt.Sprintf("%s +%s", nm, metricsNum(d)))
-			if d >= float64(n) {
-				r.logf("%s rose by %s after %d × %s", nm, metricsNum(d), n, req)
-				return
-			}
-		}
-		r.errorf("no request counter rose by %d after %d × %s (%s): increment it for every request, in middleware around every route (promhttp.InstrumentHandlerCounter)", n, n, req, strings.Join(rose, ", "))
-	})
-	r.step("And", fmt.Sprintf("a latency histogram or summary counted at least %d more requests", n), func() {
-		var bases []string
-		if x.Latency != "" {
-			base := x.Latency
-			for _, suf := range []string{"_bucket", "_count", "_sum"} {
-				base = strings.TrimSuffix(base, suf)
-			}
-			if !after.has(base + "_count") {
-				r.errorf("Latency %q: GET %s exports no %s_count (it exports %s): observe every request's duration in a histogram or summary named %s, or set Latency to the name you export", x.Latency, path, base, metricsSome(after.names()), base)
-				return
-			}
-			bases = []string{base}
-		} else {
-			for _, nm := range after.names() {
-				base, ok := strings.CutSuffix(nm, "_count")
-				if !ok || metricsRuntime(base) || !after.has(base+"_sum") {
-					continue
-				}
-				if strings.Contains(base, "duration_seconds") || strings.Contains(base, "latency") {
-					bases = append(bases, base)
-				}
-			}
-			if len(bases) == 0 {
-				r.errorf("no latency histogram or summary: GET %s exports no *_duration_seconds or *latency* family with _count and _sum (it exports %s): observe every request's duration, e.g. the histogram http_request_duration_seconds (promhttp.InstrumentHandlerDuration), or set Latency to the name you use", path, metricsSome(after.names()))
-				return
-			}
-		}
-		var rose []string
-		for _, b := range bases {
-			d := after.sum(b+"_count") - before.sum(b+"_count")
-			rose = append(rose, fmt.Sprintf("%s_count +%s", b, metricsNum(d)))
-			if d >= float64(n) {
-				kind := "summary"
-				if after.has(b + "_bucket") {
-					kind = "histogram"
-				}
-				r.logf("latency %s %s: _count rose by %s after %d × %s", kind, b, metricsNum(d), n, req)
-				return
-			}
-		}
-		r.errorf("no latency histogram or summary counted %d more requests after %d × %s (%s): observe the duration of every request, in middleware around every route (promhttp.InstrumentHandlerDuration)", n, n, req, strings.Join(rose, ", "))
-	})
-	if x.Failing.IsZero() {
-		r.logf("the errors signal was not checked: set Failing to a request your app answers with 4xx or 5xx to check errors are counted")
-	} else if failed {
-		r.step("And", fmt.Sprintf("the failing %s is counted as an error", fail), func() {
-			prev := before.series()
-			var rose []string
-			for _, s := range after.Samples {
-				if metricsRuntime(s.Name) || strings.HasSuffix(s.Name, "_bucket") || !metricsIsError(s) {
-					continue
-				}
-				if d := s.Value - prev[s.key()]; d > 0 {
-					rose = append(rose, fmt.Sprintf("%s +%s", s.key(), metricsNum(d)))
-				}
-			}
-			if len(rose) == 0 {
-				r.errorf("Failing %s answered an error but no error series rose: label the request counter with the status code (code=\"500\"), or count errors in a *_errors_total counter, so the error rate can be alerted on (the RED method's E)", fail)
-				return
-			}
-			r.logf("error series that rose: %s", metricsSome(rose))
-		})
 	}
+	m.r.errorf("no latency histogram or summary counted %d more requests after %d × %s (%s): observe the duration of every request, in middleware around every route (promhttp.InstrumentHandlerDuration)", m.n, m.n, m.req, strings.Join(rose, ", "))
+}
+
+func (m *mtRun) errorsCounted() {
+	rose := metricsErrorsRose(m.before, m.after)
+	if len(rose) == 0 {
+		m.r.errorf("Failing %s answered an error but no error series rose: label the request counter with the status code (code=\"500\"), or count errors in a *_errors_total counter, so the error rate can be alerted on (the RED method's E)", m.fail)
+		return
+	}
+	m.r.logf("error series that rose: %s", metricsSome(rose))
+}
+
+// metricsErrorsRose lists the application's error series that rose from
+// before to after, with how much.
+func metricsErrorsRose(before, after *Exposition) []string {
+	prev := before.series()
+	var rose []string
+	for _, s := range after.Samples {
+		if metricsRuntime(s.Name) || strings.HasSuffix(s.Name, "_bucket") || !metricsIsError(s) {
+			continue
+		}
+		if d := s.Value - prev[s.key()]; d > 0 {
+			rose = append(rose, fmt.Sprintf("%s +%s", s.key(), metricsNum(d)))
+		}
+	}
+	return rose
+}
+
+// saturation logs the fourth golden signal, which is not required.
+func (m *mtRun) saturation() {
 	var sat []string
-	for _, nm := range after.names() {
+	for _, nm := range m.after.names() {
 		if !metricsRuntime(nm) && (strings.Contains(nm, "in_flight") || strings.Contains(nm, "inflight") || strings.Contains(nm, "saturation") || strings.Contains(nm, "queue")) {
 			sat = append(sat, nm)
 		}
 	}
 	if len(sat) > 0 {
-		r.logf("saturation (not required): %s", metricsSome(sat))
+		m.r.logf("saturation (not required): %s", metricsSome(sat))
 	} else {
-		r.logf("saturation, the fourth golden signal, is not required: consider an in-flight gauge such as http_requests_in_flight")
+		m.r.logf("saturation, the fourth golden signal, is not required: consider an in-flight gauge such as http_requests_in_flight")
 	}
 }
 
@@ -520,7 +583,7 @@ func ParseExposition(text []byte) (*Exposition, error) {
 		}
 		s, err := metricsParseSample(line)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: %v in %q", ln, err, metricsClip(line))
+			return nil, fmt.Errorf("line %d: %v in %q", ln, err, probe.Clip(line, 80))
 		}
 		s.Line = ln
 		k := s.key()
@@ -537,17 +600,6 @@ func ParseExposition(text []byte) (*Exposition, error) {
 // metricsFields splits s at blanks and tabs, the exposition's separators.
 func metricsFields(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' })
-}
-
-func metricsClip(s string) string {
-	if len(s) > 80 {
-		cut := 80
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		return s[:cut] + "…"
-	}
-	return s
 }
 
 func metricsValidName(s string) bool {
@@ -574,89 +626,11 @@ func metricsParseSample(line string) (MetricSample, error) {
 		return s, fmt.Errorf("want a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*) at the start")
 	}
 	s.Name = line[:i]
-	skip := func() {
-		for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
-			i++
-		}
-	}
-	skip()
+	i = metricsSkip(line, i)
 	if i < len(line) && line[i] == '{' {
-		i++
-		s.Labels = map[string]string{}
-		for {
-			skip()
-			if i >= len(line) {
-				return s, fmt.Errorf("labels not closed: want }")
-			}
-			if line[i] == '}' {
-				i++
-				break
-			}
-			j := i
-			for j < len(line) && (line[j] == '_' || 'a' <= line[j] && line[j] <= 'z' || 'A' <= line[j] && line[j] <= 'Z' || j > i && '0' <= line[j] && line[j] <= '9') {
-				j++
-			}
-			if j == i {
-				return s, fmt.Errorf("want a label name ([a-zA-Z_][a-zA-Z0-9_]*) at column %d", i+1)
-			}
-			name := line[i:j]
-			i = j
-			skip()
-			if i >= len(line) || line[i] != '=' {
-				return s, fmt.Errorf("want = after label %s", name)
-			}
-			i++
-			skip()
-			if i >= len(line) || line[i] != '"' {
-				return s, fmt.Errorf("want a quoted value for label %s", name)
-			}
-			i++
-			var v strings.Builder
-			closed := false
-			for i < len(line) {
-				c := line[i]
-				i++
-				if c == '"' {
-					closed = true
-					break
-				}
-				if c != '\\' {
-					v.WriteByte(c)
-					continue
-				}
-				if i >= len(line) {
-					break
-				}
-				switch line[i] {
-				case '\\':
-					v.WriteByte('\\')
-				case '"':
-					v.WriteByte('"')
-				case 'n':
-					v.WriteByte('\n')
-				default:
-					return s, fmt.Errorf("invalid escape \\%c in the value of label %s: only \\\\, \\\" and \\n are allowed", line[i], name)
-				}
-				i++
-			}
-			if !closed {
-				return s, fmt.Errorf("the value of label %s is not closed: want \"", name)
-			}
-			if _, dup := s.Labels[name]; dup {
-				return s, fmt.Errorf("label %s appears twice", name)
-			}
-			s.Labels[name] = v.String()
-			skip()
-			if i < len(line) && line[i] == ',' {
-				i++
-				continue
-			}
-			if i >= len(line) || line[i] != '}' {
-				return s, fmt.Errorf("want , or } after label %s", name)
-			}
-		}
-		if len(s.Labels) == 0 {
-			s.Labels = nil
+		var err error
+		if s.Labels, i, err = metricsParseLabels(line, i+1); err != nil {
+			return s, err
 		}
 	}
 	rest := metricsFields(line[i:])
@@ -682,6 +656,100 @@ func metricsParseSample(line string) (MetricSample, error) {
 		return s, fmt.Errorf("unexpected %q after the value and timestamp", rest[0])
 	}
 	return s, nil
+}
+
+// metricsSkip returns the index of the first byte at or after i that is
+// not a blank or a tab.
+func metricsSkip(line string, i int) int {
+	for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// metricsParseLabels parses the labels of a sample from line[i:], just
+// after its {, up to and including the }: the labels (nil for none) and the
+// index after the }.
+func metricsParseLabels(line string, i int) (map[string]string, int, error) {
+	labels := map[string]string{}
+	for {
+		i = metricsSkip(line, i)
+		if i >= len(line) {
+			return nil, i, fmt.Errorf("labels not closed: want }")
+		}
+		if line[i] == '}' {
+			i++
+			break
+		}
+		j := i
+		for j < len(line) && (line[j] == '_' || 'a' <= line[j] && line[j] <= 'z' || 'A' <= line[j] && line[j] <= 'Z' || j > i && '0' <= line[j] && line[j] <= '9') {
+			j++
+		}
+		if j == i {
+			return nil, i, fmt.Errorf("want a label name ([a-zA-Z_][a-zA-Z0-9_]*) at column %d", i+1)
+		}
+		name := line[i:j]
+		i = metricsSkip(line, j)
+		if i >= len(line) || line[i] != '=' {
+			return nil, i, fmt.Errorf("want = after label %s", name)
+		}
+		i = metricsSkip(line, i+1)
+		if i >= len(line) || line[i] != '"' {
+			return nil, i, fmt.Errorf("want a quoted value for label %s", name)
+		}
+		v, next, err := metricsLabelValue(line, i+1, name)
+		if err != nil {
+			return nil, i, err
+		}
+		if _, dup := labels[name]; dup {
+			return nil, i, fmt.Errorf("label %s appears twice", name)
+		}
+		labels[name] = v
+		i = metricsSkip(line, next)
+		if i < len(line) && line[i] == ',' {
+			i++
+			continue
+		}
+		if i >= len(line) || line[i] != '}' {
+			return nil, i, fmt.Errorf("want , or } after label %s", name)
+		}
+	}
+	if len(labels) == 0 {
+		labels = nil
+	}
+	return labels, i, nil
+}
+
+// metricsLabelValue reads a label value from line[i:], just after its
+// opening quote: the value unescaped and the index after the closing quote.
+func metricsLabelValue(line string, i int, name string) (string, int, error) {
+	var v strings.Builder
+	for i < len(line) {
+		c := line[i]
+		i++
+		if c == '"' {
+			return v.String(), i, nil
+		}
+		if c != '\\' {
+			v.WriteByte(c)
+			continue
+		}
+		if i >= len(line) {
+			break
+		}
+		switch line[i] {
+		case '\\':
+			v.WriteByte('\\')
+		case '"':
+			v.WriteByte('"')
+		case 'n':
+			v.WriteByte('\n')
+		default:
+			return "", i, fmt.Errorf("invalid escape \\%c in the value of label %s: only \\\\, \\\" and \\n are allowed", line[i], name)
+		}
+		i++
+	}
+	return "", i, fmt.Errorf("the value of label %s is not closed: want \"", name)
 }
 
 // metricsFloat parses a value as Prometheus does: a Go float (an

@@ -436,3 +436,14 @@ func FuzzPrometheusText(f *testing.F) {
 		}
 	})
 }
+
+func init() {
+	registerLayers(
+		layerCase{name: "Metrics/correct", make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			return scenario.Metrics{Target: scenario.Handler(wrap((&metricsApp{}).handler())), Failing: scenario.Request{Path: "/boom"}}
+		}},
+		layerCase{name: "Metrics/broken", broken: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			return scenario.Metrics{Target: scenario.Handler(wrap((&metricsApp{frozen: true, noCode: true}).handler())), Failing: scenario.Request{Path: "/boom"}}
+		}},
+	)
+}

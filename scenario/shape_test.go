@@ -154,8 +154,6 @@ var longFuncs = map[string]bool{
 	"health.go:HealthCheck.exec":          true,
 	"injection.go:Injection.exec":         true,
 	"load.go:Load.exec":                   true,
-	"metrics.go:Metrics.exec":             true,
-	"metrics.go:metricsParseSample":       true,
 	"overload.go:Overload.exec":           true,
 	"querybudget.go:QueryBudget.exec":     true,
 	"ratelimit.go:RateLimit.exec":         true,
