@@ -57,6 +57,10 @@ const (
 //     request is shed with a Retry-After of at most 5s, the scenario waits
 //     that long and tries once more, as a polite client would.
 //
+// Every probe runs by default, from the Request alone; no field is needed
+// for any of them. RetryAfterOptional turns a missing Retry-After into a
+// logged note.
+//
 // The correct service is a concurrency limiter: a semaphore that it tries
 // to acquire without waiting, answering 503 with Retry-After when it is
 // full. In a test, make admitted requests wait (on a channel, or a
@@ -126,196 +130,247 @@ func (x Overload) Verify(ctx context.Context) error {
 // Run runs the scenario's steps on s.
 func (x Overload) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }
 
+// ovRun is one run of Overload: the configuration resolved once, the load
+// plan, and what the burst did.
+type ovRun struct {
+	x          Overload
+	r          reporter
+	c          *client
+	users      int
+	maxLat     time.Duration
+	minSuccess float64
+	shed       []int
+	shedText   string
+	q          Request
+	plan       string
+	target     loadtest.Target
+	opts       []loadtest.Option
+	rec        *ovlRecorder
+	report     *loadtest.Report
+
+	succeeded, shedN, failedN uint64
+}
+
 func (x Overload) exec(r reporter) {
-	users, maxLat, minSuccess := x.Users, x.MaxLatency, x.MinSuccess
-	if users == 0 {
-		users = paramsOf(r, preset.Overload).Int(preset.ParamUsers, ovlDefaultUsers)
-	}
-	if maxLat == 0 {
-		maxLat = paramsOf(r, preset.Overload).Duration(preset.ParamP99, ovlDefaultMaxLatency)
-	}
-	if minSuccess == 0 {
-		minSuccess = paramsOf(r, preset.Overload).Ratio(preset.ParamMinSuccess, ovlDefaultMinSuccess)
-	}
-	shed := x.Shed
-	if len(shed) == 0 {
-		shed = []int{http.StatusTooManyRequests, http.StatusServiceUnavailable}
-	}
-	q := x.Request
-	if q.Method == "" {
-		q.Method = http.MethodGet
-	}
-	if q.Path == "" {
-		q.Path = "/"
-	}
-	if q.Header == nil && strings.HasPrefix(strings.TrimSpace(string(q.Body)), "{") {
-		q.Header = http.Header{"Content-Type": {"application/json"}}
-	}
-	shedText := ovlCodes(shed)
-	var (
-		c      *client
-		target loadtest.Target
-		opts   []loadtest.Option
-		rec    = &ovlRecorder{shed: shed}
-	)
-	r.step("Given", fmt.Sprintf("%d users sending %s at once, beyond the service's capacity", users, q), func() {
-		switch {
-		case users < 1:
-			r.errorf("Users = %d: want at least 1, or 0 for the default (200)", users)
-		case users > loadtest.MaxUsers:
-			r.errorf("Users = %d: want at most %d", users, loadtest.MaxUsers)
-		}
-		if maxLat < 0 {
-			r.errorf("MaxLatency = %v: want a positive duration, or 0 for the default 1s", maxLat)
-		}
-		if minSuccess < 0 || minSuccess > 1 {
-			r.errorf("MinSuccess = %v: want a ratio between 0 and 1 (write 0.1, not 10), or 0 for the default 0.1", minSuccess)
-		}
-		for _, code := range shed {
-			if code < 400 || code > 599 {
-				r.errorf("Shed contains %d: want error statuses such as 429 and 503", code)
-			}
-		}
-		if !strings.HasPrefix(q.Path, "/") {
-			r.errorf("Request.Path = %q: want a path starting with /", q.Path)
-		}
-		if r.failed() {
-			return
-		}
-		var err error
-		if c, err = x.Target.open(r); err != nil {
-			r.errorf("%v", err)
-			return
-		}
-		h := c.h
-		if h == nil {
-			var stop func()
-			h, stop = ovlProxy(c.base, users, rec)
-			r.cleanup(stop)
-		}
-		target = loadtest.Handler(ovlWrap(h, rec)).With(loadReq(q))
-		opts = []loadtest.Option{
-			loadtest.Users(users),
-			loadtest.Timeout(max(loadtest.DefaultTimeout, 2*maxLat)),
-			// Users released together may start up to a quarter of the
-			// budget late on a busy machine and still arrive "at once".
-			loadtest.MaxLag(max(loadtest.DefaultMaxLag, maxLat/4)),
-		}
-		r.logf("overload: %d users at once sending %s (body %.100q) to %s; shed statuses %s; p99 ≤ %v; success ≥ %s", users, q, q.Body, x.Target, shedText, maxLat, probe.Percent(minSuccess))
-	})
+	o := x.config(r)
+	r.step("Given", fmt.Sprintf("%d users sending %s at once, beyond the service's capacity", o.users, o.q), o.given)
 	if r.failed() {
 		return
 	}
-	var (
-		report                    *loadtest.Report
-		succeeded, shedN, failedN uint64
-		plan                      = fmt.Sprintf("%d users at once sending %s", users, q)
-	)
-	r.step("When", "they all send it at once", func() {
-		var err error
-		report, err = loadtest.Run(r.context(), target, opts...)
-		if report != nil {
-			r.logf("overload report (%s):\n%s", plan, strings.TrimRight(report.String(), "\n"))
-		}
-		var invalid *loadtest.InvalidError
-		switch {
-		case report == nil:
-			r.errorf("the load run did not start: %v", err)
-			return
-		case errors.As(err, &invalid):
-			r.errorf("%s: the load generator could not produce the planned burst (%v), so the latencies do not describe it; run fewer users, or on a less busy machine", plan, err)
-			return
-		case err != nil:
-			r.errorf("the load run failed: %v", err)
-			return
-		case report.Requests == 0:
-			r.errorf("%s: no request was measured", plan)
-			return
-		}
-		for code, n := range report.StatusCodes {
-			switch {
-			case code >= 200 && code < 400:
-				succeeded += n
-			case slices.Contains(shed, code):
-				shedN += n
-			default:
-				failedN += n
-			}
-		}
-	})
-	if r.failed() || report == nil {
+	r.step("When", "they all send it at once", o.burst)
+	if r.failed() || o.report == nil {
 		return
 	}
-	r.step("Then", fmt.Sprintf("every response is a success or a shed (%s): none fails or goes unanswered", shedText), func() {
-		noAnswer := report.StatusCodes[0]
-		if other := failedN - noAnswer; other > 0 {
-			r.errorf("%s: %d of %d responses were neither a success nor a shed (%s): under overload the service must refuse the excess with %s, not fail; limit concurrency (a semaphore acquired without waiting) and answer 503 with Retry-After when it is full", plan, other, report.Requests, loadStatuses(report), shedText)
-		}
-		if noAnswer > 0 {
-			why := ""
-			if e := rec.proxyError(); e != "" {
-				why = "; the first: " + e
-			}
-			r.errorf("%s: %d of %d requests got no response (%s%s): the service collapsed (dropped connections, crashes or timeouts); refuse the excess at once with %s instead of accepting more than it can serve", plan, noAnswer, report.Requests, loadStatuses(report), why, shedText)
-		}
-		if shedN == 0 && failedN == 0 {
-			r.errorf("%s: all %d requests succeeded and none was shed, so overload was not tested: send more Users than the service can serve at once, or run it in the test with a lower concurrency limit (and admitted requests that wait, as in the example)", plan, report.Requests)
-		}
-		if !r.failed() {
-			r.logf("%d succeeded, %d shed (%s)", succeeded, shedN, loadStatuses(report))
-		}
-	})
-	r.step("And", fmt.Sprintf("responses are fast: p99 ≤ %v (shed at once, not queued)", maxLat), func() {
-		p99 := report.Latencies.P99
-		if p99 > maxLat {
-			r.errorf("%s: p99 latency = %v, want ≤ %v (max %v): requests wait in a queue instead of being shed; bound the work in progress (try to acquire a semaphore, never wait on it) and answer the excess 503 at once", plan, p99.Round(time.Millisecond), maxLat, report.Latencies.Max.Round(time.Millisecond))
-			return
-		}
-		r.logf("latency: p99 %v, max %v", p99.Round(100*time.Microsecond), report.Latencies.Max.Round(100*time.Microsecond))
-	})
-	r.step("And", fmt.Sprintf("at least %s succeed: the service still serves", probe.Percent(minSuccess)), func() {
-		ratio := float64(succeeded) / float64(report.Requests)
-		if ratio < minSuccess {
-			r.errorf("%s: %d of %d succeeded (%s), want ≥ %s: the service refuses more than it must; admit as many requests as it can serve (size the limit to its capacity) and shed only the excess, or lower MinSuccess if its capacity in the test is smaller", plan, succeeded, report.Requests, probe.Percent(ratio), probe.Percent(minSuccess))
-			return
-		}
-		r.logf("%d of %d succeeded (%s)", succeeded, report.Requests, probe.Percent(ratio))
-	})
-	r.step("And", "shed responses carry Retry-After (RFC 9110 §10.2.3)", func() {
-		n, missing, bad := rec.retryAfter()
-		switch {
-		case n == 0:
-			r.logf("no response was shed: Retry-After was not checked")
-		case missing == 0 && bad == "":
-			r.logf("all %d shed responses carry a valid Retry-After", n)
-		default:
-			msg := ""
-			if missing > 0 {
-				msg = fmt.Sprintf("%d of %d shed responses have no Retry-After", missing, n)
-			} else {
-				msg = fmt.Sprintf("a shed response has Retry-After %s, neither delay-seconds nor an HTTP-date", bad)
-			}
-			msg = fmt.Sprintf("%s: %s: tell clients when to come back (Retry-After: 1), or they retry at once and keep the service overloaded", plan, msg)
-			if x.RetryAfterOptional {
-				r.logf("%s (RetryAfterOptional is set: not a problem)", msg)
-			} else {
-				r.errorf("%s", msg)
-			}
-		}
-	})
+	r.step("Then", fmt.Sprintf("every response is a success or a shed (%s): none fails or goes unanswered", o.shedText), o.answered)
+	r.step("And", fmt.Sprintf("responses are fast: p99 ≤ %v (shed at once, not queued)", o.maxLat), o.fast)
+	r.step("And", fmt.Sprintf("at least %s succeed: the service still serves", probe.Percent(o.minSuccess)), o.serves)
+	r.step("And", "shed responses carry Retry-After (RFC 9110 §10.2.3)", o.retryAfter)
 	r.step("When", "the burst is over", func() {
-		r.step("Then", fmt.Sprintf("%s succeeds again", q), func() {
-			ovlAgain(r, c, q, shed)
-		})
+		r.step("Then", fmt.Sprintf("%s succeeds again", o.q), o.recovers)
 	})
 }
 
-// ovlAgain sends one request after the burst, honouring a short
+// config resolves the check's numbers: fields, else the preset's, else
+// the defaults.
+func (x Overload) config(r reporter) *ovRun {
+	o := &ovRun{x: x, r: r, users: x.Users, maxLat: x.MaxLatency, minSuccess: x.MinSuccess, shed: x.Shed}
+	p := paramsOf(r, preset.Overload)
+	if o.users == 0 {
+		o.users = p.Int(preset.ParamUsers, ovlDefaultUsers)
+	}
+	if o.maxLat == 0 {
+		o.maxLat = p.Duration(preset.ParamP99, ovlDefaultMaxLatency)
+	}
+	if o.minSuccess == 0 {
+		o.minSuccess = p.Ratio(preset.ParamMinSuccess, ovlDefaultMinSuccess)
+	}
+	if len(o.shed) == 0 {
+		o.shed = []int{http.StatusTooManyRequests, http.StatusServiceUnavailable}
+	}
+	o.q = x.Request.orDefault(Request{Method: http.MethodGet, Path: "/"})
+	if o.q.Header == nil && strings.HasPrefix(strings.TrimSpace(string(o.q.Body)), "{") {
+		o.q.Header = http.Header{"Content-Type": {"application/json"}}
+	}
+	o.shedText = ovlCodes(o.shed)
+	o.rec = &ovlRecorder{shed: o.shed}
+	o.plan = fmt.Sprintf("%d users at once sending %s", o.users, o.q)
+	return o
+}
+
+// validate reports the fields that are wrong.
+func (o *ovRun) validate() {
+	r := o.r
+	switch {
+	case o.users < 1:
+		r.errorf("Users = %d: want at least 1, or 0 for the default (200)", o.users)
+	case o.users > loadtest.MaxUsers:
+		r.errorf("Users = %d: want at most %d", o.users, loadtest.MaxUsers)
+	}
+	if o.maxLat < 0 {
+		r.errorf("MaxLatency = %v: want a positive duration, or 0 for the default 1s", o.maxLat)
+	}
+	if o.minSuccess < 0 || o.minSuccess > 1 {
+		r.errorf("MinSuccess = %v: want a ratio between 0 and 1 (write 0.1, not 10), or 0 for the default 0.1", o.minSuccess)
+	}
+	for _, code := range o.shed {
+		if code < 400 || code > 599 {
+			r.errorf("Shed contains %d: want error statuses such as 429 and 503", code)
+		}
+	}
+	if !strings.HasPrefix(o.q.Path, "/") {
+		r.errorf("Request.Path = %q: want a path starting with /", o.q.Path)
+	}
+}
+
+func (o *ovRun) given() {
+	r := o.r
+	o.validate()
+	if r.failed() {
+		return
+	}
+	var err error
+	if o.c, err = o.x.Target.open(r); err != nil {
+		r.errorf("%v", err)
+		return
+	}
+	h := o.c.h
+	if h == nil {
+		var stop func()
+		h, stop = ovlProxy(o.c.base, o.x.Target.allowRemote, o.users, o.rec)
+		r.cleanup(stop)
+	}
+	o.target = loadtest.Handler(ovlWrap(h, o.rec)).With(loadReq(o.q))
+	o.opts = []loadtest.Option{
+		loadtest.Users(o.users),
+		loadtest.Timeout(max(loadtest.DefaultTimeout, 2*o.maxLat)),
+		// Users released together may start up to a quarter of the
+		// budget late on a busy machine and still arrive "at once".
+		loadtest.MaxLag(max(loadtest.DefaultMaxLag, o.maxLat/4)),
+	}
+	r.logf("overload: %d users at once sending %s (body %.100q) to %s; shed statuses %s; p99 ≤ %v; success ≥ %s", o.users, o.q, o.q.Body, o.x.Target, o.shedText, o.maxLat, probe.Percent(o.minSuccess))
+}
+
+func (o *ovRun) burst() {
+	r := o.r
+	report, err := loadtest.Run(r.context(), o.target, o.opts...)
+	if report != nil {
+		r.logf("overload report (%s):\n%s", o.plan, strings.TrimRight(report.String(), "\n"))
+	}
+	var invalid *loadtest.InvalidError
+	switch {
+	case report == nil:
+		r.errorf("the load run did not start: %v", err)
+		return
+	case errors.As(err, &invalid):
+		r.errorf("%s: the load generator could not produce the planned burst (%v), so the latencies do not describe it; run fewer users, or on a less busy machine", o.plan, err)
+		return
+	case err != nil:
+		r.errorf("the load run failed: %v", err)
+		return
+	case report.Requests == 0:
+		r.errorf("%s: no request was measured", o.plan)
+		return
+	}
+	o.report = report
+	o.succeeded, o.shedN, o.failedN = ovlTally(report.StatusCodes, o.shed)
+}
+
+// ovlTally splits a run's statuses into successes (2xx, 3xx), sheds and
+// failures (the rest, no response included).
+func ovlTally(codes map[int]uint64, shed []int) (succeeded, shedN, failedN uint64) {
+	for code, n := range codes {
+		switch {
+		case code >= 200 && code < 400:
+			succeeded += n
+		case slices.Contains(shed, code):
+			shedN += n
+		default:
+			failedN += n
+		}
+	}
+	return succeeded, shedN, failedN
+}
+
+func (o *ovRun) answered() {
+	r, report := o.r, o.report
+	noAnswer := report.StatusCodes[0]
+	if other := o.failedN - noAnswer; other > 0 {
+		r.errorf("%s: %d of %d responses were neither a success nor a shed (%s): under overload the service must refuse the excess with %s, not fail; limit concurrency (a semaphore acquired without waiting) and answer 503 with Retry-After when it is full", o.plan, other, report.Requests, loadStatuses(report), o.shedText)
+	}
+	if noAnswer > 0 {
+		why := ""
+		if e := o.rec.proxyError(); e != "" {
+			why = "; the first: " + e
+		}
+		r.errorf("%s: %d of %d requests got no response (%s%s): the service collapsed (dropped connections, crashes or timeouts); refuse the excess at once with %s instead of accepting more than it can serve", o.plan, noAnswer, report.Requests, loadStatuses(report), why, o.shedText)
+	}
+	if o.shedN == 0 && o.failedN == 0 {
+		r.errorf("%s", ovlNothingShed(o.plan, report))
+	}
+	if !r.failed() {
+		r.logf("%d succeeded, %d shed (%s)", o.succeeded, o.shedN, loadStatuses(report))
+	}
+}
+
+// ovlNothingShed is the problem of a burst that every request survived.
+func ovlNothingShed(plan string, report *loadtest.Report) string {
+	return fmt.Sprintf("%s: all %d requests succeeded and none was shed, so overload was not tested: send more Users than the service can serve at once, or run it in the test with a lower concurrency limit (and admitted requests that wait, as in the example)", plan, report.Requests)
+}
+
+func (o *ovRun) fast() {
+	lat := o.report.Latencies
+	if lat.P99 > o.maxLat {
+		o.r.errorf("%s: p99 latency = %v, want ≤ %v (max %v): requests wait in a queue instead of being shed; bound the work in progress (try to acquire a semaphore, never wait on it) and answer the excess 503 at once", o.plan, lat.P99.Round(time.Millisecond), o.maxLat, lat.Max.Round(time.Millisecond))
+		return
+	}
+	o.r.logf("latency: p99 %v, max %v", lat.P99.Round(100*time.Microsecond), lat.Max.Round(100*time.Microsecond))
+}
+
+func (o *ovRun) serves() {
+	ratio := float64(o.succeeded) / float64(o.report.Requests)
+	if ratio < o.minSuccess {
+		o.r.errorf("%s: %d of %d succeeded (%s), want ≥ %s: the service refuses more than it must; admit as many requests as it can serve (size the limit to its capacity) and shed only the excess, or lower MinSuccess if its capacity in the test is smaller", o.plan, o.succeeded, o.report.Requests, probe.Percent(ratio), probe.Percent(o.minSuccess))
+		return
+	}
+	o.r.logf("%d of %d succeeded (%s)", o.succeeded, o.report.Requests, probe.Percent(ratio))
+}
+
+func (o *ovRun) retryAfter() {
+	n, missing, bad := o.rec.retryAfter()
+	msg := ovlRetryAfterProblem(n, missing, bad)
+	switch {
+	case n == 0:
+		o.r.logf("no response was shed: Retry-After was not checked")
+	case msg == "":
+		o.r.logf("all %d shed responses carry a valid Retry-After", n)
+	case o.x.RetryAfterOptional:
+		o.r.logf("%s: %s (RetryAfterOptional is set: not a problem)", o.plan, msg)
+	default:
+		o.r.errorf("%s: %s", o.plan, msg)
+	}
+}
+
+// ovlRetryAfterProblem judges the Retry-After of n shed responses, of
+// which missing had none and bad is the first invalid one ("" if none).
+func ovlRetryAfterProblem(n, missing int, bad string) string {
+	msg := ""
+	switch {
+	case n == 0 || missing == 0 && bad == "":
+		return ""
+	case missing > 0:
+		msg = fmt.Sprintf("%d of %d shed responses have no Retry-After", missing, n)
+	default:
+		msg = fmt.Sprintf("a shed response has Retry-After %s, neither delay-seconds nor an HTTP-date", bad)
+	}
+	return msg + ": tell clients when to come back (Retry-After: 1), or they retry at once and keep the service overloaded"
+}
+
+// recovers sends one request after the burst, honouring a short
 // Retry-After on a shed answer once.
-func ovlAgain(r reporter, c *client, q Request, shed []int) {
-	ctx := r.context()
+func (o *ovRun) recovers() {
+	r, q, ctx := o.r, o.q, o.r.context()
 	for try := 1; ; try++ {
-		resp, err := c.do(ctx, q.req(nil))
+		resp, err := o.c.do(ctx, q.req(nil))
 		if err != nil {
 			r.errorf("%s after the burst: %v: the service must recover once the burst is over", q, err)
 			return
@@ -328,8 +383,9 @@ func ovlAgain(r reporter, c *client, q Request, shed []int) {
 		if resp.Status >= 200 && resp.Status < 400 {
 			return
 		}
-		if try == 1 && slices.Contains(shed, resp.Status) {
-			if d, ok := ovlRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok && d <= ovlMaxRetryWait {
+		if try == 1 && slices.Contains(o.shed, resp.Status) {
+			if d, _, err := probe.RetryAfter(resp.Header, time.Now()); err == nil && d <= ovlMaxRetryWait {
+				d = max(d, 0)
 				r.logf("waiting %v (its Retry-After) before trying once more", d)
 				select {
 				case <-time.After(d):
@@ -343,27 +399,6 @@ func ovlAgain(r reporter, c *client, q Request, shed []int) {
 		r.errorf("%s after the burst = %d, want 2xx: the service did not recover; whatever it does under overload (an open breaker, a full queue, a leaked semaphore slot) must end when the load is gone", q, resp.Status)
 		return
 	}
-}
-
-// ovlRetryAfter parses a Retry-After value: delay-seconds or an HTTP-date
-// (RFC 9110 §10.2.3). It returns how long to wait from now.
-func ovlRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if strings.Trim(v, "0123456789") == "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return 0, false
-		}
-		return time.Duration(min(n, 1<<31)) * time.Second, true
-	}
-	t, err := http.ParseTime(v)
-	if err != nil {
-		return 0, false
-	}
-	return max(t.Sub(now), 0), true
 }
 
 func ovlCodes(codes []int) string {
@@ -398,10 +433,10 @@ func (rec *ovlRecorder) note(code int, h http.Header) {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	rec.sheds++
-	switch _, ok := ovlRetryAfter(v, time.Now()); {
+	switch _, _, err := probe.RetryAfter(h, time.Now()); {
 	case v == "":
 		rec.missing++
-	case !ok && rec.bad == "":
+	case err != nil && rec.bad == "":
 		rec.bad = fmt.Sprintf("%q (on a %d)", v, code)
 	}
 }
@@ -468,9 +503,10 @@ func (w *ovlWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // the run can read each response's headers; stop releases its connections.
 // An error reaching the server aborts the in-process response, which the
 // load report counts as a hit with no response.
-func ovlProxy(base *url.URL, users int, rec *ovlRecorder) (http.Handler, func()) {
+func ovlProxy(base *url.URL, allowRemote bool, users int, rec *ovlRecorder) (http.Handler, func()) {
 	tr := &http.Transport{
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+		Proxy:               nil, // never through a proxy: the guard decides on the server's own address
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, Control: probe.Guard(allowRemote)}).DialContext,
 		MaxIdleConns:        users,
 		MaxIdleConnsPerHost: users,
 		IdleConnTimeout:     30 * time.Second,

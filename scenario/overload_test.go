@@ -253,3 +253,14 @@ func TestOverloadBadConfiguration(t *testing.T) {
 		})
 	}
 }
+
+func init() {
+	registerLayers(
+		layerCase{name: "Overload/correct", make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			return scenario.Overload{Target: scenario.Handler(wrap(newOvlApp(""))), Request: scenario.Request{Path: "/search?q=shoes"}}
+		}},
+		layerCase{name: "Overload/broken", broken: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			return scenario.Overload{Target: scenario.Handler(wrap(newOvlApp("crash"))), Request: scenario.Request{Path: "/search?q=shoes"}}
+		}},
+	)
+}

@@ -154,7 +154,6 @@ var longFuncs = map[string]bool{
 	"health.go:HealthCheck.exec":          true,
 	"injection.go:Injection.exec":         true,
 	"load.go:Load.exec":                   true,
-	"overload.go:Overload.exec":           true,
 	"querybudget.go:QueryBudget.exec":     true,
 	"ratelimit.go:RateLimit.exec":         true,
 	"ratelimit.go:func literal":           true,
