@@ -269,3 +269,14 @@ func TestLoadReadsPreset(t *testing.T) {
 		t.Errorf("%d users logged in, want the preset's 7", len(app.users))
 	}
 }
+
+func init() {
+	registerLayers(
+		layerCase{name: "Load/correct", make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			return scenario.Load{Target: scenario.Handler(wrap(&loadLogin{})), Users: 20}
+		}},
+		layerCase{name: "Load/broken", broken: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			return scenario.Load{Target: scenario.Handler(wrap(loadSemaphore(20))), Users: 20, Request: scenario.Request{Method: "GET", Path: "/items"}}
+		}},
+	)
+}

@@ -153,7 +153,6 @@ var longFuncs = map[string]bool{
 	"headers.go:SecurityHeaders.exec":     true,
 	"health.go:HealthCheck.exec":          true,
 	"injection.go:Injection.exec":         true,
-	"load.go:Load.exec":                   true,
 	"querybudget.go:QueryBudget.exec":     true,
 	"ratelimit.go:RateLimit.exec":         true,
 	"ratelimit.go:func literal":           true,
