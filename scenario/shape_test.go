@@ -159,8 +159,6 @@ var longFuncs = map[string]bool{
 	"secrets.go:SecretsInLogs.exec":       true,
 	"secrets.go:func literal":             true,
 	"secrets.go:silProbeOf":               true,
-	"shutdown.go:GracefulShutdown.exec":   true,
-	"shutdown.go:func literal":            true,
 	"tls.go:TLS.exec":                     true,
 }
 

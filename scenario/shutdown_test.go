@@ -27,6 +27,9 @@ type sdApp struct {
 	// request in flight (srv.Close, returning early), holds /slow's
 	// answer until then, so each test is deterministic.
 	gate chan struct{}
+	// wrap, when set, wraps the application's handler (the layer tests
+	// count the requests that reach it).
+	wrap func(http.Handler) http.Handler
 }
 
 func newSDApp(mode string) *sdApp {
@@ -58,7 +61,11 @@ func (a *sdApp) mux(ctx context.Context) *http.ServeMux {
 }
 
 func (a *sdApp) serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: a.mux(ctx)}
+	var h http.Handler = a.mux(ctx)
+	if a.wrap != nil {
+		h = a.wrap(h)
+	}
+	srv := &http.Server{Handler: h}
 	switch a.mode {
 	case "close": // cuts in-flight requests
 		go func() { <-ctx.Done(); srv.Close(); close(a.gate) }()
@@ -245,4 +252,19 @@ func TestGracefulShutdownBadConfiguration(t *testing.T) {
 			}
 		})
 	}
+}
+
+func init() {
+	registerLayers(
+		layerCase{name: "GracefulShutdown/correct", make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			a := newSDApp("")
+			a.wrap = wrap
+			return a.scenario()
+		}},
+		layerCase{name: "GracefulShutdown/broken", broken: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			a := newSDApp("keepAccepting")
+			a.wrap = wrap
+			return a.scenario()
+		}},
+	)
 }
