@@ -35,3 +35,39 @@ func TestMetricsJudgements(t *testing.T) {
 		t.Errorf("metricsErrorsRose = %v", rose)
 	}
 }
+
+func TestMetricsHistogramProblems(t *testing.T) {
+	e, err := ParseExposition([]byte(`# TYPE h histogram
+h_bucket{path="/a",le="1"} 2
+h_bucket{path="/a",le="+Inf"} 3
+h_sum{path="/a"} 1
+h_count{path="/a"} 3
+h_bucket{path="/b",le="+Inf"} 4
+h_bucket{path="/b",le="1"} 5
+h_sum{path="/b"} 1
+h_count{path="/b"} 4
+h_bucket{path="/c",le="x"} 1
+h_bucket{path="/d",le="+Inf"} 1
+h_sum{path="/d"} 1
+# TYPE g gaugehistogram
+g_bucket{le="1"} 5
+g_bucket{le="+Inf"} 1
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := metricsHistogramProblems(e)
+	want := []string{
+		`histogram h{path="/b"}: bucket le="+Inf" = 4 is below le="1" = 5`,
+		`histogram h{path="/c"}: bucket le="x" is not a number`,
+		`histogram h{path="/d"} has no _count`,
+	}
+	if len(got) != len(want) {
+		t.Fatalf("metricsHistogramProblems = %q, want %d problems", got, len(want))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("problem %d = %q, want %q", i, got[i], want[i])
+		}
+	}
+}

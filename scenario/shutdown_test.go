@@ -262,7 +262,7 @@ func init() {
 			return a.scenario()
 		}},
 		layerCase{name: "GracefulShutdown/broken", broken: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
-			a := newSDApp("keepAccepting")
+			a := newSDApp("leak")
 			a.wrap = wrap
 			return a.scenario()
 		}},
