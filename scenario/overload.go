@@ -26,8 +26,13 @@ const (
 	ovlDefaultMaxLatency = time.Second
 	ovlDefaultMinSuccess = 0.1
 	// ovlMaxRetryWait is the longest Retry-After the recovery request
-	// honours before trying once more.
+	// waits for on real time before trying again.
 	ovlMaxRetryWait = 5 * time.Second
+	// ovlMaxVirtualWait is the longest it waits for on virtual time
+	// (an in-process target inside a synctest bubble).
+	ovlMaxVirtualWait = time.Hour
+	// ovlRecoveryTries is how many requests recovery sends at most.
+	ovlRecoveryTries = 3
 )
 
 // Overload checks that the service sheds load it cannot serve instead of
@@ -54,8 +59,12 @@ const (
 //     invalid Retry-After is a problem unless RetryAfterOptional is set,
 //     when it is only logged;
 //   - after the burst, the Request succeeds again (recovery). When that
-//     request is shed with a Retry-After of at most 5s, the scenario waits
-//     that long and tries once more, as a polite client would.
+//     request is shed with a Retry-After, the scenario waits that long and
+//     tries again (three requests at most), as a polite client would: up
+//     to 5s on real time, up to an hour on virtual time (Verify called
+//     inside synctest.Test with an in-process target). A longer
+//     Retry-After is reported as recovery not verified, never as "did not
+//     recover".
 //
 // Every probe runs by default, from the Request alone; no field is needed
 // for any of them. RetryAfterOptional turns a missing Retry-After into a
@@ -66,6 +75,12 @@ const (
 // full. In a test, make admitted requests wait (on a channel, or a
 // dependency's latency) so that the burst exceeds the limit; see the
 // example.
+//
+// Run does not open a synctest bubble for the burst: on virtual time a
+// service whose handlers wait on a sync.Mutex held across a sleep would
+// hang (synctest advances its clock only while every goroutine is durably
+// blocked, and one waiting on a mutex is not). Call Verify inside
+// synctest.Test yourself to wait out a long Retry-After on virtual time.
 //
 // An in-process target ([Handler], [HandlerFunc]) is loaded with no
 // sockets. A [URL] target is loaded over loopback (unless AllowRemote was
@@ -305,16 +320,31 @@ func (o *ovRun) answered() {
 		r.errorf("%s: %d of %d requests got no response (%s%s): the service collapsed (dropped connections, crashes or timeouts); refuse the excess at once with %s instead of accepting more than it can serve", o.plan, noAnswer, report.Requests, loadStatuses(report), why, o.shedText)
 	}
 	if o.shedN == 0 && o.failedN == 0 {
-		r.errorf("%s", ovlNothingShed(o.plan, report))
+		r.errorf("%s", ovlNothingShed(o.plan, report, o.maxLat))
 	}
 	if !r.failed() {
 		r.logf("%d succeeded, %d shed (%s)", o.succeeded, o.shedN, loadStatuses(report))
 	}
 }
 
-// ovlNothingShed is the problem of a burst that every request survived.
-func ovlNothingShed(plan string, report *loadtest.Report) string {
-	return fmt.Sprintf("%s: all %d requests succeeded and none was shed, so overload was not tested: send more Users than the service can serve at once, or run it in the test with a lower concurrency limit (and admitted requests that wait, as in the example)", plan, report.Requests)
+// ovlNothingShed is the problem of a burst that every request survived:
+// a service that queued the burst (the latencies rose through it, the
+// slowest waiting at least a tenth of maxLat) is told so; one that served
+// it at once is told to get more users.
+func ovlNothingShed(plan string, report *loadtest.Report, maxLat time.Duration) string {
+	head := fmt.Sprintf("%s: all %d requests succeeded and none was shed, so overload was not tested", plan, report.Requests)
+	if lat := report.Latencies; ovlQueued(lat, maxLat) {
+		return fmt.Sprintf("%s: the requests were queued and served late, not shed — latencies rose through the burst, from %v (the fastest) to %v (the slowest; median %v); a service that queues the excess answers it later and later as load grows, until clients time out: bound the work in progress (a semaphore acquired without waiting, or a short bounded queue) and answer the excess 503 with Retry-After at once; if the queue was the machine's, not the service's, run on a less busy machine", head, lat.Min.Round(100*time.Microsecond), lat.Max.Round(100*time.Microsecond), lat.P50.Round(100*time.Microsecond))
+	}
+	return head + ": send more Users than the service can serve at once, or run it in the test with a lower concurrency limit (and admitted requests that wait, as in the example)"
+}
+
+// ovlQueued reports whether a burst's latencies show it queued: the
+// slowest at least a tenth of maxLat and ten times the fastest, the median
+// at least twice the fastest (answers spread through the queue, not
+// together).
+func ovlQueued(lat loadtest.Latencies, maxLat time.Duration) bool {
+	return lat.Max >= maxLat/10 && lat.Max >= 10*lat.Min && lat.P50 >= 2*lat.Min
 }
 
 func (o *ovRun) fast() {
@@ -365,10 +395,17 @@ func ovlRetryAfterProblem(n, missing int, bad string) string {
 	return msg + ": tell clients when to come back (Retry-After: 1), or they retry at once and keep the service overloaded"
 }
 
-// recovers sends one request after the burst, honouring a short
-// Retry-After on a shed answer once.
+// recovers sends the Request after the burst. A shed answer with a
+// Retry-After is waited for, as a polite client would, when the check can
+// wait that long (on virtual time inside a synctest bubble, up to
+// ovlMaxVirtualWait; else up to ovlMaxRetryWait), and tried again, up to
+// ovlRecoveryTries times; a longer Retry-After leaves recovery not proven.
 func (o *ovRun) recovers() {
 	r, q, ctx := o.r, o.q, o.r.context()
+	limit, clock := ovlMaxRetryWait, "on real time"
+	if o.c.h != nil && probe.InBubble() {
+		limit, clock = ovlMaxVirtualWait, "on virtual time"
+	}
 	for try := 1; ; try++ {
 		resp, err := o.c.do(ctx, q.req(nil))
 		if err != nil {
@@ -383,22 +420,58 @@ func (o *ovRun) recovers() {
 		if resp.Status >= 200 && resp.Status < 400 {
 			return
 		}
-		if try == 1 && slices.Contains(o.shed, resp.Status) {
-			if d, _, err := probe.RetryAfter(resp.Header, time.Now()); err == nil && d <= ovlMaxRetryWait {
-				d = max(d, 0)
-				r.logf("waiting %v (its Retry-After) before trying once more", d)
-				select {
-				case <-time.After(d):
-					continue
-				case <-ctx.Done():
-					r.errorf("cancelled: %v", ctx.Err())
-					return
-				}
-			}
+		wait, notProven := ovlRetry(resp, o.shed, try, limit, time.Now())
+		if notProven != "" {
+			r.notProven("%s after the burst = %d with %s, beyond the %s this check waits %s, so recovery was not verified; %s", q, resp.Status, notProven, probe.Words(limit), clock, o.longWaitHint())
+			return
 		}
-		r.errorf("%s after the burst = %d, want 2xx: the service did not recover; whatever it does under overload (an open breaker, a full queue, a leaked semaphore slot) must end when the load is gone", q, resp.Status)
-		return
+		if wait < 0 {
+			r.errorf("%s after the burst = %d, want 2xx: the service did not recover%s; whatever it does under overload (an open breaker, a full queue, a leaked semaphore slot) must end when the load is gone", q, resp.Status, ovlTried(try))
+			return
+		}
+		r.logf("waiting %v (its Retry-After) before trying once more", wait)
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			r.errorf("cancelled: %v", ctx.Err())
+			return
+		}
 	}
+}
+
+// longWaitHint says how to let the check wait out a long Retry-After.
+func (o *ovRun) longWaitHint() string {
+	if o.c.h == nil {
+		return "time cannot be virtual for a live server: to verify recovery, make the service's Retry-After after a burst at most " + probe.Words(ovlMaxRetryWait) + ", or check it in process"
+	}
+	return "to verify it, call Verify inside synctest.Test(t, func(t *testing.T) { … }) so the wait passes on virtual time, or make the service's Retry-After after a burst at most " + probe.Words(ovlMaxRetryWait)
+}
+
+// ovlTried says how many times recovery was tried, when more than once.
+func ovlTried(try int) string {
+	if try == 1 {
+		return ""
+	}
+	return fmt.Sprintf(" (tried %d times, waiting out each Retry-After)", try)
+}
+
+// ovlRetry judges the answer to the try-th request after the burst, a
+// failure: how long to wait before trying again, or -1 when it is not
+// worth another try (not a shed, no valid Retry-After, tries used up); or,
+// when its Retry-After asks for longer than limit, the Retry-After in
+// words (recovery is then not proven).
+func ovlRetry(resp *response, shed []int, try int, limit time.Duration, now time.Time) (wait time.Duration, notProven string) {
+	if !slices.Contains(shed, resp.Status) || try >= ovlRecoveryTries {
+		return -1, ""
+	}
+	d, _, err := probe.RetryAfter(resp.Header, now)
+	switch {
+	case err != nil:
+		return -1, ""
+	case d > limit:
+		return 0, fmt.Sprintf("Retry-After: %s (%s)", resp.Header.Get("Retry-After"), probe.Words(d.Round(time.Second)))
+	}
+	return max(d, 0), ""
 }
 
 func ovlCodes(codes []int) string {
