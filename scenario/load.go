@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -301,11 +302,86 @@ func (l *ldRun) inTime() {
 }
 
 func (l *ldRun) noneFail() {
+	seedLogin := l.x.User == nil && l.x.Request.Method == "" && l.x.Request.Path == ""
 	for _, v := range l.checked {
 		if strings.HasPrefix(v, "success") {
-			l.r.errorf("%s sending %s: %s (%s): requests failed under load; raise the server's concurrency limits (connection pool, semaphore, worker count) or shed load only beyond the required %s", l.plan, l.what, v, loadStatuses(l.report), l.plan)
+			l.r.errorf("%s sending %s: %s (%s): %s", l.plan, l.what, v, loadStatuses(l.report), loadFailureHint(l.report.StatusCodes, seedLogin, l.plan))
 		}
 	}
+	if w := loadRedirects(l.report.StatusCodes, l.report.Requests); w != "" {
+		l.r.logf("warning: %s", w)
+	}
+}
+
+// loadRedirects warns of a run whose answers were mostly redirects, which
+// the budget counts as successes: they may be a login page's.
+func loadRedirects(codes map[int]uint64, requests uint64) string {
+	var n uint64
+	for code, k := range codes {
+		if code >= 300 && code < 400 {
+			n += k
+		}
+	}
+	if requests == 0 || 2*n < requests {
+		return ""
+	}
+	return fmt.Sprintf("%d of %d answers were redirects (3xx), which count as successes: the run measured the redirects, not what they lead to; if the route sends unauthenticated users to a login page, authenticate the load users (Request.Header, or User)", n, requests)
+}
+
+// loadFailureHint says why the failed requests of a run failed and how to
+// fix it, from the statuses most of them had: a refusal for want of
+// credentials (401, 403), a route that is not there (404, 405), a request
+// the route finds invalid (400, 422), a shed (429, 503), a server error
+// (5xx) or no answer at all. seedLogin is set when the requests are the
+// seed's login of made-up users.
+func loadFailureHint(codes map[int]uint64, seedLogin bool, plan string) string {
+	classes := map[string]uint64{}
+	for code, n := range codes {
+		if code < 200 || code >= 400 {
+			classes[loadFailureClass(code)] += n
+		}
+	}
+	top, most := "", uint64(0)
+	for _, c := range []string{"auth", "route", "invalid", "shed", "server", "none", "other"} {
+		if classes[c] > most {
+			top, most = c, classes[c]
+		}
+	}
+	switch top {
+	case "auth":
+		if seedLogin {
+			return "the load users are not authenticated: the application refused their login (401/403), so the run measured refusals, not logins; the seed's users (user1@example.com … with password " + strconv.Quote(loadDefaultPassword) + ") must exist: create them in the test's setup, or set User to build the login of accounts that exist"
+		}
+		return "the load users are not authenticated: the application refused the requests for want of credentials (401/403), so the run measured refusals, not the route; give each user valid credentials (an Authorization header or session cookie in Request.Header, or per user with User), or load a route that needs none"
+	case "route":
+		return "the route is not there: the application answered 404/405 for the method and path sent; set Request's Method and Path to a route it serves"
+	case "invalid":
+		return "the application rejected the requests as invalid (400/422): the body or headers are not what the route expects; set Request (or User) to a request it accepts, and check it alone before loading it"
+	case "server":
+		return "requests failed with server errors under load: find the error in the server's log; under concurrency look for a data race, a pool that runs dry (database connections), or a dependency that fails when called at once"
+	case "none":
+		return "requests got no answer (the errors listed say why: a dropped connection, a timeout, or a failure in the client): if the server could not take " + plan + ", look for a listener backlog or connection limit, a crash, or handlers that block"
+	}
+	return "requests failed under load; raise the server's concurrency limits (connection pool, semaphore, worker count) or shed load only beyond the required " + plan
+}
+
+// loadFailureClass names the kind of failure a status is.
+func loadFailureClass(code int) string {
+	switch {
+	case code == 0:
+		return "none"
+	case code == http.StatusUnauthorized || code == http.StatusForbidden:
+		return "auth"
+	case code == http.StatusNotFound || code == http.StatusMethodNotAllowed:
+		return "route"
+	case code == http.StatusBadRequest || code == http.StatusUnprocessableEntity:
+		return "invalid"
+	case code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable:
+		return "shed"
+	case code >= 500:
+		return "server"
+	}
+	return "other"
 }
 
 // givenText is the Given step's text, before defaults are known.
