@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"context"
@@ -79,9 +80,11 @@ const (
 // cancellation; that the in-flight request completes with 2xx; that Serve
 // did not return before that request's response was written (the scenario
 // counts the bytes written on each connection of its listener); that a new
-// connection after Serve returned is refused (or answered 503); and, when
-// Closed is set, that Closed reports true once Serve returned. Every
-// request uses its own connection (keep-alives are off).
+// connection after Serve returned is refused (or answered 503); that a
+// keep-alive connection left idle before the shutdown was closed by the
+// server (srv.Shutdown closes idle connections first, then waits for
+// active ones); and, when Closed is set, that Closed reports true once
+// Serve returned. Every other request uses its own connection.
 //
 // Every probe runs by default but the last: whether the application
 // released its resources needs Closed, and without it the scenario reports
@@ -187,6 +190,9 @@ type sdRun struct {
 	returned bool
 	answered bool
 	s        sdSlow
+	// idle is the client side of a keep-alive connection left idle
+	// before the shutdown; nil when it could not be opened.
+	idle net.Conn
 }
 
 func (x GracefulShutdown) exec(r reporter) {
@@ -216,6 +222,9 @@ func (x GracefulShutdown) exec(r reporter) {
 		return
 	}
 	r.step("And", "a new connection after Serve returned is refused", d.refusesNew)
+	if d.idle != nil {
+		r.step("And", "an idle keep-alive connection is closed", d.idleClosed)
+	}
 	r.step("And", "the application released its resources", d.released)
 }
 
@@ -263,7 +272,37 @@ func (d *sdRun) given() bool {
 	})
 	go d.serve(sctx)
 	d.r.logf("Serve started on %s", raw.Addr())
-	return d.pollReady()
+	if !d.pollReady() {
+		return false
+	}
+	d.openIdle()
+	return true
+}
+
+// openIdle opens a keep-alive connection, sends GET Ready on it and leaves
+// it idle: what a load balancer's or client's connection pool holds.
+func (d *sdRun) openIdle() {
+	c, err := net.DialTimeout("tcp", d.ln.Addr().String(), shutdownProbeTimeout)
+	if err != nil {
+		d.r.logf("an idle keep-alive connection could not be opened (%v): whether idle connections are closed was not checked", err)
+		return
+	}
+	d.r.cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(shutdownStartTimeout))
+	defer c.SetDeadline(time.Time{})
+	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n", d.ready, d.ln.Addr())
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		d.r.logf("GET %s on a keep-alive connection: %v: whether idle connections are closed was not checked", d.ready, err)
+		return
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+	resp.Body.Close()
+	if resp.Close {
+		d.r.logf("GET %s on a keep-alive connection = %d with Connection: close: whether idle connections are closed was not checked", d.ready, resp.StatusCode)
+		return
+	}
+	d.idle = c
 }
 
 // serve runs the application's Serve and records how it returned.
@@ -500,6 +539,26 @@ func (d *sdRun) refusesNew() {
 		d.r.logf("GET %s on a new connection after Serve returned: %v", d.ready, sdErr(err))
 	}
 }
+
+// idleClosed checks that the server closed the idle keep-alive connection
+// by the time Serve returned, as srv.Shutdown does, so that pools
+// reconnect to another instance instead of sending to this one.
+func (d *sdRun) idleClosed() {
+	c := d.ln.conn(d.idle.LocalAddr().String())
+	if c == nil {
+		d.r.logf("the idle keep-alive connection was not found on the listener: not checked")
+		return
+	}
+	select {
+	case <-c.closed:
+		d.r.logf("the idle keep-alive connection opened before shutdown was closed by the server")
+	case <-time.After(shutdownProbeTimeout):
+		d.r.errorf("%s", sdIdleProblem)
+	}
+}
+
+// sdIdleProblem is the problem of an idle keep-alive connection left open.
+const sdIdleProblem = "an idle keep-alive connection opened before shutdown was still open after Serve returned: close idle connections when stopping (srv.Shutdown closes them at once, then waits for the active ones), or clients and load balancers keep sending on it to an instance that is gone"
 
 func (d *sdRun) released() {
 	if d.x.Closed == nil {
