@@ -293,7 +293,7 @@ func (l *ldRun) inTime() {
 		if strings.HasPrefix(v, "success") || loadInvalid(v) {
 			continue
 		}
-		l.r.errorf("%s sending %s: %s: every request must complete within budget; look for what %d requests at once wait on: a lock held across I/O, a connection pool smaller than the load, expensive password hashing on one core", l.plan, l.what, v, max(l.users, l.x.Rate))
+		l.r.errorf("%s sending %s: %s: every request must complete within budget; %s", l.plan, l.what, v, loadSlowHint(max(l.users, l.x.Rate), l.what))
 	}
 	if len(l.checked) == 0 {
 		lat := l.report.Latencies
@@ -326,6 +326,16 @@ func loadRedirects(codes map[int]uint64, requests uint64) string {
 		return ""
 	}
 	return fmt.Sprintf("%d of %d answers were redirects (3xx), which count as successes: the run measured the redirects, not what they lead to; if the route sends unauthenticated users to a login page, authenticate the load users (Request.Header, or User)", n, requests)
+}
+
+// loadSlowHint says where to look when n requests at once of what (a
+// method and path) were too slow: password hashing only for a login.
+func loadSlowHint(n int, what string) string {
+	hint := fmt.Sprintf("look for what %d requests at once wait on: a lock held across I/O, a connection pool smaller than the load", n)
+	if strings.Contains(strings.ToLower(what), "login") || strings.Contains(strings.ToLower(what), "signin") || strings.Contains(strings.ToLower(what), "session") || strings.Contains(strings.ToLower(what), "token") {
+		return hint + ", expensive password hashing on one core"
+	}
+	return hint + ", a slow dependency called once per request"
 }
 
 // loadFailureHint says why the failed requests of a run failed and how to

@@ -51,3 +51,12 @@ func TestLoadFailureJudgements(t *testing.T) {
 		t.Errorf("loadRedirects = %q, want none", got)
 	}
 }
+
+func TestLoadSlowHint(t *testing.T) {
+	if got := loadSlowHint(100, "POST /login"); !strings.Contains(got, "password hashing") {
+		t.Errorf("loadSlowHint(login) = %q", got)
+	}
+	if got := loadSlowHint(100, "GET /api/items"); strings.Contains(got, "password") {
+		t.Errorf("loadSlowHint(items) = %q: no password is hashed there", got)
+	}
+}
