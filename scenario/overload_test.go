@@ -108,7 +108,16 @@ func TestOverloadPassesCorrectService(t *testing.T) {
 	for _, url := range []bool{false, true} {
 		t.Run(fmt.Sprintf("url=%v", url), func(t *testing.T) {
 			a := newOvlApp("")
-			if err := a.scenario(url, t).Verify(context.Background()); err != nil {
+			x := a.scenario(url, t)
+			if url {
+				// 200 users through a proxy and a live server on a busy
+				// 2-core machine under -race start up to a second late
+				// (issue 10, item 8): a generous budget, whose quarter is
+				// the lag allowed, keeps this a test of the verdict, not of
+				// the machine; the correct service sheds at once anyway.
+				x.MaxLatency = 5 * time.Second
+			}
+			if err := x.Verify(context.Background()); err != nil {
 				t.Fatalf("Verify on a correct service: %v", err)
 			}
 			if got := a.sheds.Load(); got != 150 {
