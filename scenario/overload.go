@@ -47,7 +47,9 @@ const (
 //     timeout;
 //   - something was shed at all: a burst that the service absorbs whole
 //     proves nothing about overload, and is reported with how to make the
-//     burst exceed capacity;
+//     burst exceed capacity, or, when its latencies rose through the burst
+//     (the slowest at least a tenth of MaxLatency and ten times the
+//     fastest), as a service that queued the excess instead of shedding it;
 //   - responses are fast: the p99 latency of all responses is at most
 //     MaxLatency (default 1s). Shedding means refusing at once; a service
 //     that queues every request answers them all, late;
