@@ -357,7 +357,12 @@ func (t *handlerTransport) RoundTrip(req *http.Request) (resp *http.Response, er
 	}
 	sr.Proto, sr.ProtoMajor, sr.ProtoMinor = "HTTP/1.1", 1, 1
 
-	func() {
+	// The handler runs on its own goroutine so that one that ignores its
+	// context cannot hold the run past the deadline: it is abandoned, with
+	// its recorder, and the hit counts as a timeout.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
@@ -369,6 +374,18 @@ func (t *handlerTransport) RoundTrip(req *http.Request) (resp *http.Response, er
 		}()
 		t.h.ServeHTTP(rec, sr)
 	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		select {
+		case <-done:
+		default:
+			if t.dl.timedOut(ctx) {
+				return nil, timeoutError{t.dl.timeout}
+			}
+			return nil, ctx.Err()
+		}
+	}
 	if err != nil {
 		rec.Close()
 		return nil, err
@@ -429,9 +446,16 @@ func (r *recorder) Write(p []byte) (int, error) {
 	}
 	if room := r.max - int64(r.buf.Len()); room > 0 {
 		r.buf.Write(p[:min(int64(len(p)), room)])
+		return len(p), nil
 	}
-	return len(p), nil
+	// Past the cap the client stops reading, as a real client closes the
+	// connection: a handler that writes an endless body sees its writes
+	// fail, and stops.
+	return 0, errBodyCapped
 }
+
+// errBodyCapped is what a handler's write past MaxBody returns.
+var errBodyCapped = errors.New("loadtest: response body past MaxBody: the client stopped reading")
 
 func (r *recorder) WriteString(s string) (int, error) {
 	if !r.wrote {
@@ -439,8 +463,9 @@ func (r *recorder) WriteString(s string) (int, error) {
 	}
 	if room := r.max - int64(r.buf.Len()); room > 0 {
 		r.buf.WriteString(s[:min(int64(len(s)), room)])
+		return len(s), nil
 	}
-	return len(s), nil
+	return 0, errBodyCapped
 }
 
 // Flush implements http.Flusher; the body is already buffered.

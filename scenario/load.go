@@ -2,12 +2,14 @@ package scenario
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,6 +41,9 @@ const (
 // completes within Budget.Max and the success ratio (2xx and 3xx answers)
 // is at least Budget.MinSuccess. Rate plans an open-model run instead (Rate
 // requests a second for Duration).
+//
+// Every probe runs by default, on the seed's login of distinct users; no
+// field is needed for any of them.
 //
 // The text report is always logged. Under Run (jetty.Check, or a feature)
 // it is also kept as a test artifact: report.txt, and plot.html when Plot is
@@ -125,153 +130,268 @@ func (x Load) Verify(ctx context.Context) error {
 // Run runs the scenario's steps on s.
 func (x Load) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }
 
+// ldRun is one run of Load: the plan resolved once and what it measured.
+type ldRun struct {
+	x       Load
+	r       reporter
+	target  loadtest.Target
+	opts    []loadtest.Option
+	users   int
+	budget  loadtest.Budget
+	what    string // "POST /login"
+	plan    string // "100 users at once"
+	dir     string
+	report  *loadtest.Report
+	checked []string // the budget's violations
+}
+
 func (x Load) exec(r reporter) {
-	var (
-		target  loadtest.Target
-		opts    []loadtest.Option
-		users   = x.Users
-		budget  = x.Budget
-		what    string // "POST /login"
-		plan    string // "100 users at once"
-		dir     = x.Dir
-		report  *loadtest.Report
-		checked []string
-	)
-	r.step("Given", x.givenText(r), func() {
-		if users == 0 && x.Rate == 0 {
-			users = paramsOf(r, preset.Load).Int(preset.ParamUsers, loadDefaultUsers)
-		}
-		switch {
-		case users < 0:
-			r.errorf("Users = %d: want at least 1, or 0 for the preset's default (100)", users)
-		case users > loadtest.MaxUsers:
-			r.errorf("Users = %d: want at most %d; for more, use Rate", users, loadtest.MaxUsers)
-		case x.Rate < 0:
-			r.errorf("Rate = %d: want requests per second, at least 1, or 0 for a Users burst", x.Rate)
-		case x.Rate > 0 && users > 0:
-			r.errorf("Rate = %d and Users = %d: set one: Users for that many at once, Rate for an open-model run at that rate", x.Rate, users)
-		case x.Duration < 0:
-			r.errorf("Duration = %v: want a positive duration, or 0 for the default", x.Duration)
-		}
-		if budget.Max == 0 {
-			budget.Max = paramsOf(r, preset.Load).Duration(preset.ParamMax, loadDefaultMax)
-		}
-		if budget.MinSuccess == 0 {
-			budget.MinSuccess = paramsOf(r, preset.Load).Ratio(preset.ParamMinSuccess, loadDefaultSuccess)
-		}
-		if budget.P99 == 0 {
-			budget.P99 = paramsOf(r, preset.Load).Duration(preset.ParamP99, 0)
-		}
-		if budget.Max < 0 || budget.MinSuccess < 0 || budget.MinSuccess > 1 {
-			r.errorf("Budget = {Max: %v, MinSuccess: %v}: want a positive Max and a MinSuccess between 0 and 1 (write 0.999, not 99.9)", budget.Max, budget.MinSuccess)
-		}
-		if r.failed() {
-			return
-		}
-		var err error
-		if target, opts, err = x.Target.loadTarget(r); err != nil {
-			r.errorf("%v", err)
-			return
-		}
-		build, first := x.builder(users)
-		what = first.Method + " " + first.Path
-		target = target.Build(build)
-		if x.Rate > 0 {
-			d := x.Duration
-			if d == 0 {
-				d = time.Second
-			}
-			plan = fmt.Sprintf("%d requests a second for %v", x.Rate, d)
-			opts = append(opts, loadtest.Rate(x.Rate, time.Second), loadtest.Duration(d))
-		} else {
-			plan = fmt.Sprintf("%d users at once", users)
-			opts = append(opts, loadtest.Users(users))
-			if x.Duration > 0 {
-				plan += fmt.Sprintf(", sending back to back for %v", x.Duration)
-				opts = append(opts, loadtest.Duration(x.Duration))
-			}
-		}
-		opts = append(opts,
-			loadtest.Timeout(max(loadtest.DefaultTimeout, 2*budget.Max)),
-			// Users released together may start up to a quarter of the
-			// budget late on a busy machine and still arrive "at once".
-			loadtest.MaxLag(max(loadtest.DefaultMaxLag, budget.Max/4)))
-		r.logf("load: %s sending %s (first request body %.100q) to %s; budget: every request within %v, success ≥ %s", plan, what, first.Body, x.Target, budget.Max, probe.Percent(budget.MinSuccess))
-	})
+	l := &ldRun{x: x, r: r, users: x.Users, budget: x.Budget, dir: x.Dir}
+	r.step("Given", x.givenText(r), l.given)
 	if r.failed() {
 		return
 	}
-	if dir == "" {
-		dir = r.artifactDir()
+	if l.dir == "" {
+		l.dir = r.artifactDir()
 	}
 	whenText := "they all send it at once"
 	if x.Rate > 0 {
 		whenText = fmt.Sprintf("they send it %d times a second", x.Rate)
 	}
-	r.step("When", whenText, func() {
-		var plot bytes.Buffer
-		if x.Plot {
-			if dir == "" {
-				r.logf("Plot is set but there is nowhere to keep plot.html: run the scenario through jetty.Check (it uses the test's ArtifactDir) or set Dir")
-			} else {
-				opts = append(opts, loadtest.Plot(&plot))
-			}
-		}
-		var err error
-		report, err = loadtest.Run(r.context(), target, opts...)
-		if report != nil {
-			r.logf("load report (%s):\n%s", plan, strings.TrimRight(report.String(), "\n"))
-			if dir != "" {
-				x.keep(r, dir, report, plot.Bytes())
-			}
-		}
-		var invalid *loadtest.InvalidError
-		switch {
-		case report == nil:
-			r.errorf("the load run did not start: %v", err)
-		case errors.As(err, &invalid):
-			// reported with the budget below, as "run invalid"
-		case err != nil:
-			r.errorf("the load run failed: %v", err)
-		}
-		if report == nil {
-			return
-		}
-		if err := report.Check(budget); err != nil {
-			var be *loadtest.BudgetError
-			if errors.As(err, &be) {
-				checked = be.Violations
-			} else {
-				checked = []string{err.Error()}
-			}
-		}
-		for _, v := range checked {
-			if strings.HasPrefix(v, "run invalid") || strings.HasPrefix(v, "requests = 0") {
-				r.errorf("%s: the load generator could not produce the planned load (%s), so the latencies do not describe it; run fewer users, or on a less busy machine", plan, v)
-			}
-		}
-	})
-	if report == nil {
+	r.step("When", whenText, l.send)
+	if l.report == nil {
 		return
 	}
-	r.step("Then", fmt.Sprintf("all requests complete within %v", budget.Max), func() {
-		for _, v := range checked {
-			if strings.HasPrefix(v, "success") || strings.HasPrefix(v, "run invalid") || strings.HasPrefix(v, "requests = 0") {
-				continue
-			}
-			r.errorf("%s sending %s: %s: every request must complete within budget; look for what %d requests at once wait on: a lock held across I/O, a connection pool smaller than the load, expensive password hashing on one core", plan, what, v, max(users, x.Rate))
+	r.step("Then", fmt.Sprintf("all requests complete within %v", l.budget.Max), l.inTime)
+	r.step("And", "no requests fail due to server overload", l.noneFail)
+}
+
+// config resolves the numbers (fields, else the preset's, else the seed's)
+// and reports the fields that are wrong.
+func (l *ldRun) config() {
+	x, r := l.x, l.r
+	p := paramsOf(r, preset.Load)
+	if l.users == 0 && x.Rate == 0 {
+		l.users = p.Int(preset.ParamUsers, loadDefaultUsers)
+	}
+	if l.budget.Max == 0 {
+		l.budget.Max = p.Duration(preset.ParamMax, loadDefaultMax)
+	}
+	if l.budget.MinSuccess == 0 {
+		l.budget.MinSuccess = p.Ratio(preset.ParamMinSuccess, loadDefaultSuccess)
+	}
+	if l.budget.P99 == 0 {
+		l.budget.P99 = p.Duration(preset.ParamP99, 0)
+	}
+	switch {
+	case l.users < 0:
+		r.errorf("Users = %d: want at least 1, or 0 for the preset's default (100)", l.users)
+	case l.users > loadtest.MaxUsers:
+		r.errorf("Users = %d: want at most %d; for more, use Rate", l.users, loadtest.MaxUsers)
+	case x.Rate < 0:
+		r.errorf("Rate = %d: want requests per second, at least 1, or 0 for a Users burst", x.Rate)
+	case x.Rate > 0 && l.users > 0:
+		r.errorf("Rate = %d and Users = %d: set one: Users for that many at once, Rate for an open-model run at that rate", x.Rate, l.users)
+	case x.Duration < 0:
+		r.errorf("Duration = %v: want a positive duration, or 0 for the default", x.Duration)
+	}
+	if l.budget.Max < 0 || l.budget.MinSuccess < 0 || l.budget.MinSuccess > 1 {
+		r.errorf("Budget = {Max: %v, MinSuccess: %v}: want a positive Max and a MinSuccess between 0 and 1 (write 0.999, not 99.9)", l.budget.Max, l.budget.MinSuccess)
+	}
+}
+
+func (l *ldRun) given() {
+	x, r := l.x, l.r
+	l.config()
+	if r.failed() {
+		return
+	}
+	var err error
+	if l.target, l.opts, err = x.Target.loadTarget(r); err != nil {
+		r.errorf("%v", err)
+		return
+	}
+	build, first := x.builder(l.users)
+	l.what = first.Method + " " + first.Path
+	l.target = l.target.Build(build)
+	if x.Rate > 0 {
+		d := cmp.Or(x.Duration, time.Second)
+		l.plan = fmt.Sprintf("%d requests a second for %v", x.Rate, d)
+		l.opts = append(l.opts, loadtest.Rate(x.Rate, time.Second), loadtest.Duration(d))
+	} else {
+		l.plan = fmt.Sprintf("%d users at once", l.users)
+		l.opts = append(l.opts, loadtest.Users(l.users))
+		if x.Duration > 0 {
+			l.plan += fmt.Sprintf(", sending back to back for %v", x.Duration)
+			l.opts = append(l.opts, loadtest.Duration(x.Duration))
 		}
-		if len(checked) == 0 {
-			r.logf("latency: max %v, p99 %v, p50 %v over %d requests", report.Latencies.Max, report.Latencies.P99, report.Latencies.P50, report.Requests)
+	}
+	l.opts = append(l.opts,
+		loadtest.Timeout(max(loadtest.DefaultTimeout, 2*l.budget.Max)),
+		// Users released together may start up to a quarter of the
+		// budget late on a busy machine and still arrive "at once".
+		loadtest.MaxLag(max(loadtest.DefaultMaxLag, l.budget.Max/4)))
+	r.logf("load: %s sending %s (first request body %.100q) to %s; budget: every request within %v, success ≥ %s", l.plan, l.what, first.Body, x.Target, l.budget.Max, probe.Percent(l.budget.MinSuccess))
+}
+
+func (l *ldRun) send() {
+	x, r := l.x, l.r
+	var plot bytes.Buffer
+	if x.Plot {
+		if l.dir == "" {
+			r.logf("Plot is set but there is nowhere to keep plot.html: run the scenario through jetty.Check (it uses the test's ArtifactDir) or set Dir")
+		} else {
+			l.opts = append(l.opts, loadtest.Plot(&plot))
 		}
-	})
-	r.step("And", "no requests fail due to server overload", func() {
-		for _, v := range checked {
-			if strings.HasPrefix(v, "success") {
-				r.errorf("%s sending %s: %s (%s): requests failed under load; raise the server's concurrency limits (connection pool, semaphore, worker count) or shed load only beyond the required %s", plan, what, v, loadStatuses(report), plan)
-			}
+	}
+	report, err := loadtest.Run(r.context(), l.target, l.opts...)
+	if report != nil {
+		r.logf("load report (%s):\n%s", l.plan, strings.TrimRight(report.String(), "\n"))
+		if l.dir != "" {
+			x.keep(r, l.dir, report, plot.Bytes())
 		}
-	})
+	}
+	var invalid *loadtest.InvalidError
+	switch {
+	case report == nil:
+		r.errorf("the load run did not start: %v", err)
+		return
+	case errors.As(err, &invalid):
+		// reported with the budget below, as "run invalid"
+	case err != nil:
+		r.errorf("the load run failed: %v", err)
+	}
+	l.report = report
+	l.checked = loadViolations(report.Check(l.budget))
+	for _, v := range l.checked {
+		if loadInvalid(v) {
+			r.errorf("%s: the load generator could not produce the planned load (%s), so the latencies do not describe it; run fewer users, or on a less busy machine", l.plan, v)
+		}
+	}
+}
+
+// loadViolations lists the lines of a budget check's error.
+func loadViolations(err error) []string {
+	if err == nil {
+		return nil
+	}
+	var be *loadtest.BudgetError
+	if errors.As(err, &be) {
+		return be.Violations
+	}
+	return []string{err.Error()}
+}
+
+// loadInvalid reports whether a violation says the run itself was invalid
+// (it did not produce the planned load).
+func loadInvalid(v string) bool {
+	return strings.HasPrefix(v, "run invalid") || strings.HasPrefix(v, "requests = 0")
+}
+
+func (l *ldRun) inTime() {
+	for _, v := range l.checked {
+		if strings.HasPrefix(v, "success") || loadInvalid(v) {
+			continue
+		}
+		l.r.errorf("%s sending %s: %s: every request must complete within budget; %s", l.plan, l.what, v, loadSlowHint(max(l.users, l.x.Rate), l.what))
+	}
+	if len(l.checked) == 0 {
+		lat := l.report.Latencies
+		l.r.logf("latency: max %v, p99 %v, p50 %v over %d requests", lat.Max, lat.P99, lat.P50, l.report.Requests)
+	}
+}
+
+func (l *ldRun) noneFail() {
+	seedLogin := l.x.User == nil && l.x.Request.Method == "" && l.x.Request.Path == ""
+	for _, v := range l.checked {
+		if strings.HasPrefix(v, "success") {
+			l.r.errorf("%s sending %s: %s (%s): %s", l.plan, l.what, v, loadStatuses(l.report), loadFailureHint(l.report.StatusCodes, seedLogin, l.plan))
+		}
+	}
+	if w := loadRedirects(l.report.StatusCodes, l.report.Requests); w != "" {
+		l.r.logf("warning: %s", w)
+	}
+}
+
+// loadRedirects warns of a run whose answers were mostly redirects, which
+// the budget counts as successes: they may be a login page's.
+func loadRedirects(codes map[int]uint64, requests uint64) string {
+	var n uint64
+	for code, k := range codes {
+		if code >= 300 && code < 400 {
+			n += k
+		}
+	}
+	if requests == 0 || 2*n < requests {
+		return ""
+	}
+	return fmt.Sprintf("%d of %d answers were redirects (3xx), which count as successes: the run measured the redirects, not what they lead to; if the route sends unauthenticated users to a login page, authenticate the load users (Request.Header, or User)", n, requests)
+}
+
+// loadSlowHint says where to look when n requests at once of what (a
+// method and path) were too slow: password hashing only for a login.
+func loadSlowHint(n int, what string) string {
+	hint := fmt.Sprintf("look for what %d requests at once wait on: a lock held across I/O, a connection pool smaller than the load", n)
+	if strings.Contains(strings.ToLower(what), "login") || strings.Contains(strings.ToLower(what), "signin") || strings.Contains(strings.ToLower(what), "session") || strings.Contains(strings.ToLower(what), "token") {
+		return hint + ", expensive password hashing on one core"
+	}
+	return hint + ", a slow dependency called once per request"
+}
+
+// loadFailureHint says why the failed requests of a run failed and how to
+// fix it, from the statuses most of them had: a refusal for want of
+// credentials (401, 403), a route that is not there (404, 405), a request
+// the route finds invalid (400, 422), a shed (429, 503), a server error
+// (5xx) or no answer at all. seedLogin is set when the requests are the
+// seed's login of made-up users.
+func loadFailureHint(codes map[int]uint64, seedLogin bool, plan string) string {
+	classes := map[string]uint64{}
+	for code, n := range codes {
+		if code < 200 || code >= 400 {
+			classes[loadFailureClass(code)] += n
+		}
+	}
+	top, most := "", uint64(0)
+	for _, c := range []string{"auth", "route", "invalid", "shed", "server", "none", "other"} {
+		if classes[c] > most {
+			top, most = c, classes[c]
+		}
+	}
+	switch top {
+	case "auth":
+		if seedLogin {
+			return "the load users are not authenticated: the application refused their login (401/403), so the run measured refusals, not logins; the seed's users (user1@example.com … with password " + strconv.Quote(loadDefaultPassword) + ") must exist: create them in the test's setup, or set User to build the login of accounts that exist"
+		}
+		return "the load users are not authenticated: the application refused the requests for want of credentials (401/403), so the run measured refusals, not the route; give each user valid credentials (an Authorization header or session cookie in Request.Header, or per user with User), or load a route that needs none"
+	case "route":
+		return "the route is not there: the application answered 404/405 for the method and path sent; set Request's Method and Path to a route it serves"
+	case "invalid":
+		return "the application rejected the requests as invalid (400/422): the body or headers are not what the route expects; set Request (or User) to a request it accepts, and check it alone before loading it"
+	case "server":
+		return "requests failed with server errors under load: find the error in the server's log; under concurrency look for a data race, a pool that runs dry (database connections), or a dependency that fails when called at once"
+	case "none":
+		return "requests got no answer (the errors listed say why: a dropped connection, a timeout, or a failure in the client): if the server could not take " + plan + ", look for a listener backlog or connection limit, a crash, or handlers that block"
+	}
+	return "requests failed under load; raise the server's concurrency limits (connection pool, semaphore, worker count) or shed load only beyond the required " + plan
+}
+
+// loadFailureClass names the kind of failure a status is.
+func loadFailureClass(code int) string {
+	switch {
+	case code == 0:
+		return "none"
+	case code == http.StatusUnauthorized || code == http.StatusForbidden:
+		return "auth"
+	case code == http.StatusNotFound || code == http.StatusMethodNotAllowed:
+		return "route"
+	case code == http.StatusBadRequest || code == http.StatusUnprocessableEntity:
+		return "invalid"
+	case code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable:
+		return "shed"
+	case code >= 500:
+		return "server"
+	}
+	return "other"
 }
 
 // givenText is the Given step's text, before defaults are known.

@@ -269,3 +269,73 @@ func TestLoadReadsPreset(t *testing.T) {
 		t.Errorf("%d users logged in, want the preset's 7", len(app.users))
 	}
 }
+
+func init() {
+	registerLayers(
+		layerCase{name: "Load/correct", make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			return scenario.Load{Target: scenario.Handler(wrap(&loadLogin{})), Users: 20}
+		}},
+		layerCase{name: "Load/broken", broken: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			return scenario.Load{Target: scenario.Handler(wrap(loadSemaphore(20))), Users: 20, Request: scenario.Request{Method: "GET", Path: "/items"}}
+		}},
+	)
+}
+
+// loadAuth answers 401 unless the request carries its token.
+func loadAuth(token string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+token {
+			w.Header().Set("WWW-Authenticate", "Bearer")
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		fmt.Fprint(w, `{"items":[]}`)
+	})
+}
+
+// Issue 11, item 7: a run whose every request was refused with 401 says
+// the load users are not authenticated, not to raise the concurrency.
+func TestLoadUnauthenticatedUsers(t *testing.T) {
+	got := verifyProblems(t, scenario.Load{Target: scenario.Handler(loadAuth("t0k3n")), Users: 10, Request: scenario.Request{Method: "GET", Path: "/api/items"}})
+	for _, w := range []string{
+		"success = 0.0% (0/10), want ≥ 100% (401 ×10): the load users are not authenticated: the application refused the requests for want of credentials (401/403)",
+	} {
+		if !strings.Contains(got, w) {
+			t.Errorf("problems do not contain %q:\n%s", w, got)
+		}
+	}
+	if strings.Contains(got, "concurrency") {
+		t.Errorf("an authentication failure was blamed on concurrency:\n%s", got)
+	}
+	// The seed's login of users that do not exist.
+	refuse := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "invalid credentials", http.StatusUnauthorized)
+	})
+	got = verifyProblems(t, scenario.Load{Target: scenario.Handler(refuse), Users: 5})
+	if w := "the load users are not authenticated: the application refused their login (401/403), so the run measured refusals, not logins; the seed's users (user1@example.com … with password \"load-test-password\") must exist"; !strings.Contains(got, w) {
+		t.Errorf("problems do not contain %q:\n%s", w, got)
+	}
+	// Authenticated, the same route passes.
+	if err := (scenario.Load{Target: scenario.Handler(loadAuth("t0k3n")), Users: 10, Request: scenario.Request{Method: "GET", Path: "/api/items", Header: http.Header{"Authorization": {"Bearer t0k3n"}}}}).Verify(t.Context()); err != nil {
+		t.Errorf("Verify with credentials: %v", err)
+	}
+}
+
+func TestLoadFailureHints(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		h    http.HandlerFunc
+		want string
+	}{
+		{"no route", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }, "the route is not there: the application answered 404/405"},
+		{"invalid body", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "bad", http.StatusBadRequest) }, "the application rejected the requests as invalid (400/422)"},
+		{"server error", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "oops", http.StatusInternalServerError) }, "requests failed with server errors under load: find the error in the server's log"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := verifyProblems(t, scenario.Load{Target: scenario.Handler(tc.h), Users: 5})
+			if !strings.Contains(got, tc.want) || strings.Contains(got, "concurrency limits") {
+				t.Errorf("problems do not contain %q (or blame concurrency):\n%s", tc.want, got)
+			}
+		})
+	}
+}

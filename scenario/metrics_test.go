@@ -35,6 +35,10 @@ type metricsApp struct {
 	malformed   bool   // line 4 is malformed
 	names       bool   // custom names: myapp_hits_total, myapp_response_seconds
 	boomOK      bool   // /boom answers 200
+	catchAll    bool   // every unknown path answers 200
+	noEOF       bool   // OpenMetrics without the final # EOF
+	goOM        bool   // client_golang's Go collector in OpenMetrics: two families named go_memstats_alloc_bytes
+	hist        string // breaks the histogram: "notCumulative", "noInf", "infOff", "noSum"
 
 	mu       sync.Mutex
 	requests map[[2]string]int // method, code → count
@@ -47,6 +51,9 @@ type metricsApp struct {
 func (a *metricsApp) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "hello") })
+	if a.catchAll {
+		mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "index.html") })
+	}
 	mux.HandleFunc("GET /boom", func(w http.ResponseWriter, r *http.Request) {
 		if a.boomOK {
 			fmt.Fprint(w, "fine")
@@ -131,11 +138,40 @@ func (a *metricsApp) metrics(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "# TYPE http_errors_total counter\nhttp_errors_total %d\n", a.errs)
 	}
 	if !a.noLatency {
-		fmt.Fprintf(w, "# HELP %s Request latency.\n# TYPE %s histogram\n", hist, hist)
-		fmt.Fprintf(w, "%s_bucket{le=\"0.005\"} %d\n%s_bucket{le=\"+Inf\"} %d\n", hist, a.count, hist, a.count)
-		fmt.Fprintf(w, "%s_sum %g\n%s_count %d\n", hist, a.sum, hist, a.count)
+		a.histogram(w, hist)
 	}
 	fmt.Fprintf(w, "# TYPE http_requests_in_flight gauge\nhttp_requests_in_flight 1\n")
+	if a.goOM {
+		// What promhttp writes for the Go collector in OpenMetrics: a
+		// gauge and a counter whose family names are one.
+		fmt.Fprintf(w, "# HELP go_memstats_alloc_bytes Number of bytes allocated and still in use.\n# TYPE go_memstats_alloc_bytes gauge\ngo_memstats_alloc_bytes 1.234e+06\n")
+		fmt.Fprintf(w, "# HELP go_memstats_alloc_bytes Total number of bytes allocated, even if freed.\n# TYPE go_memstats_alloc_bytes counter\ngo_memstats_alloc_bytes_total 5.678e+06\n")
+	}
+	if strings.HasPrefix(ct, "application/openmetrics-text") && !a.noEOF {
+		fmt.Fprintf(w, "# EOF\n")
+	}
+}
+
+// histogram writes the latency histogram, broken as a.hist says.
+func (a *metricsApp) histogram(w http.ResponseWriter, hist string) {
+	fmt.Fprintf(w, "# HELP %s Request latency.\n# TYPE %s histogram\n", hist, hist)
+	low, inf := a.count, a.count
+	switch a.hist {
+	case "notCumulative": // per-bucket counts: the 0.1 bucket holds none of the 0.005 one's
+		fmt.Fprintf(w, "%s_bucket{le=\"0.005\"} %d\n%s_bucket{le=\"0.1\"} 0\n", hist, low, hist)
+	case "infOff":
+		inf = a.count + 1
+		fmt.Fprintf(w, "%s_bucket{le=\"0.005\"} %d\n", hist, low)
+	default:
+		fmt.Fprintf(w, "%s_bucket{le=\"0.005\"} %d\n", hist, low)
+	}
+	if a.hist != "noInf" {
+		fmt.Fprintf(w, "%s_bucket{le=\"+Inf\"} %d\n", hist, inf)
+	}
+	if a.hist != "noSum" {
+		fmt.Fprintf(w, "%s_sum %g\n", hist, a.sum)
+	}
+	fmt.Fprintf(w, "%s_count %d\n", hist, a.count)
 }
 
 func (a *metricsApp) scenario(url bool, t *testing.T) scenario.Metrics {
@@ -257,9 +293,12 @@ func TestMetricsThroughJettyCheck(t *testing.T) {
 		}
 	}
 
+	// Without Failing the scenario provokes the error itself (issue 11:
+	// strict by default); TestMetricsProvokesAnError has the not-proven
+	// report of an application that answers it 2xx.
 	x.Failing = scenario.Request{}
 	res = tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, x) })
-	if res.Failed || !strings.Contains(res.Output(), "the errors signal was not checked: set Failing") {
+	if res.Failed || !strings.Contains(res.Output(), "And the failing GET /jetty-metrics-probe-not-found is counted as an error") {
 		t.Errorf("without Failing: failed=%v\n%s", res.Failed, res.Output())
 	}
 
@@ -435,4 +474,106 @@ func FuzzPrometheusText(f *testing.F) {
 			t.Fatalf("round trip (-first +again):\n%s", d)
 		}
 	})
+}
+
+func init() {
+	registerLayers(
+		layerCase{name: "Metrics/correct", make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			return scenario.Metrics{Target: scenario.Handler(wrap((&metricsApp{}).handler())), Failing: scenario.Request{Path: "/boom"}}
+		}},
+		layerCase{name: "Metrics/broken", broken: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			return scenario.Metrics{Target: scenario.Handler(wrap((&metricsApp{frozen: true, noCode: true}).handler())), Failing: scenario.Request{Path: "/boom"}}
+		}},
+	)
+}
+
+const openMetrics = "application/openmetrics-text; version=1.0.0; charset=utf-8"
+
+// Prometheus rejects an OpenMetrics scrape that does not end with # EOF
+// ("data does not end with # EOF"); the text format needs none.
+func TestMetricsOpenMetricsNeedsEOF(t *testing.T) {
+	wantProblems(t, (&metricsApp{contentType: openMetrics, noEOF: true}).scenario(false, t),
+		`GET /metrics before the requests: the exposition is served as OpenMetrics (application/openmetrics-text; version=1.0.0; charset=utf-8) but does not end with "# EOF": Prometheus rejects the whole scrape`)
+	if err := (&metricsApp{contentType: openMetrics}).scenario(false, t).Verify(t.Context()); err != nil {
+		t.Errorf("OpenMetrics ending with # EOF: %v", err)
+	}
+	if err := (&metricsApp{noEOF: true}).scenario(false, t).Verify(t.Context()); err != nil {
+		t.Errorf("the text format without # EOF: %v", err)
+	}
+}
+
+func TestMetricsHistogramInvariants(t *testing.T) {
+	for hist, want := range map[string]string{
+		"notCumulative": `histogram http_request_duration_seconds: bucket le="0.1" = 0 is below le="0.005" = 6: buckets are cumulative`,
+		"noInf":         `histogram http_request_duration_seconds has no le="+Inf" bucket`,
+		"infOff":        `histogram http_request_duration_seconds: le="+Inf" = 7 but _count = 6: the +Inf bucket counts every observation, so it must equal _count`,
+	} {
+		t.Run(hist, func(t *testing.T) {
+			wantProblems(t, (&metricsApp{hist: hist}).scenario(false, t), `And every histogram is well formed: cumulative buckets, le="+Inf" equal to _count, _sum: GET /metrics: `+want)
+		})
+	}
+	// Without _sum the default finds no latency family; named, the
+	// histogram is judged.
+	x := (&metricsApp{hist: "noSum"}).scenario(false, t)
+	x.Latency = "http_request_duration_seconds"
+	wantProblems(t, x, "histogram http_request_duration_seconds has no _sum")
+
+}
+
+// promhttp with the Go collector writes, in OpenMetrics, a gauge
+// go_memstats_alloc_bytes and a counter go_memstats_alloc_bytes (samples
+// go_memstats_alloc_bytes_total): two families of one name. Prometheus
+// ingests it: a warning, not a failure.
+func TestMetricsTwoFamiliesOfOneName(t *testing.T) {
+	a := &metricsApp{contentType: openMetrics, goOM: true}
+	x := a.scenario(false, t)
+	if err := x.Verify(t.Context()); err != nil {
+		t.Fatalf("Verify on promhttp's OpenMetrics with the Go collector: %v", err)
+	}
+	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) {
+		jetty.Check(tb, (&metricsApp{contentType: openMetrics, goOM: true}).scenario(false, t))
+	})
+	for _, w := range []string{
+		"warning: GET /metrics: line ",
+		"a second metric family named go_memstats_alloc_bytes (the first at line ",
+		"): Prometheus ingests both",
+	} {
+		if res.Failed || !strings.Contains(res.Output(), w) {
+			t.Errorf("failed=%v; log does not contain %q:\n%s", res.Failed, w, res.Output())
+		}
+	}
+	e, err := scenario.ParseExposition([]byte("# HELP a x\n# TYPE a gauge\na 1\n# HELP a y\n# TYPE a counter\na_total 2\n"))
+	if err != nil || len(e.Warnings) != 1 || e.Type["a"] != "gauge" || e.Help["a"] != "x" {
+		t.Errorf("ParseExposition = %+v, %v: want one warning, the first family's TYPE and HELP", e, err)
+	}
+}
+
+// Without Failing, Metrics asks for a path no application serves: the
+// error must be counted.
+func TestMetricsProvokesAnError(t *testing.T) {
+	x := (&metricsApp{}).scenario(false, t)
+	x.Failing = scenario.Request{}
+	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, x) })
+	for _, w := range []string{
+		"GET /jetty-metrics-probe-not-found = 404 (a path the scenario made up",
+		`error series that rose: http_requests_total{code="404",method="GET"} +1`,
+	} {
+		if res.Failed || !strings.Contains(res.Output(), w) {
+			t.Errorf("failed=%v; log does not contain %q:\n%s", res.Failed, w, res.Output())
+		}
+	}
+
+	x = (&metricsApp{noCode: true}).scenario(false, t)
+	x.Failing = scenario.Request{}
+	wantProblems(t, x, "GET /jetty-metrics-probe-not-found answered an error (the scenario sent it, to a path it made up) but no error series rose: count every response by status code, the router's 404s included")
+
+	x = (&metricsApp{catchAll: true}).scenario(false, t)
+	x.Failing = scenario.Request{}
+	if err := x.Verify(t.Context()); err != nil {
+		t.Fatalf("Verify on a catch-all app: %v", err)
+	}
+	res = tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, x) })
+	if res.Failed || !strings.Contains(res.Output(), "not proven: the errors signal: GET /jetty-metrics-probe-not-found, a path the scenario made up, = 200, not an error, so whether errors are counted was not checked; set Failing") {
+		t.Errorf("failed=%v\n%s", res.Failed, res.Output())
+	}
 }

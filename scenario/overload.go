@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jettymethod/jetty/internal/netguard"
 	"github.com/jettymethod/jetty/jetty"
 	"github.com/jettymethod/jetty/loadtest"
 	"github.com/jettymethod/jetty/preset"
@@ -26,8 +27,13 @@ const (
 	ovlDefaultMaxLatency = time.Second
 	ovlDefaultMinSuccess = 0.1
 	// ovlMaxRetryWait is the longest Retry-After the recovery request
-	// honours before trying once more.
+	// waits for on real time before trying again.
 	ovlMaxRetryWait = 5 * time.Second
+	// ovlMaxVirtualWait is the longest it waits for on virtual time
+	// (an in-process target inside a synctest bubble).
+	ovlMaxVirtualWait = time.Hour
+	// ovlRecoveryTries is how many requests recovery sends at most.
+	ovlRecoveryTries = 3
 )
 
 // Overload checks that the service sheds load it cannot serve instead of
@@ -42,7 +48,9 @@ const (
 //     timeout;
 //   - something was shed at all: a burst that the service absorbs whole
 //     proves nothing about overload, and is reported with how to make the
-//     burst exceed capacity;
+//     burst exceed capacity, or, when its latencies rose through the burst
+//     (the slowest at least a tenth of MaxLatency and ten times the
+//     fastest), as a service that queued the excess instead of shedding it;
 //   - responses are fast: the p99 latency of all responses is at most
 //     MaxLatency (default 1s). Shedding means refusing at once; a service
 //     that queues every request answers them all, late;
@@ -54,14 +62,28 @@ const (
 //     invalid Retry-After is a problem unless RetryAfterOptional is set,
 //     when it is only logged;
 //   - after the burst, the Request succeeds again (recovery). When that
-//     request is shed with a Retry-After of at most 5s, the scenario waits
-//     that long and tries once more, as a polite client would.
+//     request is shed with a Retry-After, the scenario waits that long and
+//     tries again (three requests at most), as a polite client would: up
+//     to 5s on real time, up to an hour on virtual time (Verify called
+//     inside synctest.Test with an in-process target). A longer
+//     Retry-After is reported as recovery not verified, never as "did not
+//     recover".
+//
+// Every probe runs by default, from the Request alone; no field is needed
+// for any of them. RetryAfterOptional turns a missing Retry-After into a
+// logged note.
 //
 // The correct service is a concurrency limiter: a semaphore that it tries
 // to acquire without waiting, answering 503 with Retry-After when it is
 // full. In a test, make admitted requests wait (on a channel, or a
 // dependency's latency) so that the burst exceeds the limit; see the
 // example.
+//
+// Run does not open a synctest bubble for the burst: on virtual time a
+// service whose handlers wait on a sync.Mutex held across a sleep would
+// hang (synctest advances its clock only while every goroutine is durably
+// blocked, and one waiting on a mutex is not). Call Verify inside
+// synctest.Test yourself to wait out a long Retry-After on virtual time.
 //
 // An in-process target ([Handler], [HandlerFunc]) is loaded with no
 // sockets. A [URL] target is loaded over loopback (unless AllowRemote was
@@ -126,196 +148,269 @@ func (x Overload) Verify(ctx context.Context) error {
 // Run runs the scenario's steps on s.
 func (x Overload) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }
 
+// ovRun is one run of Overload: the configuration resolved once, the load
+// plan, and what the burst did.
+type ovRun struct {
+	x          Overload
+	r          reporter
+	c          *client
+	users      int
+	maxLat     time.Duration
+	minSuccess float64
+	shed       []int
+	shedText   string
+	q          Request
+	plan       string
+	target     loadtest.Target
+	opts       []loadtest.Option
+	rec        *ovlRecorder
+	report     *loadtest.Report
+
+	succeeded, shedN, failedN uint64
+}
+
 func (x Overload) exec(r reporter) {
-	users, maxLat, minSuccess := x.Users, x.MaxLatency, x.MinSuccess
-	if users == 0 {
-		users = paramsOf(r, preset.Overload).Int(preset.ParamUsers, ovlDefaultUsers)
-	}
-	if maxLat == 0 {
-		maxLat = paramsOf(r, preset.Overload).Duration(preset.ParamP99, ovlDefaultMaxLatency)
-	}
-	if minSuccess == 0 {
-		minSuccess = paramsOf(r, preset.Overload).Ratio(preset.ParamMinSuccess, ovlDefaultMinSuccess)
-	}
-	shed := x.Shed
-	if len(shed) == 0 {
-		shed = []int{http.StatusTooManyRequests, http.StatusServiceUnavailable}
-	}
-	q := x.Request
-	if q.Method == "" {
-		q.Method = http.MethodGet
-	}
-	if q.Path == "" {
-		q.Path = "/"
-	}
-	if q.Header == nil && strings.HasPrefix(strings.TrimSpace(string(q.Body)), "{") {
-		q.Header = http.Header{"Content-Type": {"application/json"}}
-	}
-	shedText := ovlCodes(shed)
-	var (
-		c      *client
-		target loadtest.Target
-		opts   []loadtest.Option
-		rec    = &ovlRecorder{shed: shed}
-	)
-	r.step("Given", fmt.Sprintf("%d users sending %s at once, beyond the service's capacity", users, q), func() {
-		switch {
-		case users < 1:
-			r.errorf("Users = %d: want at least 1, or 0 for the default (200)", users)
-		case users > loadtest.MaxUsers:
-			r.errorf("Users = %d: want at most %d", users, loadtest.MaxUsers)
-		}
-		if maxLat < 0 {
-			r.errorf("MaxLatency = %v: want a positive duration, or 0 for the default 1s", maxLat)
-		}
-		if minSuccess < 0 || minSuccess > 1 {
-			r.errorf("MinSuccess = %v: want a ratio between 0 and 1 (write 0.1, not 10), or 0 for the default 0.1", minSuccess)
-		}
-		for _, code := range shed {
-			if code < 400 || code > 599 {
-				r.errorf("Shed contains %d: want error statuses such as 429 and 503", code)
-			}
-		}
-		if !strings.HasPrefix(q.Path, "/") {
-			r.errorf("Request.Path = %q: want a path starting with /", q.Path)
-		}
-		if r.failed() {
-			return
-		}
-		var err error
-		if c, err = x.Target.open(r); err != nil {
-			r.errorf("%v", err)
-			return
-		}
-		h := c.h
-		if h == nil {
-			var stop func()
-			h, stop = ovlProxy(c.base, users, rec)
-			r.cleanup(stop)
-		}
-		target = loadtest.Handler(ovlWrap(h, rec)).With(loadReq(q))
-		opts = []loadtest.Option{
-			loadtest.Users(users),
-			loadtest.Timeout(max(loadtest.DefaultTimeout, 2*maxLat)),
-			// Users released together may start up to a quarter of the
-			// budget late on a busy machine and still arrive "at once".
-			loadtest.MaxLag(max(loadtest.DefaultMaxLag, maxLat/4)),
-		}
-		r.logf("overload: %d users at once sending %s (body %.100q) to %s; shed statuses %s; p99 ≤ %v; success ≥ %s", users, q, q.Body, x.Target, shedText, maxLat, probe.Percent(minSuccess))
-	})
+	o := x.config(r)
+	r.step("Given", fmt.Sprintf("%d users sending %s at once, beyond the service's capacity", o.users, o.q), o.given)
 	if r.failed() {
 		return
 	}
-	var (
-		report                    *loadtest.Report
-		succeeded, shedN, failedN uint64
-		plan                      = fmt.Sprintf("%d users at once sending %s", users, q)
-	)
-	r.step("When", "they all send it at once", func() {
-		var err error
-		report, err = loadtest.Run(r.context(), target, opts...)
-		if report != nil {
-			r.logf("overload report (%s):\n%s", plan, strings.TrimRight(report.String(), "\n"))
-		}
-		var invalid *loadtest.InvalidError
-		switch {
-		case report == nil:
-			r.errorf("the load run did not start: %v", err)
-			return
-		case errors.As(err, &invalid):
-			r.errorf("%s: the load generator could not produce the planned burst (%v), so the latencies do not describe it; run fewer users, or on a less busy machine", plan, err)
-			return
-		case err != nil:
-			r.errorf("the load run failed: %v", err)
-			return
-		case report.Requests == 0:
-			r.errorf("%s: no request was measured", plan)
-			return
-		}
-		for code, n := range report.StatusCodes {
-			switch {
-			case code >= 200 && code < 400:
-				succeeded += n
-			case slices.Contains(shed, code):
-				shedN += n
-			default:
-				failedN += n
-			}
-		}
-	})
-	if r.failed() || report == nil {
+	r.step("When", "they all send it at once", o.burst)
+	if r.failed() || o.report == nil {
 		return
 	}
-	r.step("Then", fmt.Sprintf("every response is a success or a shed (%s): none fails or goes unanswered", shedText), func() {
-		noAnswer := report.StatusCodes[0]
-		if other := failedN - noAnswer; other > 0 {
-			r.errorf("%s: %d of %d responses were neither a success nor a shed (%s): under overload the service must refuse the excess with %s, not fail; limit concurrency (a semaphore acquired without waiting) and answer 503 with Retry-After when it is full", plan, other, report.Requests, loadStatuses(report), shedText)
-		}
-		if noAnswer > 0 {
-			why := ""
-			if e := rec.proxyError(); e != "" {
-				why = "; the first: " + e
-			}
-			r.errorf("%s: %d of %d requests got no response (%s%s): the service collapsed (dropped connections, crashes or timeouts); refuse the excess at once with %s instead of accepting more than it can serve", plan, noAnswer, report.Requests, loadStatuses(report), why, shedText)
-		}
-		if shedN == 0 && failedN == 0 {
-			r.errorf("%s: all %d requests succeeded and none was shed, so overload was not tested: send more Users than the service can serve at once, or run it in the test with a lower concurrency limit (and admitted requests that wait, as in the example)", plan, report.Requests)
-		}
-		if !r.failed() {
-			r.logf("%d succeeded, %d shed (%s)", succeeded, shedN, loadStatuses(report))
-		}
-	})
-	r.step("And", fmt.Sprintf("responses are fast: p99 ≤ %v (shed at once, not queued)", maxLat), func() {
-		p99 := report.Latencies.P99
-		if p99 > maxLat {
-			r.errorf("%s: p99 latency = %v, want ≤ %v (max %v): requests wait in a queue instead of being shed; bound the work in progress (try to acquire a semaphore, never wait on it) and answer the excess 503 at once", plan, p99.Round(time.Millisecond), maxLat, report.Latencies.Max.Round(time.Millisecond))
-			return
-		}
-		r.logf("latency: p99 %v, max %v", p99.Round(100*time.Microsecond), report.Latencies.Max.Round(100*time.Microsecond))
-	})
-	r.step("And", fmt.Sprintf("at least %s succeed: the service still serves", probe.Percent(minSuccess)), func() {
-		ratio := float64(succeeded) / float64(report.Requests)
-		if ratio < minSuccess {
-			r.errorf("%s: %d of %d succeeded (%s), want ≥ %s: the service refuses more than it must; admit as many requests as it can serve (size the limit to its capacity) and shed only the excess, or lower MinSuccess if its capacity in the test is smaller", plan, succeeded, report.Requests, probe.Percent(ratio), probe.Percent(minSuccess))
-			return
-		}
-		r.logf("%d of %d succeeded (%s)", succeeded, report.Requests, probe.Percent(ratio))
-	})
-	r.step("And", "shed responses carry Retry-After (RFC 9110 §10.2.3)", func() {
-		n, missing, bad := rec.retryAfter()
-		switch {
-		case n == 0:
-			r.logf("no response was shed: Retry-After was not checked")
-		case missing == 0 && bad == "":
-			r.logf("all %d shed responses carry a valid Retry-After", n)
-		default:
-			msg := ""
-			if missing > 0 {
-				msg = fmt.Sprintf("%d of %d shed responses have no Retry-After", missing, n)
-			} else {
-				msg = fmt.Sprintf("a shed response has Retry-After %s, neither delay-seconds nor an HTTP-date", bad)
-			}
-			msg = fmt.Sprintf("%s: %s: tell clients when to come back (Retry-After: 1), or they retry at once and keep the service overloaded", plan, msg)
-			if x.RetryAfterOptional {
-				r.logf("%s (RetryAfterOptional is set: not a problem)", msg)
-			} else {
-				r.errorf("%s", msg)
-			}
-		}
-	})
+	r.step("Then", fmt.Sprintf("every response is a success or a shed (%s): none fails or goes unanswered", o.shedText), o.answered)
+	r.step("And", fmt.Sprintf("responses are fast: p99 ≤ %v (shed at once, not queued)", o.maxLat), o.fast)
+	r.step("And", fmt.Sprintf("at least %s succeed: the service still serves", probe.Percent(o.minSuccess)), o.serves)
+	r.step("And", "shed responses carry Retry-After (RFC 9110 §10.2.3)", o.retryAfter)
 	r.step("When", "the burst is over", func() {
-		r.step("Then", fmt.Sprintf("%s succeeds again", q), func() {
-			ovlAgain(r, c, q, shed)
-		})
+		r.step("Then", fmt.Sprintf("%s succeeds again", o.q), o.recovers)
 	})
 }
 
-// ovlAgain sends one request after the burst, honouring a short
-// Retry-After on a shed answer once.
-func ovlAgain(r reporter, c *client, q Request, shed []int) {
-	ctx := r.context()
+// config resolves the check's numbers: fields, else the preset's, else
+// the defaults.
+func (x Overload) config(r reporter) *ovRun {
+	o := &ovRun{x: x, r: r, users: x.Users, maxLat: x.MaxLatency, minSuccess: x.MinSuccess, shed: x.Shed}
+	p := paramsOf(r, preset.Overload)
+	if o.users == 0 {
+		o.users = p.Int(preset.ParamUsers, ovlDefaultUsers)
+	}
+	if o.maxLat == 0 {
+		o.maxLat = p.Duration(preset.ParamP99, ovlDefaultMaxLatency)
+	}
+	if o.minSuccess == 0 {
+		o.minSuccess = p.Ratio(preset.ParamMinSuccess, ovlDefaultMinSuccess)
+	}
+	if len(o.shed) == 0 {
+		o.shed = []int{http.StatusTooManyRequests, http.StatusServiceUnavailable}
+	}
+	o.q = x.Request.orDefault(Request{Method: http.MethodGet, Path: "/"})
+	if o.q.Header == nil && strings.HasPrefix(strings.TrimSpace(string(o.q.Body)), "{") {
+		o.q.Header = http.Header{"Content-Type": {"application/json"}}
+	}
+	o.shedText = ovlCodes(o.shed)
+	o.rec = &ovlRecorder{shed: o.shed}
+	o.plan = fmt.Sprintf("%d users at once sending %s", o.users, o.q)
+	return o
+}
+
+// validate reports the fields that are wrong.
+func (o *ovRun) validate() {
+	r := o.r
+	switch {
+	case o.users < 1:
+		r.errorf("Users = %d: want at least 1, or 0 for the default (200)", o.users)
+	case o.users > loadtest.MaxUsers:
+		r.errorf("Users = %d: want at most %d", o.users, loadtest.MaxUsers)
+	}
+	if o.maxLat < 0 {
+		r.errorf("MaxLatency = %v: want a positive duration, or 0 for the default 1s", o.maxLat)
+	}
+	if o.minSuccess < 0 || o.minSuccess > 1 {
+		r.errorf("MinSuccess = %v: want a ratio between 0 and 1 (write 0.1, not 10), or 0 for the default 0.1", o.minSuccess)
+	}
+	for _, code := range o.shed {
+		if code < 400 || code > 599 {
+			r.errorf("Shed contains %d: want error statuses such as 429 and 503", code)
+		}
+	}
+	if !strings.HasPrefix(o.q.Path, "/") {
+		r.errorf("Request.Path = %q: want a path starting with /", o.q.Path)
+	}
+}
+
+func (o *ovRun) given() {
+	r := o.r
+	o.validate()
+	if r.failed() {
+		return
+	}
+	var err error
+	if o.c, err = o.x.Target.open(r); err != nil {
+		r.errorf("%v", err)
+		return
+	}
+	h := o.c.h
+	if h == nil {
+		var stop func()
+		h, stop = ovlProxy(o.c.base, o.x.Target.allowRemote, o.users, o.rec)
+		r.cleanup(stop)
+	}
+	o.target = loadtest.Handler(ovlWrap(h, o.rec)).With(loadReq(o.q))
+	o.opts = []loadtest.Option{
+		loadtest.Users(o.users),
+		loadtest.Timeout(max(loadtest.DefaultTimeout, 2*o.maxLat)),
+		// Users released together may start up to a quarter of the
+		// budget late on a busy machine and still arrive "at once".
+		loadtest.MaxLag(max(loadtest.DefaultMaxLag, o.maxLat/4)),
+	}
+	r.logf("overload: %d users at once sending %s (body %.100q) to %s; shed statuses %s; p99 ≤ %v; success ≥ %s", o.users, o.q, o.q.Body, o.x.Target, o.shedText, o.maxLat, probe.Percent(o.minSuccess))
+}
+
+func (o *ovRun) burst() {
+	r := o.r
+	report, err := loadtest.Run(r.context(), o.target, o.opts...)
+	if report != nil {
+		r.logf("overload report (%s):\n%s", o.plan, strings.TrimRight(report.String(), "\n"))
+	}
+	var invalid *loadtest.InvalidError
+	switch {
+	case report == nil:
+		r.errorf("the load run did not start: %v", err)
+		return
+	case errors.As(err, &invalid):
+		r.errorf("%s: the load generator could not produce the planned burst (%v), so the latencies do not describe it; run fewer users, or on a less busy machine", o.plan, err)
+		return
+	case err != nil:
+		r.errorf("the load run failed: %v", err)
+		return
+	case report.Requests == 0:
+		r.errorf("%s: no request was measured", o.plan)
+		return
+	}
+	o.report = report
+	o.succeeded, o.shedN, o.failedN = ovlTally(report.StatusCodes, o.shed)
+}
+
+// ovlTally splits a run's statuses into successes (2xx, 3xx), sheds and
+// failures (the rest, no response included).
+func ovlTally(codes map[int]uint64, shed []int) (succeeded, shedN, failedN uint64) {
+	for code, n := range codes {
+		switch {
+		case code >= 200 && code < 400:
+			succeeded += n
+		case slices.Contains(shed, code):
+			shedN += n
+		default:
+			failedN += n
+		}
+	}
+	return succeeded, shedN, failedN
+}
+
+func (o *ovRun) answered() {
+	r, report := o.r, o.report
+	noAnswer := report.StatusCodes[0]
+	if other := o.failedN - noAnswer; other > 0 {
+		r.errorf("%s: %d of %d responses were neither a success nor a shed (%s): under overload the service must refuse the excess with %s, not fail; limit concurrency (a semaphore acquired without waiting) and answer 503 with Retry-After when it is full", o.plan, other, report.Requests, loadStatuses(report), o.shedText)
+	}
+	if noAnswer > 0 {
+		why := ""
+		if e := o.rec.proxyError(); e != "" {
+			why = "; the first: " + e
+		}
+		r.errorf("%s: %d of %d requests got no response (%s%s): the service collapsed (dropped connections, crashes or timeouts); refuse the excess at once with %s instead of accepting more than it can serve", o.plan, noAnswer, report.Requests, loadStatuses(report), why, o.shedText)
+	}
+	if o.shedN == 0 && o.failedN == 0 {
+		r.errorf("%s", ovlNothingShed(o.plan, report, o.maxLat))
+	}
+	if !r.failed() {
+		r.logf("%d succeeded, %d shed (%s)", o.succeeded, o.shedN, loadStatuses(report))
+	}
+}
+
+// ovlNothingShed is the problem of a burst that every request survived:
+// a service that queued the burst (the latencies rose through it, the
+// slowest waiting at least a tenth of maxLat) is told so; one that served
+// it at once is told to get more users.
+func ovlNothingShed(plan string, report *loadtest.Report, maxLat time.Duration) string {
+	head := fmt.Sprintf("%s: all %d requests succeeded and none was shed, so overload was not tested", plan, report.Requests)
+	if lat := report.Latencies; ovlQueued(lat, maxLat) {
+		return fmt.Sprintf("%s: the requests were queued and served late, not shed — latencies rose through the burst, from %v (the fastest) to %v (the slowest; median %v); a service that queues the excess answers it later and later as load grows, until clients time out: bound the work in progress (a semaphore acquired without waiting, or a short bounded queue) and answer the excess 503 with Retry-After at once; if the queue was the machine's, not the service's, run on a less busy machine", head, lat.Min.Round(100*time.Microsecond), lat.Max.Round(100*time.Microsecond), lat.P50.Round(100*time.Microsecond))
+	}
+	return head + ": send more Users than the service can serve at once, or run it in the test with a lower concurrency limit (and admitted requests that wait, as in the example)"
+}
+
+// ovlQueued reports whether a burst's latencies show it queued: the
+// slowest at least a tenth of maxLat and ten times the fastest, the median
+// at least twice the fastest (answers spread through the queue, not
+// together).
+func ovlQueued(lat loadtest.Latencies, maxLat time.Duration) bool {
+	return lat.Max >= maxLat/10 && lat.Max >= 10*lat.Min && lat.P50 >= 2*lat.Min
+}
+
+func (o *ovRun) fast() {
+	lat := o.report.Latencies
+	if lat.P99 > o.maxLat {
+		o.r.errorf("%s: p99 latency = %v, want ≤ %v (max %v): requests wait in a queue instead of being shed; bound the work in progress (try to acquire a semaphore, never wait on it) and answer the excess 503 at once", o.plan, lat.P99.Round(time.Millisecond), o.maxLat, lat.Max.Round(time.Millisecond))
+		return
+	}
+	o.r.logf("latency: p99 %v, max %v", lat.P99.Round(100*time.Microsecond), lat.Max.Round(100*time.Microsecond))
+}
+
+func (o *ovRun) serves() {
+	ratio := float64(o.succeeded) / float64(o.report.Requests)
+	if ratio < o.minSuccess {
+		o.r.errorf("%s: %d of %d succeeded (%s), want ≥ %s: the service refuses more than it must; admit as many requests as it can serve (size the limit to its capacity) and shed only the excess, or lower MinSuccess if its capacity in the test is smaller", o.plan, o.succeeded, o.report.Requests, probe.Percent(ratio), probe.Percent(o.minSuccess))
+		return
+	}
+	o.r.logf("%d of %d succeeded (%s)", o.succeeded, o.report.Requests, probe.Percent(ratio))
+}
+
+func (o *ovRun) retryAfter() {
+	n, missing, bad := o.rec.retryAfter()
+	msg := ovlRetryAfterProblem(n, missing, bad)
+	switch {
+	case n == 0:
+		o.r.logf("no response was shed: Retry-After was not checked")
+	case msg == "":
+		o.r.logf("all %d shed responses carry a valid Retry-After", n)
+	case o.x.RetryAfterOptional:
+		o.r.logf("%s: %s (RetryAfterOptional is set: not a problem)", o.plan, msg)
+	default:
+		o.r.errorf("%s: %s", o.plan, msg)
+	}
+}
+
+// ovlRetryAfterProblem judges the Retry-After of n shed responses, of
+// which missing had none and bad is the first invalid one ("" if none).
+func ovlRetryAfterProblem(n, missing int, bad string) string {
+	msg := ""
+	switch {
+	case n == 0 || missing == 0 && bad == "":
+		return ""
+	case missing > 0:
+		msg = fmt.Sprintf("%d of %d shed responses have no Retry-After", missing, n)
+	default:
+		msg = fmt.Sprintf("a shed response has Retry-After %s, neither delay-seconds nor an HTTP-date", bad)
+	}
+	return msg + ": tell clients when to come back (Retry-After: 1), or they retry at once and keep the service overloaded"
+}
+
+// recovers sends the Request after the burst. A shed answer with a
+// Retry-After is waited for, as a polite client would, when the check can
+// wait that long (on virtual time inside a synctest bubble, up to
+// ovlMaxVirtualWait; else up to ovlMaxRetryWait), and tried again, up to
+// ovlRecoveryTries times; a longer Retry-After leaves recovery not proven.
+func (o *ovRun) recovers() {
+	r, q, ctx := o.r, o.q, o.r.context()
+	limit, clock := ovlMaxRetryWait, "on real time"
+	if o.c.h != nil && probe.InBubble() {
+		limit, clock = ovlMaxVirtualWait, "on virtual time"
+	}
 	for try := 1; ; try++ {
-		resp, err := c.do(ctx, q.req(nil))
+		resp, err := o.c.do(ctx, q.req(nil))
 		if err != nil {
 			r.errorf("%s after the burst: %v: the service must recover once the burst is over", q, err)
 			return
@@ -328,42 +423,58 @@ func ovlAgain(r reporter, c *client, q Request, shed []int) {
 		if resp.Status >= 200 && resp.Status < 400 {
 			return
 		}
-		if try == 1 && slices.Contains(shed, resp.Status) {
-			if d, ok := ovlRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok && d <= ovlMaxRetryWait {
-				r.logf("waiting %v (its Retry-After) before trying once more", d)
-				select {
-				case <-time.After(d):
-					continue
-				case <-ctx.Done():
-					r.errorf("cancelled: %v", ctx.Err())
-					return
-				}
-			}
+		wait, notProven := ovlRetry(resp, o.shed, try, limit, time.Now())
+		if notProven != "" {
+			r.notProven("%s after the burst = %d with %s, beyond the %s this check waits %s, so recovery was not verified; %s", q, resp.Status, notProven, probe.Words(limit), clock, o.longWaitHint())
+			return
 		}
-		r.errorf("%s after the burst = %d, want 2xx: the service did not recover; whatever it does under overload (an open breaker, a full queue, a leaked semaphore slot) must end when the load is gone", q, resp.Status)
-		return
+		if wait < 0 {
+			r.errorf("%s after the burst = %d, want 2xx: the service did not recover%s; whatever it does under overload (an open breaker, a full queue, a leaked semaphore slot) must end when the load is gone", q, resp.Status, ovlTried(try))
+			return
+		}
+		r.logf("waiting %v (its Retry-After) before trying once more", wait)
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			r.errorf("cancelled: %v", ctx.Err())
+			return
+		}
 	}
 }
 
-// ovlRetryAfter parses a Retry-After value: delay-seconds or an HTTP-date
-// (RFC 9110 §10.2.3). It returns how long to wait from now.
-func ovlRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
+// longWaitHint says how to let the check wait out a long Retry-After.
+func (o *ovRun) longWaitHint() string {
+	if o.c.h == nil {
+		return "time cannot be virtual for a live server: to verify recovery, make the service's Retry-After after a burst at most " + probe.Words(ovlMaxRetryWait) + ", or check it in process"
 	}
-	if strings.Trim(v, "0123456789") == "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return 0, false
-		}
-		return time.Duration(min(n, 1<<31)) * time.Second, true
+	return "to verify it, call Verify inside synctest.Test(t, func(t *testing.T) { … }) so the wait passes on virtual time, or make the service's Retry-After after a burst at most " + probe.Words(ovlMaxRetryWait)
+}
+
+// ovlTried says how many times recovery was tried, when more than once.
+func ovlTried(try int) string {
+	if try == 1 {
+		return ""
 	}
-	t, err := http.ParseTime(v)
-	if err != nil {
-		return 0, false
+	return fmt.Sprintf(" (tried %d times, waiting out each Retry-After)", try)
+}
+
+// ovlRetry judges the answer to the try-th request after the burst, a
+// failure: how long to wait before trying again, or -1 when it is not
+// worth another try (not a shed, no valid Retry-After, tries used up); or,
+// when its Retry-After asks for longer than limit, the Retry-After in
+// words (recovery is then not proven).
+func ovlRetry(resp *response, shed []int, try int, limit time.Duration, now time.Time) (wait time.Duration, notProven string) {
+	if !slices.Contains(shed, resp.Status) || try >= ovlRecoveryTries {
+		return -1, ""
 	}
-	return max(t.Sub(now), 0), true
+	d, _, err := probe.RetryAfter(resp.Header, now)
+	switch {
+	case err != nil:
+		return -1, ""
+	case d > limit:
+		return 0, fmt.Sprintf("Retry-After: %s (%s)", resp.Header.Get("Retry-After"), probe.Words(d.Round(time.Second)))
+	}
+	return max(d, 0), ""
 }
 
 func ovlCodes(codes []int) string {
@@ -398,10 +509,10 @@ func (rec *ovlRecorder) note(code int, h http.Header) {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	rec.sheds++
-	switch _, ok := ovlRetryAfter(v, time.Now()); {
+	switch _, _, err := probe.RetryAfter(h, time.Now()); {
 	case v == "":
 		rec.missing++
-	case !ok && rec.bad == "":
+	case err != nil && rec.bad == "":
 		rec.bad = fmt.Sprintf("%q (on a %d)", v, code)
 	}
 }
@@ -468,9 +579,10 @@ func (w *ovlWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // the run can read each response's headers; stop releases its connections.
 // An error reaching the server aborts the in-process response, which the
 // load report counts as a hit with no response.
-func ovlProxy(base *url.URL, users int, rec *ovlRecorder) (http.Handler, func()) {
+func ovlProxy(base *url.URL, allowRemote bool, users int, rec *ovlRecorder) (http.Handler, func()) {
 	tr := &http.Transport{
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+		Proxy:               nil, // never through a proxy: the guard decides on the server's own address
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, Control: netguard.Control(allowRemote)}).DialContext,
 		MaxIdleConns:        users,
 		MaxIdleConnsPerHost: users,
 		IdleConnTimeout:     30 * time.Second,

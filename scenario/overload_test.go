@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jettymethod/jetty/internal/tbtest"
@@ -107,7 +108,16 @@ func TestOverloadPassesCorrectService(t *testing.T) {
 	for _, url := range []bool{false, true} {
 		t.Run(fmt.Sprintf("url=%v", url), func(t *testing.T) {
 			a := newOvlApp("")
-			if err := a.scenario(url, t).Verify(context.Background()); err != nil {
+			x := a.scenario(url, t)
+			if url {
+				// 200 users through a proxy and a live server on a busy
+				// 2-core machine under -race start up to a second late
+				// (issue 10, item 8): a generous budget, whose quarter is
+				// the lag allowed, keeps this a test of the verdict, not of
+				// the machine; the correct service sheds at once anyway.
+				x.MaxLatency = 5 * time.Second
+			}
+			if err := x.Verify(context.Background()); err != nil {
 				t.Fatalf("Verify on a correct service: %v", err)
 			}
 			if got := a.sheds.Load(); got != 150 {
@@ -124,38 +134,41 @@ func TestOverloadCatchesBrokenServices(t *testing.T) {
 		url  bool // also through a live server
 		edit func(*scenario.Overload)
 		want []string
+		// bubble runs the case in process inside synctest.Test, so the
+		// scenario waits out a long Retry-After on virtual time.
+		bubble bool
 	}{
 		{"queues instead of shedding", "queue", false, func(x *scenario.Overload) { x.MaxLatency = 100 * time.Millisecond }, []string{
 			"200 users at once sending GET /search?q=shoes: p99 latency = ",
 			"want ≤ 100ms (max ",
 			"requests wait in a queue instead of being shed",
-		}},
+		}, false},
 		{"fails with 500", "crash", true, nil, []string{
 			"150 of 200 responses were neither a success nor a shed (500 ×150, 200 ×50): under overload the service must refuse the excess with 429 or 503, not fail",
-		}},
+		}, false},
 		{"drops connections", "drop", true, nil, []string{
 			"150 of 200 requests got no response (",
 			"the service collapsed (dropped connections, crashes or timeouts)",
-		}},
+		}, false},
 		{"sheds everything", "shedAll", false, nil, []string{
 			"0 of 200 succeeded (0%), want ≥ 10%: the service refuses more than it must",
-			"GET /search?q=shoes after the burst = 503, want 2xx: the service did not recover",
-		}},
+			"GET /search?q=shoes after the burst = 503, want 2xx: the service did not recover (tried 3 times, waiting out each Retry-After)",
+		}, true},
 		{"no Retry-After", "noRetryAfter", true, nil, []string{
 			"150 of 150 shed responses have no Retry-After: tell clients when to come back",
-		}},
+		}, false},
 		{"invalid Retry-After", "badRetryAfter", false, nil, []string{
 			`a shed response has Retry-After "soon" (on a 503), neither delay-seconds nor an HTTP-date`,
-		}},
+		}, false},
 		{"never recovers", "sticky", false, nil, []string{
 			"Then GET /search?q=shoes succeeds again: GET /search?q=shoes after the burst = 503, want 2xx: the service did not recover",
-		}},
+		}, true},
 		{"burst within capacity", "roomy", false, nil, []string{
 			"all 200 requests succeeded and none was shed, so overload was not tested",
-		}},
+		}, false},
 		{"success below MinSuccess", "", false, func(x *scenario.Overload) { x.MinSuccess = 0.5 }, []string{
 			"50 of 200 succeeded (25%), want ≥ 50%",
-		}},
+		}, false},
 	} {
 		urls := []bool{false}
 		if tc.url {
@@ -163,11 +176,18 @@ func TestOverloadCatchesBrokenServices(t *testing.T) {
 		}
 		for _, url := range urls {
 			t.Run(fmt.Sprintf("%s/url=%v", tc.name, url), func(t *testing.T) {
-				x := newOvlApp(tc.mode).scenario(url, t)
-				if tc.edit != nil {
-					tc.edit(&x)
+				check := func(t *testing.T) {
+					x := newOvlApp(tc.mode).scenario(url, t)
+					if tc.edit != nil {
+						tc.edit(&x)
+					}
+					wantProblems(t, x, tc.want...)
 				}
-				wantProblems(t, x, tc.want...)
+				if tc.bubble {
+					synctest.Test(t, check)
+					return
+				}
+				check(t)
 			})
 		}
 	}
@@ -251,5 +271,94 @@ func TestOverloadBadConfiguration(t *testing.T) {
 				t.Errorf("problems do not contain %q:\n%s", tc.want, got)
 			}
 		})
+	}
+}
+
+func init() {
+	registerLayers(
+		layerCase{name: "Overload/correct", make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			return scenario.Overload{Target: scenario.Handler(wrap(newOvlApp(""))), Request: scenario.Request{Path: "/search?q=shoes"}}
+		}},
+		layerCase{name: "Overload/broken", broken: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			return scenario.Overload{Target: scenario.Handler(wrap(newOvlApp("crash"))), Request: scenario.Request{Path: "/search?q=shoes"}}
+		}},
+	)
+}
+
+// afterBurst wraps a correct service that, once its burst is over, sheds
+// with Retry-After: 10 for ten seconds, then serves: it recovers, later
+// than the scenario waits on real time. It counts the requests after the
+// burst.
+func afterBurst(a *ovlApp, after *atomic.Int64) http.Handler {
+	var mu sync.Mutex
+	var since time.Time
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-a.release:
+			after.Add(1)
+			mu.Lock()
+			if since.IsZero() {
+				since = time.Now()
+			}
+			early := time.Since(since) < 10*time.Second
+			mu.Unlock()
+			if early {
+				w.Header().Set("Retry-After", "10")
+				http.Error(w, "recovering", http.StatusServiceUnavailable)
+				return
+			}
+		default:
+		}
+		a.ServeHTTP(w, r)
+	})
+}
+
+// Issue 11, item 12: a shed answer that asks for longer than the scenario
+// waits is not "did not recover".
+func TestOverloadRecoveryBeyondItsWait(t *testing.T) {
+	var after atomic.Int64
+	// A generous budget (its quarter is the generator lag allowed): this
+	// test is about recovery, not about the machine's speed.
+	x := scenario.Overload{Target: scenario.Handler(afterBurst(newOvlApp(""), &after)), MaxLatency: 4 * time.Second}
+	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, x) })
+	want := "not proven: GET / after the burst = 503 with Retry-After: 10 (10 seconds), beyond the 5 seconds this check waits on real time, so recovery was not verified; to verify it, call Verify inside synctest.Test"
+	if res.Failed || !strings.Contains(res.Output(), want) || strings.Contains(res.Output(), "did not recover") {
+		t.Errorf("failed=%v, want %q:\n%s", res.Failed, want, res.Output())
+	}
+	if n := after.Load(); n != 1 {
+		t.Errorf("%d requests after the burst, want 1", n)
+	}
+	// On virtual time the scenario waits the ten seconds and sees it serve.
+	synctest.Test(t, func(t *testing.T) {
+		var after atomic.Int64
+		x := scenario.Overload{Target: scenario.Handler(afterBurst(newOvlApp(""), &after))}
+		if err := x.Verify(t.Context()); err != nil {
+			t.Errorf("Verify on virtual time: %v", err)
+		}
+		if n := after.Load(); n != 2 {
+			t.Errorf("%d requests after the burst, want 2 (a shed, then a success after its Retry-After)", n)
+		}
+	})
+}
+
+// Issue 11, item 7: a service that queues the burst instead of shedding is
+// told it queued, not to send more users.
+func TestOverloadQueueingServiceIsToldItQueued(t *testing.T) {
+	// MaxLatency 2s: a budget the queue (200 × 2ms) meets, so only the
+	// verdict on shedding is at stake, with room for a busy machine.
+	x := newOvlApp("queue").scenario(false, t)
+	x.MaxLatency = 2 * time.Second
+	got := verifyProblems(t, x)
+	if w := "all 200 requests succeeded and none was shed, so overload was not tested: the requests were queued and served late, not shed — latencies rose through the burst"; !strings.Contains(got, w) {
+		t.Errorf("problems do not contain %q:\n%s", w, got)
+	}
+	if strings.Contains(got, "send more Users") {
+		t.Errorf("a queueing service was told to send more users:\n%s", got)
+	}
+	x = newOvlApp("roomy").scenario(false, t)
+	x.MaxLatency = 2 * time.Second
+	got = verifyProblems(t, x)
+	if w := "send more Users than the service can serve at once"; !strings.Contains(got, w) {
+		t.Errorf("problems do not contain %q:\n%s", w, got)
 	}
 }

@@ -151,16 +151,10 @@ var longFuncs = map[string]bool{
 	"faults.go:Faults.exec":               true,
 	"headers.go:SecurityHeaders.exec":     true,
 	"injection.go:Injection.exec":         true,
-	"load.go:Load.exec":                   true,
-	"metrics.go:Metrics.exec":             true,
-	"metrics.go:metricsParseSample":       true,
-	"overload.go:Overload.exec":           true,
 	"querybudget.go:QueryBudget.exec":     true,
 	"secrets.go:SecretsInLogs.exec":       true,
 	"secrets.go:func literal":             true,
 	"secrets.go:silProbeOf":               true,
-	"shutdown.go:GracefulShutdown.exec":   true,
-	"shutdown.go:func literal":            true,
 	"tls.go:TLS.exec":                     true,
 }
 

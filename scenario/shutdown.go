@@ -1,7 +1,9 @@
 package scenario
 
 import (
+	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -78,9 +80,15 @@ const (
 // cancellation; that the in-flight request completes with 2xx; that Serve
 // did not return before that request's response was written (the scenario
 // counts the bytes written on each connection of its listener); that a new
-// connection after Serve returned is refused (or answered 503); and, when
-// Closed is set, that Closed reports true once Serve returned. Every
-// request uses its own connection (keep-alives are off).
+// connection after Serve returned is refused (or answered 503); that a
+// keep-alive connection left idle before the shutdown was closed by the
+// server (srv.Shutdown closes idle connections first, then waits for
+// active ones); and, when Closed is set, that Closed reports true once
+// Serve returned. Every other request uses its own connection.
+//
+// Every probe runs by default but the last: whether the application
+// released its resources needs Closed, and without it the scenario reports
+// it as not proven.
 //
 // A Serve that ignores ctx is waited for at most Drain and then reported;
 // its goroutine is left running until it returns (the scenario closes the
@@ -163,304 +171,408 @@ type sdSlow struct {
 	local  string // the client side's address of its connection
 }
 
+// sdRun is one run of GracefulShutdown: the configuration resolved once,
+// the listener and client, and what Serve and the Slow request did.
+type sdRun struct {
+	x        GracefulShutdown
+	r        reporter
+	ready    string
+	drain    time.Duration
+	slow     Request
+	ln       *sdListener
+	hc       *http.Client
+	base     string
+	cancel   context.CancelFunc
+	served   chan struct{} // closed when Serve returned
+	result   sdResult
+	slowDone chan sdSlow
+	cancelAt time.Time
+	returned bool
+	answered bool
+	s        sdSlow
+	// idle is the client side of a keep-alive connection left idle
+	// before the shutdown; nil when it could not be opened.
+	idle net.Conn
+}
+
 func (x GracefulShutdown) exec(r reporter) {
-	ready, drain, slow := x.Ready, x.Drain, x.Slow
-	if ready == "" {
-		ready = "/healthz"
+	d := &sdRun{x: x, r: r, ready: cmp.Or(x.Ready, "/healthz"), drain: x.Drain, slow: x.Slow,
+		served: make(chan struct{}), slowDone: make(chan sdSlow, 1)}
+	if d.slow.Method == "" {
+		d.slow.Method = http.MethodGet
 	}
-	if slow.Method == "" {
-		slow.Method = http.MethodGet
+	if d.drain == 0 {
+		d.drain = paramsOf(r, preset.GracefulShutdown).Duration(preset.ParamDrain, shutdownDefaultDrain)
 	}
-	if drain == 0 {
-		drain = paramsOf(r, preset.GracefulShutdown).Duration(preset.ParamDrain, shutdownDefaultDrain)
-	}
-	var (
-		ln      *sdListener
-		hc      *http.Client
-		base    string
-		cancel  context.CancelFunc
-		served  = make(chan struct{}) // closed when Serve returned
-		result  sdResult
-		readyOK bool
-	)
-	ctx := r.context()
-	get := func(ctx context.Context, path string, timeout time.Duration) (int, error) {
-		ctx, stop := context.WithTimeout(ctx, timeout)
-		defer stop()
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
-		if err != nil {
-			return 0, err
-		}
-		resp, err := hc.Do(req)
-		if err != nil {
-			return 0, err
-		}
-		io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
-		resp.Body.Close()
-		return resp.StatusCode, nil
-	}
-	r.step("Given", fmt.Sprintf("the application serving on a loopback port and answering GET %s", ready), func() {
-		switch {
-		case x.Serve == nil:
-			r.errorf("Serve is nil: set it to the application's run function, func(ctx context.Context, ln net.Listener) error, that serves on ln until ctx is done, then calls srv.Shutdown and returns")
-		case !strings.HasPrefix(ready, "/"):
-			r.errorf("Ready = %q: want a path starting with /, such as /healthz", ready)
-		case slow.Path == "":
-			r.errorf("Slow has no Path: set it to a request the application takes a while to answer (in a test, a handler that blocks until the application's ctx is done), so that it is in flight when shutdown begins")
-		case !strings.HasPrefix(slow.Path, "/"):
-			r.errorf("Slow.Path = %q: want a path starting with /, such as /slow", slow.Path)
-		case x.Drain < 0:
-			r.errorf("Drain = %v: want a positive duration, or 0 for the preset's (10s)", x.Drain)
-		}
-		if r.failed() {
-			return
-		}
-		raw, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			r.errorf("opening a loopback listener: %v", err)
-			return
-		}
-		ln = &sdListener{Listener: raw, conns: map[string]*sdConn{}}
-		base = "http://" + raw.Addr().String()
-		tr := &http.Transport{DisableKeepAlives: true}
-		hc = &http.Client{
-			Transport:     tr,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
-		var sctx context.Context
-		sctx, cancel = context.WithCancel(ctx)
-		r.cleanup(func() {
-			cancel()
-			ln.Close()
-			tr.CloseIdleConnections()
-		})
-		go func() {
-			defer close(served)
-			defer func() {
-				if p := recover(); p != nil {
-					result.panicked = p
-				}
-				result.at = time.Now()
-				result.lnClosed = ln.closed.Load()
-				ln.markReturn()
-			}()
-			result.err = x.Serve(sctx, ln)
-		}()
-		r.logf("Serve started on %s", raw.Addr())
-		// A poll in progress when Serve returns is cancelled: the
-		// listener may be open with no one accepting.
-		pctx, pcancel := context.WithCancel(ctx)
-		pstop := make(chan struct{})
-		defer close(pstop)
-		go func() {
-			defer pcancel()
-			select {
-			case <-served:
-			case <-pstop:
-			}
-		}()
-		deadline := time.Now().Add(shutdownStartTimeout)
-		polls := 0
-		var last string
-		for {
-			polls++
-			st, err := get(pctx, ready, time.Second)
-			if err == nil && st >= 200 && st < 300 {
-				readyOK = true
-				r.logf("GET %s = %d after %d poll(s)", ready, st, polls)
-				return
-			}
-			if err != nil {
-				last = err.Error()
-			} else {
-				last = fmt.Sprintf("%d", st)
-			}
-			select {
-			case <-served:
-				r.errorf("Serve returned before GET %s answered 2xx (last answer: %s): %s", ready, last, sdOutcome(result))
-				return
-			case <-ctx.Done():
-				r.errorf("cancelled while waiting for GET %s: %v", ready, ctx.Err())
-				return
-			case <-time.After(5 * time.Millisecond):
-			}
-			if time.Now().After(deadline) {
-				r.errorf("GET %s did not answer 2xx within %v of Serve starting (last answer: %s): serve a readiness endpoint there, or set Ready to its path", ready, shutdownStartTimeout, last)
-				return
-			}
-		}
-	})
+	readyOK := false
+	r.step("Given", fmt.Sprintf("the application serving on a loopback port and answering GET %s", d.ready), func() { readyOK = d.given() })
 	if r.failed() || !readyOK {
 		return
 	}
-	slowDone := make(chan sdSlow, 1)
-	var cancelAt time.Time
-	r.step("When", fmt.Sprintf("%s is in flight and the application is told to stop (SIGTERM: ctx is cancelled)", slow), func() {
-		wrote := make(chan struct{})
-		var local atomic.Value
-		trace := &httptrace.ClientTrace{
-			GotConn:      func(ci httptrace.GotConnInfo) { local.Store(ci.Conn.LocalAddr().String()) },
-			WroteRequest: func(httptrace.WroteRequestInfo) { close(wrote) },
-		}
-		rctx, stop := context.WithTimeout(httptrace.WithClientTrace(ctx, trace), drain+urlTimeout)
-		q := slow.req(nil)
-		req, err := http.NewRequestWithContext(rctx, q.Method, base+q.Path, bytes.NewReader(q.Body))
-		if err != nil {
-			stop()
-			r.errorf("building %s: %v", slow, err)
-			return
-		}
-		req.Header = q.Header
-		go func() {
-			defer stop()
-			var s sdSlow
-			resp, err := hc.Do(req)
-			if err == nil {
-				_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
-				resp.Body.Close()
-				s.status = resp.StatusCode
-			}
-			s.err, s.at = err, time.Now()
-			s.local, _ = local.Load().(string)
-			slowDone <- s
-		}()
-		how := fmt.Sprintf("%v after it was written", shutdownInFlightDelay)
-		inFlight := x.InFlight
-		if inFlight == nil {
-			how = "InFlight is nil: " + how
-			select {
-			case <-wrote:
-				select {
-				case <-time.After(shutdownInFlightDelay):
-				case <-served:
-					how = "Serve returned while the scenario waited for the request to be in flight"
-				}
-			case s := <-slowDone:
-				slowDone <- s
-			case <-served:
-				how = "Serve returned before the request was written"
-			}
-		} else {
-			how = "the application signalled InFlight"
-			select {
-			case <-inFlight:
-			case s := <-slowDone:
-				slowDone <- s
-				how = "it was answered before the application signalled InFlight"
-			case <-served:
-				how = "Serve returned before the application signalled InFlight"
-			case <-time.After(shutdownStartTimeout):
-				how = fmt.Sprintf("the application did not signal InFlight within %v", shutdownStartTimeout)
-			}
-		}
-		cancelAt = time.Now()
-		cancel()
-		r.logf("%s sent; ctx cancelled (%s)", slow, how)
-	})
+	r.step("When", fmt.Sprintf("%s is in flight and the application is told to stop (SIGTERM: ctx is cancelled)", d.slow), d.stop)
 	if r.failed() {
 		return
 	}
-	returned := false
-	r.step("Then", fmt.Sprintf("Serve returns nil within %v", drain), func() {
-		select {
-		case <-served:
-			returned = true
-		case <-time.After(drain - time.Since(cancelAt)):
-			r.errorf("Serve did not stop within %v: call srv.Shutdown when ctx is done, with a deadline shorter than the pod's grace period, and return when it is done; Kubernetes kills the pod when the grace period ends, cutting every request", drain)
-			return
-		case <-ctx.Done():
-			r.errorf("cancelled while waiting for Serve to return: %v", ctx.Err())
-			return
-		}
-		took := result.at.Sub(cancelAt)
-		switch {
-		case took < 0:
-			r.errorf("Serve returned (%s) %v before ctx was cancelled: it must serve until ctx is done", sdOutcome(result), (-took).Round(time.Millisecond))
-		case result.panicked != nil:
-			r.errorf("Serve panicked %v after ctx was cancelled: %v", took.Round(time.Millisecond), result.panicked)
-		case result.err != nil && !errors.Is(result.err, http.ErrServerClosed):
-			r.errorf("Serve returned %q %v after ctx was cancelled, want nil: a graceful stop is not an error; return nil (or http.ErrServerClosed) once srv.Shutdown and the clean-up succeeded, so the deploy sees a clean exit", result.err, took.Round(time.Millisecond))
-		case took > drain:
-			r.errorf("Serve returned %v after ctx was cancelled, want within %v: bound srv.Shutdown with a context shorter than the grace period", took.Round(time.Millisecond), drain)
-		default:
-			what := "nil"
-			if result.err != nil {
-				what = result.err.Error()
-			}
-			r.logf("Serve returned %s %v after ctx was cancelled", what, took.Round(time.Millisecond))
-		}
-	})
-	var s sdSlow
-	answered := false
-	r.step("And", fmt.Sprintf("the in-flight %s completes with 2xx", slow), func() {
-		s = <-slowDone
-		switch {
-		case s.err != nil:
-			r.errorf("%s, in flight when shutdown began: %v (no response), want 2xx: the server cut the request; call srv.Shutdown(ctx), not srv.Close(), and return from Serve only once it is done", slow, sdErr(s.err))
-		case s.status < 200 || s.status > 299:
-			r.errorf("%s, in flight when shutdown began = %d, want 2xx: a request accepted before shutdown must be served in full; shed new requests, not the ones in flight", slow, s.status)
-		default:
-			answered = true
-		}
-		if s.at.Before(cancelAt) {
-			r.errorf("%s was answered (%s) before shutdown began, so draining was not tested: make Slow a request that lasts until the application's ctx is done (or longer than %v), or signal InFlight when its handler starts", slow, sdStatus(s), shutdownInFlightDelay)
-			answered = false
-			return
-		}
-		r.logf("%s = %s, answered %v after ctx was cancelled", slow, sdStatus(s), s.at.Sub(cancelAt).Round(time.Millisecond))
-	})
-	if returned && answered {
-		r.step("And", fmt.Sprintf("Serve returns only after %s was answered", slow), func() {
-			c := ln.conn(s.local)
-			if c == nil {
-				r.logf("the connection of %s was not found on the listener: the order of Serve's return and the answer was not checked", slow)
-				return
-			}
-			// The count of a write is added once the write returned, which
-			// may be after the client read it: wait for the server to
-			// close the connection (keep-alives are off) before reading it.
-			select {
-			case <-c.closed:
-			case <-time.After(shutdownProbeTimeout):
-			}
-			at, total := c.atReturn.Load(), c.written.Load()
-			if at < total {
-				r.errorf("Serve returned while %s was still being served (%d of its %d response bytes written): wait for srv.Shutdown to return before returning from Serve, and give it a context that outlasts in-flight requests; the process exits when Serve returns", slow, at, total)
-				return
-			}
-			r.logf("%s: all %d response bytes were written before Serve returned", slow, total)
-		})
+	r.step("Then", fmt.Sprintf("Serve returns nil within %v", d.drain), d.serveReturns)
+	r.step("And", fmt.Sprintf("the in-flight %s completes with 2xx", d.slow), d.slowCompletes)
+	if d.returned && d.answered {
+		r.step("And", fmt.Sprintf("Serve returns only after %s was answered", d.slow), d.order)
 	}
-	if !returned {
+	if !d.returned {
 		return
 	}
-	r.step("And", "a new connection after Serve returned is refused", func() {
-		st, err := get(ctx, ready, shutdownProbeTimeout)
-		switch {
-		case err == nil && st == http.StatusServiceUnavailable:
-			r.logf("GET %s on a new connection after Serve returned = 503", ready)
-		case err == nil:
-			r.errorf("GET %s on a new connection after Serve returned = %d, want the connection refused (or 503): the application still accepts work after it stopped; stop every server on ctx (srv.Shutdown closes the listener) before returning", ready, st)
-		case !result.lnClosed && sdTimeout(err):
-			r.errorf("GET %s on a new connection after Serve returned got no answer within %v and the listener was left open: close it (srv.Shutdown does), so that clients are refused at once and retry another instance", ready, shutdownProbeTimeout)
-		default:
-			r.logf("GET %s on a new connection after Serve returned: %v", ready, sdErr(err))
-		}
+	r.step("And", "a new connection after Serve returned is refused", d.refusesNew)
+	if d.idle != nil {
+		r.step("And", "an idle keep-alive connection is closed", d.idleClosed)
+	}
+	r.step("And", "the application released its resources", d.released)
+}
+
+// validate reports the fields that are wrong.
+func (d *sdRun) validate() {
+	r := d.r
+	switch {
+	case d.x.Serve == nil:
+		r.errorf("Serve is nil: set it to the application's run function, func(ctx context.Context, ln net.Listener) error, that serves on ln until ctx is done, then calls srv.Shutdown and returns")
+	case !strings.HasPrefix(d.ready, "/"):
+		r.errorf("Ready = %q: want a path starting with /, such as /healthz", d.ready)
+	case d.slow.Path == "":
+		r.errorf("Slow has no Path: set it to a request the application takes a while to answer (in a test, a handler that blocks until the application's ctx is done), so that it is in flight when shutdown begins")
+	case !strings.HasPrefix(d.slow.Path, "/"):
+		r.errorf("Slow.Path = %q: want a path starting with /, such as /slow", d.slow.Path)
+	case d.x.Drain < 0:
+		r.errorf("Drain = %v: want a positive duration, or 0 for the preset's (10s)", d.x.Drain)
+	}
+}
+
+// given starts Serve on a loopback listener and waits until it is ready.
+func (d *sdRun) given() bool {
+	d.validate()
+	if d.r.failed() {
+		return false
+	}
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		d.r.errorf("opening a loopback listener: %v", err)
+		return false
+	}
+	d.ln = &sdListener{Listener: raw, conns: map[string]*sdConn{}}
+	d.base = "http://" + raw.Addr().String()
+	tr := &http.Transport{DisableKeepAlives: true, Proxy: nil}
+	d.hc = &http.Client{
+		Transport:     tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	var sctx context.Context
+	sctx, d.cancel = context.WithCancel(d.r.context())
+	d.r.cleanup(func() {
+		d.cancel()
+		d.ln.Close()
+		tr.CloseIdleConnections()
 	})
-	r.step("And", "the application released its resources", func() {
-		if x.Closed == nil {
-			r.logf("Closed is nil: whether the application released its resources (database, files) was not checked; set Closed to check it")
-			return
+	go d.serve(sctx)
+	d.r.logf("Serve started on %s", raw.Addr())
+	if !d.pollReady() {
+		return false
+	}
+	d.openIdle()
+	return true
+}
+
+// openIdle opens a keep-alive connection, sends GET Ready on it and leaves
+// it idle: what a load balancer's or client's connection pool holds.
+func (d *sdRun) openIdle() {
+	c, err := net.DialTimeout("tcp", d.ln.Addr().String(), shutdownProbeTimeout)
+	if err != nil {
+		d.r.logf("an idle keep-alive connection could not be opened (%v): whether idle connections are closed was not checked", err)
+		return
+	}
+	d.r.cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(shutdownStartTimeout))
+	defer c.SetDeadline(time.Time{})
+	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n", d.ready, d.ln.Addr())
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		d.r.logf("GET %s on a keep-alive connection: %v: whether idle connections are closed was not checked", d.ready, err)
+		return
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+	resp.Body.Close()
+	if resp.Close {
+		d.r.logf("GET %s on a keep-alive connection = %d with Connection: close: whether idle connections are closed was not checked", d.ready, resp.StatusCode)
+		return
+	}
+	d.idle = c
+}
+
+// serve runs the application's Serve and records how it returned.
+func (d *sdRun) serve(ctx context.Context) {
+	defer close(d.served)
+	defer func() {
+		if p := recover(); p != nil {
+			d.result.panicked = p
 		}
-		if !callDep(r, "Closed", func() {
-			if !x.Closed() {
-				r.errorf("Closed() = false after Serve returned: close the application's resources (database pool, files, background workers) after srv.Shutdown returns and before Serve returns")
+		d.result.at = time.Now()
+		d.result.lnClosed = d.ln.closed.Load()
+		d.ln.markReturn()
+	}()
+	d.result.err = d.x.Serve(ctx, d.ln)
+}
+
+// get sends GET path on a new connection.
+func (d *sdRun) get(ctx context.Context, path string, timeout time.Duration) (int, error) {
+	ctx, stop := context.WithTimeout(ctx, timeout)
+	defer stop()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.base+path, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := d.hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// pollReady polls Ready until it answers 2xx, Serve returns, or the start
+// timeout passes.
+func (d *sdRun) pollReady() bool {
+	r, ctx := d.r, d.r.context()
+	// A poll in progress when Serve returns is cancelled: the listener may
+	// be open with no one accepting.
+	pctx, pcancel := context.WithCancel(ctx)
+	defer pcancel()
+	go func() {
+		select {
+		case <-d.served:
+			pcancel()
+		case <-pctx.Done():
+		}
+	}()
+	deadline := time.Now().Add(shutdownStartTimeout)
+	var last string
+	for polls := 1; ; polls++ {
+		st, err := d.get(pctx, d.ready, time.Second)
+		if err == nil && st >= 200 && st < 300 {
+			r.logf("GET %s = %d after %d poll(s)", d.ready, st, polls)
+			return true
+		}
+		last = fmt.Sprint(st)
+		if err != nil {
+			last = err.Error()
+		}
+		select {
+		case <-d.served:
+			r.errorf("Serve returned before GET %s answered 2xx (last answer: %s): %s", d.ready, last, sdOutcome(d.result))
+			return false
+		case <-ctx.Done():
+			r.errorf("cancelled while waiting for GET %s: %v", d.ready, ctx.Err())
+			return false
+		case <-time.After(5 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			r.errorf("GET %s did not answer 2xx within %v of Serve starting (last answer: %s): serve a readiness endpoint there, or set Ready to its path", d.ready, shutdownStartTimeout, last)
+			return false
+		}
+	}
+}
+
+// stop sends Slow and, once it is in flight, cancels Serve's ctx.
+func (d *sdRun) stop() {
+	wrote := make(chan struct{})
+	var local atomic.Value
+	trace := &httptrace.ClientTrace{
+		GotConn:      func(ci httptrace.GotConnInfo) { local.Store(ci.Conn.LocalAddr().String()) },
+		WroteRequest: func(httptrace.WroteRequestInfo) { close(wrote) },
+	}
+	rctx, stop := context.WithTimeout(httptrace.WithClientTrace(d.r.context(), trace), d.drain+urlTimeout)
+	q := d.slow.req(nil)
+	req, err := http.NewRequestWithContext(rctx, q.Method, d.base+q.Path, bytes.NewReader(q.Body))
+	if err != nil {
+		stop()
+		d.r.errorf("building %s: %v", d.slow, err)
+		return
+	}
+	req.Header = q.Header
+	go func() {
+		defer stop()
+		var s sdSlow
+		resp, err := d.hc.Do(req)
+		if err == nil {
+			_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+			resp.Body.Close()
+			s.status = resp.StatusCode
+		}
+		s.err, s.at = err, time.Now()
+		s.local, _ = local.Load().(string)
+		d.slowDone <- s
+	}()
+	how := d.waitInFlight(wrote)
+	d.cancelAt = time.Now()
+	d.cancel()
+	d.r.logf("%s sent; ctx cancelled (%s)", d.slow, how)
+}
+
+// waitInFlight waits until the Slow request is in flight and says how it
+// knew.
+func (d *sdRun) waitInFlight(wrote <-chan struct{}) string {
+	if d.x.InFlight == nil {
+		how := fmt.Sprintf("InFlight is nil: %v after it was written", shutdownInFlightDelay)
+		select {
+		case <-wrote:
+			select {
+			case <-time.After(shutdownInFlightDelay):
+			case <-d.served:
+				how = "Serve returned while the scenario waited for the request to be in flight"
 			}
-		}) {
-			return
+		case s := <-d.slowDone:
+			d.slowDone <- s
+		case <-d.served:
+			how = "Serve returned before the request was written"
 		}
-		r.logf("Closed() = true after Serve returned")
-	})
+		return how
+	}
+	select {
+	case <-d.x.InFlight:
+		return "the application signalled InFlight"
+	case s := <-d.slowDone:
+		d.slowDone <- s
+		return "it was answered before the application signalled InFlight"
+	case <-d.served:
+		return "Serve returned before the application signalled InFlight"
+	case <-time.After(shutdownStartTimeout):
+		return fmt.Sprintf("the application did not signal InFlight within %v", shutdownStartTimeout)
+	}
+}
+
+func (d *sdRun) serveReturns() {
+	r, ctx := d.r, d.r.context()
+	select {
+	case <-d.served:
+		d.returned = true
+	case <-time.After(d.drain - time.Since(d.cancelAt)):
+		r.errorf("Serve did not stop within %v: call srv.Shutdown when ctx is done, with a deadline shorter than the pod's grace period, and return when it is done; Kubernetes kills the pod when the grace period ends, cutting every request", d.drain)
+		return
+	case <-ctx.Done():
+		r.errorf("cancelled while waiting for Serve to return: %v", ctx.Err())
+		return
+	}
+	took := d.result.at.Sub(d.cancelAt)
+	if p := sdReturnProblem(d.result, took, d.drain); p != "" {
+		r.errorf("%s", p)
+		return
+	}
+	what := "nil"
+	if d.result.err != nil {
+		what = d.result.err.Error()
+	}
+	r.logf("Serve returned %s %v after ctx was cancelled", what, took.Round(time.Millisecond))
+}
+
+// sdReturnProblem judges how Serve returned, took after ctx was cancelled.
+func sdReturnProblem(res sdResult, took, drain time.Duration) string {
+	switch {
+	case took < 0:
+		return fmt.Sprintf("Serve returned (%s) %v before ctx was cancelled: it must serve until ctx is done", sdOutcome(res), (-took).Round(time.Millisecond))
+	case res.panicked != nil:
+		return fmt.Sprintf("Serve panicked %v after ctx was cancelled: %v", took.Round(time.Millisecond), res.panicked)
+	case res.err != nil && !errors.Is(res.err, http.ErrServerClosed):
+		return fmt.Sprintf("Serve returned %q %v after ctx was cancelled, want nil: a graceful stop is not an error; return nil (or http.ErrServerClosed) once srv.Shutdown and the clean-up succeeded, so the deploy sees a clean exit", res.err, took.Round(time.Millisecond))
+	case took > drain:
+		return fmt.Sprintf("Serve returned %v after ctx was cancelled, want within %v: bound srv.Shutdown with a context shorter than the grace period", took.Round(time.Millisecond), drain)
+	}
+	return ""
+}
+
+func (d *sdRun) slowCompletes() {
+	d.s = <-d.slowDone
+	s, slow := d.s, d.slow
+	switch {
+	case s.err != nil:
+		d.r.errorf("%s, in flight when shutdown began: %v (no response), want 2xx: the server cut the request; call srv.Shutdown(ctx), not srv.Close(), and return from Serve only once it is done", slow, sdErr(s.err))
+	case s.status < 200 || s.status > 299:
+		d.r.errorf("%s, in flight when shutdown began = %d, want 2xx: a request accepted before shutdown must be served in full; shed new requests, not the ones in flight", slow, s.status)
+	default:
+		d.answered = true
+	}
+	if s.at.Before(d.cancelAt) {
+		d.r.errorf("%s was answered (%s) before shutdown began, so draining was not tested: make Slow a request that lasts until the application's ctx is done (or longer than %v), or signal InFlight when its handler starts", slow, sdStatus(s), shutdownInFlightDelay)
+		d.answered = false
+		return
+	}
+	d.r.logf("%s = %s, answered %v after ctx was cancelled", slow, sdStatus(s), s.at.Sub(d.cancelAt).Round(time.Millisecond))
+}
+
+func (d *sdRun) order() {
+	c := d.ln.conn(d.s.local)
+	if c == nil {
+		d.r.logf("the connection of %s was not found on the listener: the order of Serve's return and the answer was not checked", d.slow)
+		return
+	}
+	// The count of a write is added once the write returned, which may be
+	// after the client read it: wait for the server to close the
+	// connection (keep-alives are off) before reading it.
+	select {
+	case <-c.closed:
+	case <-time.After(shutdownProbeTimeout):
+	}
+	at, total := c.atReturn.Load(), c.written.Load()
+	if at < total {
+		d.r.errorf("Serve returned while %s was still being served (%d of its %d response bytes written): wait for srv.Shutdown to return before returning from Serve, and give it a context that outlasts in-flight requests; the process exits when Serve returns", d.slow, at, total)
+		return
+	}
+	d.r.logf("%s: all %d response bytes were written before Serve returned", d.slow, total)
+}
+
+func (d *sdRun) refusesNew() {
+	st, err := d.get(d.r.context(), d.ready, shutdownProbeTimeout)
+	switch {
+	case err == nil && st == http.StatusServiceUnavailable:
+		d.r.logf("GET %s on a new connection after Serve returned = 503", d.ready)
+	case err == nil:
+		d.r.errorf("GET %s on a new connection after Serve returned = %d, want the connection refused (or 503): the application still accepts work after it stopped; stop every server on ctx (srv.Shutdown closes the listener) before returning", d.ready, st)
+	case !d.result.lnClosed && sdTimeout(err):
+		d.r.errorf("GET %s on a new connection after Serve returned got no answer within %v and the listener was left open: close it (srv.Shutdown does), so that clients are refused at once and retry another instance", d.ready, shutdownProbeTimeout)
+	default:
+		d.r.logf("GET %s on a new connection after Serve returned: %v", d.ready, sdErr(err))
+	}
+}
+
+// idleClosed checks that the server closed the idle keep-alive connection
+// by the time Serve returned, as srv.Shutdown does, so that pools
+// reconnect to another instance instead of sending to this one.
+func (d *sdRun) idleClosed() {
+	c := d.ln.conn(d.idle.LocalAddr().String())
+	if c == nil {
+		d.r.logf("the idle keep-alive connection was not found on the listener: not checked")
+		return
+	}
+	select {
+	case <-c.closed:
+		d.r.logf("the idle keep-alive connection opened before shutdown was closed by the server")
+	case <-time.After(shutdownProbeTimeout):
+		d.r.errorf("%s", sdIdleProblem)
+	}
+}
+
+// sdIdleProblem is the problem of an idle keep-alive connection left open.
+const sdIdleProblem = "an idle keep-alive connection opened before shutdown was still open after Serve returned: close idle connections when stopping (srv.Shutdown closes them at once, then waits for the active ones), or clients and load balancers keep sending on it to an instance that is gone"
+
+func (d *sdRun) released() {
+	if d.x.Closed == nil {
+		d.r.notProven("whether the application released its resources (database, files) was not checked: Closed is nil; set Closed to check it")
+		return
+	}
+	if !callDep(d.r, "Closed", func() {
+		if !d.x.Closed() {
+			d.r.errorf("Closed() = false after Serve returned: close the application's resources (database pool, files, background workers) after srv.Shutdown returns and before Serve returns")
+		}
+	}) {
+		return
+	}
+	d.r.logf("Closed() = true after Serve returned")
 }
 
 // sdOutcome describes what Serve did.

@@ -20,13 +20,16 @@ import (
 // sdApp is an application with a database; its mode breaks its shutdown
 // in the ways GracefulShutdown must catch.
 type sdApp struct {
-	mode     string // "" (correct), "close", "noWait", "quits", "ignoreCtx", "keepAccepting", "error", "leak"
+	mode     string // "" (correct), "close", "noWait", "quits", "ignoreCtx", "keepAccepting", "ownDrain", "error", "leak"
 	inFlight chan struct{}
 	closed   atomic.Bool
 	// gate, closed by the broken modes once they did what breaks the
 	// request in flight (srv.Close, returning early), holds /slow's
 	// answer until then, so each test is deterministic.
 	gate chan struct{}
+	// wrap, when set, wraps the application's handler (the layer tests
+	// count the requests that reach it).
+	wrap func(http.Handler) http.Handler
 }
 
 func newSDApp(mode string) *sdApp {
@@ -58,7 +61,11 @@ func (a *sdApp) mux(ctx context.Context) *http.ServeMux {
 }
 
 func (a *sdApp) serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: a.mux(ctx)}
+	var h http.Handler = a.mux(ctx)
+	if a.wrap != nil {
+		h = a.wrap(h)
+	}
+	srv := &http.Server{Handler: h}
 	switch a.mode {
 	case "close": // cuts in-flight requests
 		go func() { <-ctx.Done(); srv.Close(); close(a.gate) }()
@@ -79,6 +86,21 @@ func (a *sdApp) serve(ctx context.Context, ln net.Listener) error {
 		go srv.Serve(ln)
 		<-a.gate
 		srv.Close()
+		a.closed.Store(true)
+		return nil
+	case "ownDrain": // closes its listener and waits for its requests, but leaves idle connections open
+		var wg sync.WaitGroup
+		inner := srv.Handler
+		srv.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			wg.Add(1)
+			defer wg.Done()
+			inner.ServeHTTP(w, r)
+		})
+		go srv.Serve(ln)
+		<-ctx.Done()
+		ln.Close()
+		wg.Wait()
+		time.Sleep(20 * time.Millisecond) // the in-flight response is written
 		a.closed.Store(true)
 		return nil
 	case "ignoreCtx": // never stops (until the listener is closed)
@@ -174,6 +196,9 @@ func TestGracefulShutdownCatchesBrokenApps(t *testing.T) {
 			"Serve returned (it returned <nil>) ",
 			"before ctx was cancelled: it must serve until ctx is done",
 		}},
+		{"leaves idle connections open", "ownDrain", nil, []string{
+			"And an idle keep-alive connection is closed: an idle keep-alive connection opened before shutdown was still open after Serve returned: close idle connections when stopping (srv.Shutdown closes them at once",
+		}},
 		{"leaves its database open", "leak", nil, []string{
 			"Closed() = false after Serve returned: close the application's resources",
 		}},
@@ -208,6 +233,7 @@ func TestGracefulShutdownThroughJettyCheck(t *testing.T) {
 		"response bytes were written before Serve returned",
 		"GET /healthz on a new connection after Serve returned: ",
 		"Closed() = true after Serve returned",
+		"the idle keep-alive connection opened before shutdown was closed by the server",
 	} {
 		if !strings.Contains(res.Output(), w) {
 			t.Errorf("log does not contain %q:\n%s", w, res.Output())
@@ -245,4 +271,19 @@ func TestGracefulShutdownBadConfiguration(t *testing.T) {
 			}
 		})
 	}
+}
+
+func init() {
+	registerLayers(
+		layerCase{name: "GracefulShutdown/correct", sockets: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			a := newSDApp("")
+			a.wrap = wrap
+			return a.scenario()
+		}},
+		layerCase{name: "GracefulShutdown/broken", broken: true, sockets: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			a := newSDApp("leak")
+			a.wrap = wrap
+			return a.scenario()
+		}},
+	)
 }
