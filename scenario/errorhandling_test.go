@@ -240,3 +240,18 @@ func TestErrorHandlingTrackerZeroValue(t *testing.T) {
 		t.Errorf("Captured() = %s, want [a b]", got)
 	}
 }
+
+func init() {
+	layer := func(a errApp) func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+		return func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			x := errScenario(a, false, t)
+			tracker := x.Tracker
+			x.Target = scenario.HandlerFunc(func() http.Handler { return wrap(a.handler(tracker.Capture)) })
+			return x
+		}
+	}
+	registerLayers(
+		layerCase{name: "ErrorHandling/correct", make: layer(errApp{})},
+		layerCase{name: "ErrorHandling/broken", broken: true, make: layer(errApp{valueInBody: true, noReport: true, sqlInBody: true})},
+	)
+}
