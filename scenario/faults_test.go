@@ -299,3 +299,18 @@ func TestFaultsBadConfiguration(t *testing.T) {
 		})
 	}
 }
+
+func init() {
+	layer := func(a func() *fltApp) func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+		return func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			app := a()
+			x := app.scenario(t, false)
+			x.Target = scenario.Handler(wrap(app.handler()))
+			return x
+		}
+	}
+	registerLayers(
+		layerCase{name: "Faults/correct", bubble: true, make: layer(func() *fltApp { return &fltApp{} })},
+		layerCase{name: "Faults/broken", bubble: true, broken: true, make: layer(func() *fltApp { return &fltApp{rawError: true, sticky: true} })},
+	)
+}

@@ -105,7 +105,7 @@ func runLines(t *testing.T, c checker) []string {
 var layersPending = map[string]bool{
 	"RateLimit": true, "AuditLog": true, "Load": true, "Injection": true, "AuthRequired": true,
 	"BackupRestore": true, "GracefulShutdown": true, "Overload": true,
-	"Faults": true, "TLS": true, "EncryptedAtRest": true, "SecretsInLogs": true,
+	"TLS": true, "EncryptedAtRest": true, "SecretsInLogs": true,
 	"QueryBudget": true, "Caching": true, "Metrics": true,
 }
 

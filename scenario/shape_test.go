@@ -148,7 +148,6 @@ var longFuncs = map[string]bool{
 	"auditlog.go:AuditLog.exec":         true,
 	"authrequired.go:AuthRequired.exec": true,
 	"backup.go:BackupRestore.roundTrip": true,
-	"faults.go:Faults.exec":             true,
 	"headers.go:SecurityHeaders.exec":   true,
 	"health.go:HealthCheck.exec":        true,
 	"injection.go:Injection.exec":       true,
