@@ -3,8 +3,6 @@ package scenario
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -59,6 +57,11 @@ import (
 // category. A failing run lists each failing payload (at most 25 per input,
 // then a count) with its category, input, status and what leaked; long
 // payloads are truncated and invalid bytes escaped.
+//
+// Every probe above runs by default on every input listed in Inputs (the
+// one required field: Injection cannot guess where input goes); Categories
+// and MaxPayloads only narrow the corpus, and a narrowed run says what it
+// sent.
 //
 // Injection is safe in parallel tests as long as each run has its own canary
 // (the default is unique per run) and the application tolerates the load.
@@ -208,146 +211,200 @@ type injFailure struct {
 	text string
 }
 
+// injRun is one run of Injection: its configuration, resolved once, and
+// what it saw.
+type injRun struct {
+	x          Injection
+	r          reporter
+	c          *client
+	payloads   []Payload
+	canary     string
+	failures   []injFailure
+	sent       map[PayloadCategory]int
+	total      int
+	skipped    int
+	canaryHits int
+}
+
 func (x Injection) exec(r reporter) {
-	var (
-		c        *client
-		payloads []Payload
-		canary   = x.Canary
-	)
-	r.step("Given", "the application at "+x.Target.String(), func() {
-		var err error
-		if c, err = x.Target.open(r); err != nil {
-			r.errorf("%v", err)
-		}
-		if len(x.Inputs) == 0 {
-			r.errorf(`no Inputs: list where user input goes, e.g. Inputs: []scenario.Input{{In: scenario.InQuery, Name: "q", Path: "/search"}}`)
-		}
-		for i, in := range x.Inputs {
-			if err := in.check(); err != nil {
-				r.errorf("input #%d (%s): %v", i+1, in, err)
-			}
-		}
-		for _, cat := range x.Categories {
-			if !slices.Contains(PayloadCategories(), cat) {
-				r.errorf("category %q is unknown: want one of %s", cat, injCategoryList())
-			}
-		}
-		if x.MaxPayloads < 0 {
-			r.errorf("MaxPayloads is %d: want a positive bound, or zero for the whole corpus", x.MaxPayloads)
-		}
-		if canary == "" {
-			var b [8]byte
-			_, _ = rand.Read(b[:])
-			canary = filepath.Join(os.TempDir(), "jetty-canary-"+hex.EncodeToString(b[:]))
-		}
-		switch {
-		case !filepath.IsAbs(canary):
-			r.errorf("Canary %q is not an absolute path: use one such as filepath.Join(t.TempDir(), \"canary\")", canary)
-		case strings.ContainsAny(canary, " \t\r\n"):
-			r.errorf("Canary %q holds white space: a shell would not touch it as one file; pick a path without spaces", canary)
-		default:
-			if _, err := os.Lstat(canary); err == nil {
-				r.errorf("Canary %q exists before the run: remove it or pick a new path, so that a payload creating it can be told", canary)
-			}
-		}
-		payloads = injSelect(Payloads(x.Categories...), x.MaxPayloads)
-		for i := range payloads {
-			payloads[i].Value = strings.ReplaceAll(payloads[i].Value, CanaryFilePlaceholder, canary)
-		}
-	})
+	u := &injRun{x: x, r: r, canary: x.Canary, sent: map[PayloadCategory]int{}}
+	r.step("Given", "the application at "+x.Target.String(), u.setup)
 	if r.failed() {
 		return
 	}
+	r.step("When", fmt.Sprintf("I send %d hostile payloads into %s", len(u.payloads), injInputList(x.Inputs)), u.sendAll)
+	r.step("Then", "every payload is refused without a server error, a leak, unescaped reflection, evaluation or an injected header", u.report)
+	r.step("And", "no payload has a side effect: the canary file "+u.canary+" was never created", u.sideEffects)
+}
 
-	var (
-		failures   []injFailure
-		sent       = map[PayloadCategory]int{}
-		total      int
-		skipped    int
-		canaryHits int
-	)
-	r.step("When", fmt.Sprintf("I send %d hostile payloads into %s", len(payloads), injInputList(x.Inputs)), func() {
-		ctx := r.context()
-		for _, in := range x.Inputs {
-			base, err := c.do(ctx, in.request(Payload{Value: in.baseline()}))
-			if err != nil {
-				r.errorf("%s baseline: %v", in, err)
-				return
-			}
-			if base.Dropped || base.Status >= 500 || base.Status == http.StatusNotFound || base.Status == http.StatusMethodNotAllowed {
-				r.errorf("%s with the harmless value %q = %s: the input is not reachable; fix Method, Path or Template so that a normal request succeeds", in, in.baseline(), base)
-				continue
-			}
-			n := 0
-			for _, p := range payloads {
-				if in.In == InHeader && !injHeaderValueOK(p.Value) {
-					skipped++
-					continue
-				}
-				if ctx.Err() != nil {
-					r.errorf("stopped: %v", ctx.Err())
-					return
-				}
-				res, err := c.do(ctx, in.request(p))
-				if err != nil {
-					r.errorf("%s ← %s payload %s: %v", in, p.Category, injShow(p.Value), err)
-					continue
-				}
-				n++
-				sent[p.Category]++
-				total++
-				problems := injJudge(p, base, res)
-				if _, err := os.Lstat(canary); err == nil {
-					problems = append(problems, fmt.Sprintf("created the canary file %s: the input reached a shell; never pass input to sh -c, run exec.Command with separate arguments", canary))
-					canaryHits++
-					_ = os.Remove(canary)
-				}
-				if len(problems) > 0 {
-					failures = append(failures, injFailure{in, p, fmt.Sprintf("%s ← %s payload %s: %s, %s", in, p.Category, injShow(p.Value), res, strings.Join(problems, "; "))})
-				}
-			}
-			r.logf("%s: %d payloads", in, n)
+// injConfigProblems lists what is wrong with the check's fields.
+func injConfigProblems(x Injection) []string {
+	var out []string
+	if len(x.Inputs) == 0 {
+		out = append(out, `no Inputs: list where user input goes, e.g. Inputs: []scenario.Input{{In: scenario.InQuery, Name: "q", Path: "/search"}}`)
+	}
+	for i, in := range x.Inputs {
+		if err := in.check(); err != nil {
+			out = append(out, fmt.Sprintf("input #%d (%s): %v", i+1, in, err))
 		}
-	})
-	r.step("Then", "every payload is refused without a server error, a leak, unescaped reflection, evaluation or an injected header", func() {
-		listed := map[string]int{}
-		for _, f := range failures {
-			key := f.in.String()
-			listed[key]++
-			if listed[key] <= injMaxListed {
-				r.errorf("%s", f.text)
-			}
+	}
+	for _, cat := range x.Categories {
+		if !slices.Contains(PayloadCategories(), cat) {
+			out = append(out, fmt.Sprintf("category %q is unknown: want one of %s", cat, injCategoryList()))
 		}
-		for _, in := range x.Inputs {
-			if n := listed[in.String()]; n > injMaxListed {
-				r.errorf("%s: %d more payloads failed (%d in all)", in, n-injMaxListed, n)
-				listed[in.String()] = 0
-			}
-		}
-		var counts []string
-		for _, cat := range PayloadCategories() {
-			if sent[cat] > 0 {
-				counts = append(counts, fmt.Sprintf("%s %d", cat, sent[cat]))
-			}
-		}
-		msg := fmt.Sprintf("sent %d payloads into %d inputs: %s", total, len(x.Inputs), strings.Join(counts, ", "))
-		if skipped > 0 {
-			msg += fmt.Sprintf(" (%d skipped: control bytes cannot travel in a header)", skipped)
-		}
-		r.logf("%s; %d failed", msg, len(failures))
-	})
-	r.step("And", "no payload has a side effect: the canary file "+canary+" was never created", func() {
-		if _, err := os.Lstat(canary); err == nil {
-			_ = os.Remove(canary)
-			r.errorf("the canary file %s exists after the run: an input reached a shell; never pass input to sh -c", canary)
+	}
+	if x.MaxPayloads < 0 {
+		out = append(out, fmt.Sprintf("MaxPayloads is %d: want a positive bound, or zero for the whole corpus", x.MaxPayloads))
+	}
+	return out
+}
+
+// injCanaryProblem says why canary cannot be the canary file, or "".
+func injCanaryProblem(canary string) string {
+	switch {
+	case !filepath.IsAbs(canary):
+		return fmt.Sprintf("Canary %q is not an absolute path: use one such as filepath.Join(t.TempDir(), \"canary\")", canary)
+	case strings.ContainsAny(canary, " \t\r\n"):
+		return fmt.Sprintf("Canary %q holds white space: a shell would not touch it as one file; pick a path without spaces", canary)
+	}
+	if _, err := os.Lstat(canary); err == nil {
+		return fmt.Sprintf("Canary %q exists before the run: remove it or pick a new path, so that a payload creating it can be told", canary)
+	}
+	return ""
+}
+
+func (u *injRun) setup() {
+	var err error
+	if u.c, err = u.x.Target.open(u.r); err != nil {
+		u.r.errorf("%v", err)
+	}
+	for _, p := range injConfigProblems(u.x) {
+		u.r.errorf("%s", p)
+	}
+	if u.canary == "" {
+		name, _ := probe.Canary()
+		u.canary = filepath.Join(os.TempDir(), name)
+	}
+	if p := injCanaryProblem(u.canary); p != "" {
+		u.r.errorf("%s", p)
+	}
+	u.payloads = injSelect(Payloads(u.x.Categories...), u.x.MaxPayloads)
+	for i := range u.payloads {
+		u.payloads[i].Value = strings.ReplaceAll(u.payloads[i].Value, CanaryFilePlaceholder, u.canary)
+	}
+}
+
+func (u *injRun) sendAll() {
+	for _, in := range u.x.Inputs {
+		if !u.sendInput(in) {
 			return
 		}
-		if canaryHits > 0 {
-			r.errorf("%d payloads created the canary file %s (listed above; each was removed)", canaryHits, canary)
-			return
+	}
+}
+
+// sendInput sends the baseline and every payload into in; false stops the
+// run.
+func (u *injRun) sendInput(in Input) bool {
+	ctx := u.r.context()
+	base, err := u.c.do(ctx, in.request(Payload{Value: in.baseline()}))
+	if err != nil {
+		u.r.errorf("%s baseline: %v", in, err)
+		return false
+	}
+	if p := injReachableProblem(in, base); p != "" {
+		u.r.errorf("%s", p)
+		return true
+	}
+	n := 0
+	for _, p := range u.payloads {
+		if in.In == InHeader && !injHeaderValueOK(p.Value) {
+			u.skipped++
+			continue
 		}
-		r.logf("the canary file %s was never created", canary)
-	})
+		if ctx.Err() != nil {
+			u.r.errorf("stopped: %v", ctx.Err())
+			return false
+		}
+		res, err := u.c.do(ctx, in.request(p))
+		if err != nil {
+			u.r.errorf("%s ← %s payload %s: %v", in, p.Category, injShow(p.Value), err)
+			continue
+		}
+		n++
+		u.sent[p.Category]++
+		u.total++
+		problems := append(injJudge(p, base, res), u.sideEffect()...)
+		if len(problems) > 0 {
+			u.failures = append(u.failures, injFailure{in, p, fmt.Sprintf("%s ← %s payload %s: %s, %s", in, p.Category, injShow(p.Value), res, strings.Join(problems, "; "))})
+		}
+	}
+	u.r.logf("%s: %d payloads", in, n)
+	return true
+}
+
+// injReachableProblem says why the baseline shows the input cannot be
+// tested, or "".
+func injReachableProblem(in Input, base *response) string {
+	if base.Dropped || base.Status >= 500 || base.Status == http.StatusNotFound || base.Status == http.StatusMethodNotAllowed {
+		return fmt.Sprintf("%s with the harmless value %q = %s: the input is not reachable; fix Method, Path or Template so that a normal request succeeds", in, in.baseline(), base)
+	}
+	return ""
+}
+
+// sideEffect looks for the canary after a payload, and removes it.
+func (u *injRun) sideEffect() []string {
+	if _, err := os.Lstat(u.canary); err != nil {
+		return nil
+	}
+	u.canaryHits++
+	_ = os.Remove(u.canary)
+	return []string{fmt.Sprintf("created the canary file %s: the input reached a shell; never pass input to sh -c, run exec.Command with separate arguments", u.canary)}
+}
+
+func (u *injRun) report() {
+	listed := map[string]int{}
+	for _, f := range u.failures {
+		key := f.in.String()
+		listed[key]++
+		if listed[key] <= injMaxListed {
+			u.r.errorf("%s", f.text)
+		}
+	}
+	for _, in := range u.x.Inputs {
+		if n := listed[in.String()]; n > injMaxListed {
+			u.r.errorf("%s: %d more payloads failed (%d in all)", in, n-injMaxListed, n)
+			listed[in.String()] = 0
+		}
+	}
+	u.r.logf("%s; %d failed", injSentSummary(u.sent, u.total, len(u.x.Inputs), u.skipped), len(u.failures))
+}
+
+// injSentSummary says what was sent, per category.
+func injSentSummary(sent map[PayloadCategory]int, total, inputs, skipped int) string {
+	var counts []string
+	for _, cat := range PayloadCategories() {
+		if sent[cat] > 0 {
+			counts = append(counts, fmt.Sprintf("%s %d", cat, sent[cat]))
+		}
+	}
+	msg := fmt.Sprintf("sent %d payloads into %d inputs: %s", total, inputs, strings.Join(counts, ", "))
+	if skipped > 0 {
+		msg += fmt.Sprintf(" (%d skipped: control bytes cannot travel in a header)", skipped)
+	}
+	return msg
+}
+
+func (u *injRun) sideEffects() {
+	if _, err := os.Lstat(u.canary); err == nil {
+		_ = os.Remove(u.canary)
+		u.r.errorf("the canary file %s exists after the run: an input reached a shell; never pass input to sh -c", u.canary)
+		return
+	}
+	if u.canaryHits > 0 {
+		u.r.errorf("%d payloads created the canary file %s (listed above; each was removed)", u.canaryHits, u.canary)
+		return
+	}
+	u.r.logf("the canary file %s was never created", u.canary)
 }
 
 func injCategoryList() string {
@@ -559,73 +616,15 @@ func injShow(s string) string {
 	return fmt.Sprintf("%q (%d bytes)", probe.Clip(s, 40), len(s))
 }
 
-// injLeakSignatures are texts a response must never show: database errors and
-// stack traces.
-var injLeakSignatures = []struct {
-	what  string
-	sql   bool
-	hints []string // literal texts one of which a match holds: a fast pre-filter
-	re    *regexp.Regexp
-}{
-	{"a SQLite syntax error", true, []string{": syntax error"}, regexp.MustCompile(`near "[^"\n]{0,80}": syntax error`)},
-	{"a SQLite error", true, []string{"SQLITE_", "SQL logic error", "unrecognized token: ", "no such ", "incomplete input", "sqlite"},
-		regexp.MustCompile(`SQLITE_[A-Z]+|SQL logic error|unrecognized token: |no such (?:column|table): |incomplete input|sqlite3?: `)},
-	{"a PostgreSQL error", true, []string{"at or near", "pq: ", "SQLSTATE", "invalid input syntax for"},
-		regexp.MustCompile(`syntax error at or near|unterminated quoted string at or near|\bpq: |SQLSTATE[ \[]|invalid input syntax for`)},
-	{"a MySQL error", true, []string{"SQL syntax", "Error 1064", "mysql", "MariaDB"},
-		regexp.MustCompile(`You have an error in your SQL syntax|\bError 1064\b|mysql_fetch_|mysqli?_\w+\(\)|MariaDB server version`)},
-	{"a SQL Server error", true, []string{"Unclosed quotation mark", "Incorrect syntax near", "mssql: "},
-		regexp.MustCompile(`Unclosed quotation mark after the character string|Incorrect syntax near|\bmssql: `)},
-	{"an Oracle error", true, []string{"ORA-"}, regexp.MustCompile(`\bORA-\d{5}\b`)},
-	{"a MongoDB error", false, []string{"Mongo", "CastError", "BSONError"}, regexp.MustCompile(`MongoServerError|MongoError|\bCastError\b|BSONError`)},
-	{"a Go panic", false, []string{"panic: ", "goroutine "}, regexp.MustCompile(`panic: |goroutine \d+ \[`)},
-	{"a Go runtime error", false, []string{"runtime error: "}, regexp.MustCompile(`runtime error: `)},
-	{"a Go source path", false, []string{"/usr/local/go/src/", ".go:"}, regexp.MustCompile(`/usr/local/go/src/|[\w-]+\.go:\d+`)},
-	{"a Python traceback", false, []string{"Traceback (most recent call last)", ".py\", line "},
-		regexp.MustCompile(`Traceback \(most recent call last\)|File "[^"\n]+\.py", line \d+`)},
-	{"a Java stack trace", false, []string{".java:", "java."}, regexp.MustCompile(`\bat [\w$.]+\([\w$]+\.java:\d+\)|\bjava\.(?:lang|sql|io)\.\w+(?:Exception|Error)\b`)},
-	{"a Node.js stack trace", false, []string{"js:"}, regexp.MustCompile(`\bat [\w.<>$ ]+ \([^()\n]*\.[cm]?js:\d+:\d+\)`)},
-	{"a PHP error", false, []string{" on line "}, regexp.MustCompile(`(?:Fatal error|Parse error|Warning)(?:</b>)?: .{0,200} on line (?:<b>)?\d+`)},
-	{"a .NET error", false, []string{"System.", "Server Error in"}, regexp.MustCompile(`\bSystem\.[\w.]+Exception\b|Server Error in '/' Application`)},
-}
-
-// injFind returns re's first match in b, trying the regular expression
-// only when b holds one of the literal hints (large bodies stay fast).
-func injFind(re *regexp.Regexp, hints []string, b []byte) []byte {
-	for _, h := range hints {
-		if bytes.Contains(b, []byte(h)) {
-			return re.Find(b)
-		}
-	}
-	return nil
-}
-
-// injContext returns the match m of b extended to the end of its line, at
-// most 100 bytes, so that a message shows the whole error.
-func injContext(b, m []byte) []byte {
-	i := bytes.Index(b, m)
-	if i < 0 {
-		return m
-	}
-	end := i + len(m)
-	for end < len(b) && end < i+100 && b[end] != '\n' && b[end] != '<' {
-		end++
-	}
-	return bytes.TrimSpace(b[i:end])
-}
-
 var (
-	injCommandOutput = regexp.MustCompile(`uid=\d+\([\w.-]*\) gid=\d+`)
-	injFileContents  = regexp.MustCompile(`root:[x*!]?:0:0:|\[(?:fonts|extensions)\]\s*\r?\n|; for 16-bit app support`)
-	injFormatVerbs   = regexp.MustCompile(`%!(?:[a-zA-Z]?\((?:MISSING|BADWIDTH|BADPREC|NOVERB|BADINDEX)\)|\(EXTRA )`)
+	injCommandOutput = probe.Leak{Hints: []string{"uid="}, RE: regexp.MustCompile(`uid=\d+\([\w.-]*\) gid=\d+`)}
+	injFileContents  = probe.Leak{Hints: []string{"root:", "[fonts]", "[extensions]", "16-bit"},
+		RE: regexp.MustCompile(`root:[x*!]?:0:0:|\[(?:fonts|extensions)\]\s*\r?\n|; for 16-bit app support`)}
+	injFormatVerbs = probe.Leak{Hints: []string{"%!"}, RE: regexp.MustCompile(`%!(?:[a-zA-Z]?\((?:MISSING|BADWIDTH|BADPREC|NOVERB|BADINDEX)\)|\(EXTRA )`)}
 	// injEvaluated finds the template product as a number of its own.
 	injEvaluated      = regexp.MustCompile(`(?:^|[^0-9A-Za-z])` + templateProduct + `(?:[^0-9A-Za-z]|$)`)
-	injJavascriptAttr = regexp.MustCompile(`(?i)(?:href|src|action|formaction|data)\s*=\s*["']?\s*javascript:alert\(1337\)`)
-
-	jsHints   = []string{"javascript:alert(1337)"}
-	fmtHints  = []string{"%!"}
-	cmdHints  = []string{"uid="}
-	fileHints = []string{"root:", "[fonts]", "[extensions]", "16-bit"}
+	injJavascriptAttr = probe.Leak{Hints: []string{"javascript:alert(1337)"},
+		RE: regexp.MustCompile(`(?i)(?:href|src|action|formaction|data)\s*=\s*["']?\s*javascript:alert\(1337\)`)}
 )
 
 // injJudge lists what the response to payload p reveals, against the baseline.
@@ -637,16 +636,16 @@ func injJudge(p Payload, base, res *response) []string {
 	if res.Status >= 500 {
 		out = append(out, "a server error: validate the input and answer 4xx, never 5xx")
 	}
-	for _, sig := range injLeakSignatures {
-		m := injFind(sig.re, sig.hints, res.Body)
-		if m == nil || injFind(sig.re, sig.hints, base.Body) != nil {
+	for _, sig := range probe.ServerErrors {
+		m := sig.Find(res.Body)
+		if m == nil || sig.Find(base.Body) != nil {
 			continue
 		}
 		fix := "answer a generic error and log the details (OWASP ASVS 5.0 V16.5)"
-		if sig.sql {
+		if sig.SQL {
 			fix = "use parameterised queries (database/sql placeholders) and " + fix
 		}
-		out = append(out, fmt.Sprintf("the body leaks %s (%s): %s", sig.what, injShow(string(injContext(res.Body, m))), fix))
+		out = append(out, fmt.Sprintf("the body leaks %s (%s): %s", sig.What, injShow(string(probe.Line(res.Body, m))), fix))
 		break
 	}
 	value := []byte(p.Value)
@@ -654,14 +653,14 @@ func injJudge(p Payload, base, res *response) []string {
 		switch {
 		case html.EscapeString(p.Value) != p.Value && bytes.Contains(res.Body, value):
 			out = append(out, "the HTML reflects it unescaped (cross-site scripting): escape output, e.g. with html/template (OWASP ASVS 5.0 V1.2.1)")
-		case strings.HasPrefix(p.Value, "javascript:") && injFind(injJavascriptAttr, jsHints, res.Body) != nil && injFind(injJavascriptAttr, jsHints, base.Body) == nil:
+		case strings.HasPrefix(p.Value, "javascript:") && injJavascriptAttr.Find(res.Body) != nil && injJavascriptAttr.Find(base.Body) == nil:
 			out = append(out, "the HTML puts it in a link or source (cross-site scripting): allow only http(s) URLs, e.g. with html/template")
 		}
 	}
 	if p.Category == PayloadTemplate && injEvaluated.Match(res.Body) && !injEvaluated.Match(base.Body) {
 		out = append(out, "the template was evaluated (7331*7919 = 58054189 in the body): never render input as a template; pass it as data")
 	}
-	if m := injFind(injFormatVerbs, fmtHints, res.Body); m != nil && injFind(injFormatVerbs, fmtHints, base.Body) == nil {
+	if m := injFormatVerbs.Find(res.Body); m != nil && injFormatVerbs.Find(base.Body) == nil {
 		out = append(out, fmt.Sprintf("the input was used as a format string (%s in the body): write fmt.Fprintf(w, \"%%s\", input)", m))
 	}
 	if v := res.Header.Get("X-Jetty-Injected"); v != "" {
@@ -673,10 +672,10 @@ func injJudge(p Payload, base, res *response) []string {
 			break
 		}
 	}
-	if m := injFind(injCommandOutput, cmdHints, res.Body); m != nil && injFind(injCommandOutput, cmdHints, base.Body) == nil {
+	if m := injCommandOutput.Find(res.Body); m != nil && injCommandOutput.Find(base.Body) == nil {
 		out = append(out, fmt.Sprintf("the body shows command output (%q): never pass input to a shell", m))
 	}
-	if m := injFind(injFileContents, fileHints, res.Body); m != nil && injFind(injFileContents, fileHints, base.Body) == nil {
+	if m := injFileContents.Find(res.Body); m != nil && injFileContents.Find(base.Body) == nil {
 		out = append(out, fmt.Sprintf("the body shows a system file (%q): resolve paths inside a root (os.Root, filepath.IsLocal)", strings.TrimSpace(string(m))))
 	}
 	return out
