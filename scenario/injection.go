@@ -38,6 +38,10 @@ import (
 //     Oracle, MongoDB, Go (panic:, goroutine N [, runtime error:, file.go:NN,
 //     /usr/local/go/src), Python, Java, Node.js, PHP and .NET traces;
 //   - does not reflect an XSS payload unescaped in an HTML response;
+//   - does not answer a UNION SELECT of a marker with the marker
+//     (7331*7927 = 58112837), nor a true and a false condition (OR 7=7,
+//     OR 7=8, and again with 3=3, 3=4) differently beyond the echoed
+//     input: blind SQL injection that shows no error;
 //   - does not evaluate a template payload (7331*7919 shows as 58054189 where the
 //     baseline had none);
 //   - does not use the input as a Go format string (%!s(MISSING));
@@ -316,6 +320,7 @@ func (u *injRun) sendInput(in Input) bool {
 		return true
 	}
 	n := 0
+	oracle := map[int]*[4]*response{}
 	for _, p := range u.payloads {
 		if in.In == InHeader && !injHeaderValueOK(p.Value) {
 			u.skipped++
@@ -333,12 +338,94 @@ func (u *injRun) sendInput(in Input) bool {
 		n++
 		u.sent[p.Category]++
 		u.total++
+		if p.oracle.shape > 0 {
+			if oracle[p.oracle.shape] == nil {
+				oracle[p.oracle.shape] = new([4]*response)
+			}
+			oracle[p.oracle.shape][p.oracle.pos] = res
+		}
 		problems := append(injJudge(p, base, res), u.sideEffect()...)
 		if len(problems) > 0 {
-			u.failures = append(u.failures, injFailure{in, p, fmt.Sprintf("%s ← %s payload %s: %s, %s", in, p.Category, injShow(p.Value), res, strings.Join(problems, "; "))})
+			u.failures = append(u.failures, injFailure{in, p, fmt.Sprintf("%s ← %s payload %s: %s, %s", in, p.Category, injShow(injSentValue(in, p)), res, strings.Join(problems, "; "))})
 		}
 	}
+	u.oracle(in, oracle)
 	u.r.logf("%s: %d payloads", in, n)
+	return true
+}
+
+// injSentValue is p's value as sent into in (the baseline placeholder
+// replaced).
+func injSentValue(in Input, p Payload) string {
+	return strings.ReplaceAll(p.Value, BaselinePlaceholder, in.baseline())
+}
+
+// oracle judges the differential SQL oracle's answers for in.
+func (u *injRun) oracle(in Input, seen map[int]*[4]*response) {
+	unstable := 0
+	for shape := 1; shape <= len(sqlOracleShapes); shape++ {
+		rs := seen[shape]
+		if rs == nil || rs[0] == nil || rs[1] == nil || rs[2] == nil || rs[3] == nil {
+			continue
+		}
+		verdict := injOracleVerdict(rs)
+		if verdict == injOracleUnstable {
+			unstable++
+			continue
+		}
+		if verdict != injOracleDiffers {
+			continue
+		}
+		t, f := injOracleValue(in, shape, 0), injOracleValue(in, shape, 1)
+		u.failures = append(u.failures, injFailure{in, Payload{Category: PayloadSQL, Value: t}, fmt.Sprintf(
+			"%s ← sql payloads %s and %s: %s and %s: the answers to a true and a false condition differ beyond the echoed input, twice, so the input changes the query's logic (boolean-based SQL injection, no error needed): use parameterised queries (database/sql placeholders)",
+			in, injShow(t), injShow(f), injSize(rs[0]), injSize(rs[1]))})
+		return
+	}
+	if unstable > 0 {
+		u.r.logf("%s: the differential SQL oracle could not judge %d shape(s): two sends of one condition answered differently (a request ID or a time in the body?)", in, unstable)
+	}
+}
+
+// injOracleValue is the value of the oracle payload of shape at pos for in.
+func injOracleValue(in Input, shape, pos int) string {
+	d := sqlOracleDigits[pos]
+	return injSentValue(in, Payload{Value: fmt.Sprintf(sqlOracleShapes[shape-1], d[0], d[1])})
+}
+
+func injSize(r *response) string { return fmt.Sprintf("%s (%d bytes)", r, len(r.Body)) }
+
+// The verdicts of the differential oracle on one shape.
+const (
+	injOracleSame     = iota // true and false answer alike: no sign of injection
+	injOracleDiffers         // true and false answer differently, twice
+	injOracleUnstable        // two true conditions answer differently: no verdict
+)
+
+// injOracleVerdict compares the answers to 7=7, 7=8, 3=3 and 3=4.
+// Answers are alike when their statuses are equal and their bodies differ
+// only where the echoed digits do.
+func injOracleVerdict(rs *[4]*response) int {
+	if !injEchoEqual(rs[0], rs[2], '7', '3') {
+		return injOracleUnstable
+	}
+	if !injEchoEqual(rs[0], rs[1], '7', '8') && !injEchoEqual(rs[2], rs[3], '3', '4') {
+		return injOracleDiffers
+	}
+	return injOracleSame
+}
+
+// injEchoEqual reports whether a and b have one status and bodies of one
+// length that differ only where a has x and b has y.
+func injEchoEqual(a, b *response, x, y byte) bool {
+	if a.Status != b.Status || a.Dropped != b.Dropped || len(a.Body) != len(b.Body) {
+		return false
+	}
+	for i := range a.Body {
+		if c, d := a.Body[i], b.Body[i]; c != d && (c != x || d != y) {
+			return false
+		}
+	}
 	return true
 }
 
@@ -463,6 +550,7 @@ func (in Input) check() error {
 
 // request builds the request that carries p into the input.
 func (in Input) request(p Payload) Request {
+	p.Value = injSentValue(in, p)
 	req := Request{Method: in.method(), Header: http.Header{}}
 	for k, vs := range in.Header {
 		req.Header[k] = slices.Clone(vs)
@@ -622,7 +710,9 @@ var (
 		RE: regexp.MustCompile(`root:[x*!]?:0:0:|\[(?:fonts|extensions)\]\s*\r?\n|; for 16-bit app support`)}
 	injFormatVerbs = probe.Leak{Hints: []string{"%!"}, RE: regexp.MustCompile(`%!(?:[a-zA-Z]?\((?:MISSING|BADWIDTH|BADPREC|NOVERB|BADINDEX)\)|\(EXTRA )`)}
 	// injEvaluated finds the template product as a number of its own.
-	injEvaluated      = regexp.MustCompile(`(?:^|[^0-9A-Za-z])` + templateProduct + `(?:[^0-9A-Za-z]|$)`)
+	injEvaluated = regexp.MustCompile(`(?:^|[^0-9A-Za-z])` + templateProduct + `(?:[^0-9A-Za-z]|$)`)
+	// injUnion finds the UNION payloads' product as a number of its own.
+	injUnion          = regexp.MustCompile(`(?:^|[^0-9A-Za-z])` + unionProduct + `(?:[^0-9A-Za-z]|$)`)
 	injJavascriptAttr = probe.Leak{Hints: []string{"javascript:alert(1337)"},
 		RE: regexp.MustCompile(`(?i)(?:href|src|action|formaction|data)\s*=\s*["']?\s*javascript:alert\(1337\)`)}
 )
@@ -656,6 +746,9 @@ func injJudge(p Payload, base, res *response) []string {
 		case strings.HasPrefix(p.Value, "javascript:") && injJavascriptAttr.Find(res.Body) != nil && injJavascriptAttr.Find(base.Body) == nil:
 			out = append(out, "the HTML puts it in a link or source (cross-site scripting): allow only http(s) URLs, e.g. with html/template")
 		}
+	}
+	if p.Category == PayloadSQL && strings.Contains(p.Value, "UNION SELECT 7331*7927") && injUnion.Match(res.Body) && !injUnion.Match(base.Body) {
+		out = append(out, "a UNION SELECT in the input added its own row (7331*7927 = "+unionProduct+" in the body): the input is part of the SQL text (SQL injection, no error needed); use parameterised queries (database/sql placeholders)")
 	}
 	if p.Category == PayloadTemplate && injEvaluated.Match(res.Body) && !injEvaluated.Match(base.Body) {
 		out = append(out, "the template was evaluated (7331*7919 = 58054189 in the body): never render input as a template; pass it as data")

@@ -1,6 +1,9 @@
 package scenario
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // PayloadCategory names a family of hostile inputs in the [Injection]
 // corpus.
@@ -10,10 +13,14 @@ type PayloadCategory string
 // Guide v4.2 input validation tests (WSTG-INPV) and the sections of the
 // big-list-of-naughty-strings (BLNS); the payloads themselves are written for
 // this package, each small and harmless (no timing attacks, no destructive
-// commands: the command payloads only run `id` or `touch` a canary file).
+// statements or commands: stacked SQL queries only SELECT 1, the command
+// payloads only run `id` or `touch` a canary file).
 const (
 	// PayloadSQL: SQL injection (WSTG-INPV-05; BLNS "SQL Injection",
-	// "Quotation Marks"): quotes, tautologies, stacked queries, UNION.
+	// "Quotation Marks"): quotes, tautologies, stacked queries, UNION
+	// SELECT of a marker (found even when no error shows), and the
+	// true/false pairs of a differential oracle (boolean-based blind
+	// injection: the answers to 7=7 and 7=8 must not differ).
 	PayloadSQL PayloadCategory = "sql"
 	// PayloadNoSQL: NoSQL operator injection (WSTG-INPV-05.6): $gt, $ne,
 	// $where, $regex, as strings and, in JSON bodies, as objects.
@@ -76,6 +83,51 @@ type Payload struct {
 	// JSON, when set, is a raw JSON value sent instead of Value as a
 	// string in JSON bodies, such as the NoSQL operator {"$gt": ""}.
 	JSON string
+
+	oracle sqlOracle
+}
+
+// BaselinePlaceholder stands in some payloads for the input's harmless
+// value (Input.Value, default "jetty"); [Injection] replaces it per input,
+// so that a condition appended to it keeps the query's rows (AND) or adds
+// every row (OR).
+const BaselinePlaceholder = "JETTY_VALUE"
+
+// unionProduct is what the UNION payloads select: 7331*7927, a number no
+// row holds by chance; it counts only as a number of its own.
+const unionProduct = "58112837"
+
+// sqlOracle marks a payload of the differential SQL oracle. Each shape
+// (quoted or numeric, OR or AND, with or without a comment) is sent four
+// times: a true condition (7=7), a false one (7=8), and both again with
+// other digits (3=3, 3=4). A query built by concatenation answers the true
+// and the false condition differently; a parameterised one answers the
+// same, up to the echoed digits.
+type sqlOracle struct {
+	shape int // 1-based; 0: not an oracle payload
+	pos   int // 0: 7=7, 1: 7=8, 2: 3=3, 3: 3=4
+}
+
+// sqlOracleDigits are the digits of each position's condition.
+var sqlOracleDigits = [4][2]byte{{'7', '7'}, {'7', '8'}, {'3', '3'}, {'3', '4'}}
+
+var sqlOracleShapes = []string{
+	BaselinePlaceholder + `' OR '%c'='%c`,
+	BaselinePlaceholder + `' OR %c=%c-- `,
+	BaselinePlaceholder + ` OR %c=%c`,
+	BaselinePlaceholder + ` OR %c=%c-- `,
+	BaselinePlaceholder + `' AND '%c'='%c`,
+	BaselinePlaceholder + ` AND %c=%c`,
+}
+
+func sqlOraclePayloads() []Payload {
+	var out []Payload
+	for i, shape := range sqlOracleShapes {
+		for pos, d := range sqlOracleDigits {
+			out = append(out, Payload{Category: PayloadSQL, Value: fmt.Sprintf(shape, d[0], d[1]), oracle: sqlOracle{shape: i + 1, pos: pos}})
+		}
+	}
+	return out
 }
 
 // Payloads returns the corpus of the given categories, or all of it. The
@@ -125,13 +177,26 @@ var corpus = concatPayloads(
 		`'`,
 		`"`,
 		`\`,
+	),
+	// The oracle and the UNION payloads come before the stacked queries, so
+	// that they see the data as it was.
+	sqlOraclePayloads(),
+	payloadsOf(PayloadSQL,
+		`' UNION SELECT 7331*7927-- `,
+		`' UNION SELECT 7331*7927,7331*7927-- `,
+		`' UNION SELECT 7331*7927,7331*7927,7331*7927-- `,
+		`' UNION SELECT 7331*7927,7331*7927,7331*7927,7331*7927-- `,
+		`0 UNION SELECT 7331*7927-- `,
+		`0 UNION SELECT 7331*7927,7331*7927-- `,
+		`0 UNION SELECT 7331*7927,7331*7927,7331*7927-- `,
+		`0 UNION SELECT 7331*7927,7331*7927,7331*7927,7331*7927-- `,
 		`' OR '1'='1`,
 		`' OR 1=1 --`,
 		`" OR "1"="1`,
 		`') OR ('1'='1`,
 		`admin'--`,
-		`'; DROP TABLE users;--`,
-		`1; DELETE FROM users`,
+		`'; SELECT 1;--`,
+		`1; SELECT 1`,
 		`1' UNION SELECT NULL--`,
 		`' UNION SELECT name, sql FROM sqlite_master--`,
 		`' UNION SELECT username, password FROM users--`,

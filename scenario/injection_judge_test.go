@@ -41,3 +41,35 @@ func TestInjectionJudgements(t *testing.T) {
 		t.Errorf("config problems: %q", ps)
 	}
 }
+
+func TestInjectionOracleVerdict(t *testing.T) {
+	r := func(status int, body string) *response { return &response{Status: status, Body: []byte(body)} }
+	echo := &[4]*response{r(200, "no rows for x' OR '7'='7"), r(200, "no rows for x' OR '7'='8"), r(200, "no rows for x' OR '3'='3"), r(200, "no rows for x' OR '3'='4")}
+	if v := injOracleVerdict(echo); v != injOracleSame {
+		t.Errorf("an echo of the input: verdict %d, want same", v)
+	}
+	logic := &[4]*response{r(200, "alice bob"), r(200, "alice"), r(200, "alice bob"), r(200, "alice")}
+	if v := injOracleVerdict(logic); v != injOracleDiffers {
+		t.Errorf("all rows for true, one for false: verdict %d, want differs", v)
+	}
+	status := &[4]*response{r(200, "ok"), r(404, "ok"), r(200, "ok"), r(404, "ok")}
+	if v := injOracleVerdict(status); v != injOracleDiffers {
+		t.Errorf("200 for true, 404 for false: verdict %d, want differs", v)
+	}
+	noisy := &[4]*response{r(200, "id=a1"), r(200, "id=b2"), r(200, "id=c3"), r(200, "id=d4")}
+	if v := injOracleVerdict(noisy); v != injOracleUnstable {
+		t.Errorf("a request ID in the body: verdict %d, want unstable", v)
+	}
+	once := &[4]*response{r(200, "alice bob"), r(200, "alice"), r(200, "alice bob"), r(200, "alice bob")}
+	if v := injOracleVerdict(once); v != injOracleSame {
+		t.Errorf("one differing pair of two: verdict %d, want same", v)
+	}
+	union := Payload{Category: PayloadSQL, Value: "0 UNION SELECT 7331*7927-- "}
+	base := r(200, "no user")
+	if ps := injJudge(union, base, r(200, "<td>58112837</td>")); len(ps) != 1 || !strings.Contains(ps[0], "a UNION SELECT in the input added its own row") {
+		t.Errorf("the UNION marker: %q", ps)
+	}
+	if ps := injJudge(union, base, r(200, "request a58112837f")); len(ps) != 0 {
+		t.Errorf("the marker inside an ID: %q", ps)
+	}
+}

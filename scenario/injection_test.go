@@ -183,7 +183,7 @@ func TestInjectionCheckLogsWhatItSent(t *testing.T) {
 		`POST /login json email`,
 		`GET /users/{id} path id`,
 		`GET /tenant header X-Tenant`,
-		"payloads into 5 inputs: sql 100, nosql 40, xss 70",
+		fmt.Sprintf("payloads into 5 inputs: sql %d, nosql %d, xss %d", 5*len(scenario.Payloads(scenario.PayloadSQL)), 5*len(scenario.Payloads(scenario.PayloadNoSQL)), 5*len(scenario.Payloads(scenario.PayloadXSS))),
 		"skipped: control bytes cannot travel in a header",
 		"was never created",
 	} {
