@@ -37,7 +37,12 @@ import (
 //     PostgreSQL (`syntax error at or near`, pq:), MySQL, SQL Server,
 //     Oracle, MongoDB, Go (panic:, goroutine N [, runtime error:, file.go:NN,
 //     /usr/local/go/src), Python, Java, Node.js, PHP and .NET traces;
-//   - does not reflect an XSS payload unescaped in an HTML response;
+//   - does not reflect an XSS payload where it runs in an HTML response,
+//     judged by the context it lands in: unescaped markup, a script (code,
+//     or a string it closes: 1;alert(1337)// needs no quote or tag), an
+//     event-handler attribute (escaping does not help there), an unquoted
+//     attribute, a javascript: URL, or a page a client-side template
+//     framework renders (AngularJS, Vue);
 //   - does not answer a UNION SELECT of a marker with the marker
 //     (7331*7927 = 58112837), nor a true and a false condition (OR 7=7,
 //     OR 7=8, and again with 3=3, 3=4) differently beyond the echoed
@@ -711,6 +716,8 @@ var (
 	injFormatVerbs = probe.Leak{Hints: []string{"%!"}, RE: regexp.MustCompile(`%!(?:[a-zA-Z]?\((?:MISSING|BADWIDTH|BADPREC|NOVERB|BADINDEX)\)|\(EXTRA )`)}
 	// injEvaluated finds the template product as a number of its own.
 	injEvaluated = regexp.MustCompile(`(?:^|[^0-9A-Za-z])` + templateProduct + `(?:[^0-9A-Za-z]|$)`)
+	// injClientTemplate finds the mark of a client-side template framework.
+	injClientTemplate = regexp.MustCompile(`(?i)\bng-app\b|\bv-app\b|\bdata-v-app\b|\bx-data\b|angular(?:\.min)?\.js|vue(?:\.global)?(?:\.min)?\.js`)
 	// injUnion finds the UNION payloads' product as a number of its own.
 	injUnion          = regexp.MustCompile(`(?:^|[^0-9A-Za-z])` + unionProduct + `(?:[^0-9A-Za-z]|$)`)
 	injJavascriptAttr = probe.Leak{Hints: []string{"javascript:alert(1337)"},
@@ -741,10 +748,12 @@ func injJudge(p Payload, base, res *response) []string {
 	value := []byte(p.Value)
 	if p.Category == PayloadXSS && injIsHTML(res) && len(value) > 0 {
 		switch {
-		case html.EscapeString(p.Value) != p.Value && bytes.Contains(res.Body, value):
-			out = append(out, "the HTML reflects it unescaped (cross-site scripting): escape output, e.g. with html/template (OWASP ASVS 5.0 V1.2.1)")
 		case strings.HasPrefix(p.Value, "javascript:") && injJavascriptAttr.Find(res.Body) != nil && injJavascriptAttr.Find(base.Body) == nil:
 			out = append(out, "the HTML puts it in a link or source (cross-site scripting): allow only http(s) URLs, e.g. with html/template")
+		default:
+			if msg := injXSSContextProblem(p.Value, res.Body); msg != "" && injXSSContextProblem(p.Value, base.Body) == "" {
+				out = append(out, msg)
+			}
 		}
 	}
 	if p.Category == PayloadSQL && strings.Contains(p.Value, "UNION SELECT 7331*7927") && injUnion.Match(res.Body) && !injUnion.Match(base.Body) {
@@ -786,4 +795,195 @@ func injIsHTML(res *response) bool {
 		return strings.Contains(strings.ToLower(ct), "html")
 	}
 	return mt == "text/html" || mt == "application/xhtml+xml"
+}
+
+// The contexts of a reflection in an HTML page.
+const (
+	injCtxText    = iota // between tags
+	injCtxTag            // inside a tag, outside quotes: an unquoted attribute
+	injCtxAttr           // inside a quoted attribute value
+	injCtxScript         // inside <script>…</script>
+	injCtxComment        // inside <!-- … -->
+	injCtxRawText        // inside <style>, <textarea>, <title>
+)
+
+// injHTMLContext returns the context of body[idx] and, for an attribute,
+// its name and the offset where its value starts; for a script, the
+// offset where the script starts.
+func injHTMLContext(body []byte, idx int) (ctx int, attr string, start int) {
+	ctx = injCtxText
+	var (
+		quote       byte
+		name, tag   []byte
+		readingName bool
+		sawEq       bool
+		raw         string
+	)
+	for i := 0; i < idx && i < len(body); i++ {
+		c := body[i]
+		switch ctx {
+		case injCtxText:
+			switch {
+			case bytes.HasPrefix(body[i:], []byte("<!--")):
+				ctx, i = injCtxComment, i+3
+			case c == '<' && i+1 < len(body) && (isASCIILetter(body[i+1]) || body[i+1] == '/'):
+				ctx, tag, name, readingName, sawEq = injCtxTag, nil, nil, true, false
+			}
+		case injCtxComment:
+			if bytes.HasPrefix(body[i:], []byte("-->")) {
+				ctx, i = injCtxText, i+2
+			}
+		case injCtxScript, injCtxRawText:
+			if c == '<' && len(body) >= i+2+len(raw) && body[i+1] == '/' && strings.EqualFold(string(body[i+2:i+2+len(raw)]), raw) {
+				ctx, tag, name, readingName, sawEq = injCtxTag, []byte("/"+raw), nil, false, false
+				i += 1 + len(raw)
+			}
+		case injCtxTag:
+			if readingName && (isASCIILetter(c) || c >= '0' && c <= '9' || c == '/' && len(tag) == 0) {
+				tag = append(tag, c)
+				continue
+			}
+			readingName = false
+			switch {
+			case c == '>':
+				ctx = injCtxText
+				switch t := strings.ToLower(string(tag)); t {
+				case "script":
+					ctx, raw, start = injCtxScript, t, i+1
+				case "style", "textarea", "title", "xmp":
+					ctx, raw = injCtxRawText, t
+				}
+			case (c == '"' || c == '\'') && sawEq:
+				ctx, quote, attr, start = injCtxAttr, c, strings.ToLower(string(name)), i+1
+			case c == '=':
+				sawEq = true
+			case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '/':
+				switch {
+				case !sawEq:
+					name = nil
+				case body[i-1] != '=':
+					name, sawEq = nil, false // the end of an unquoted value
+				}
+			case !sawEq:
+				name = append(name, c)
+			}
+		case injCtxAttr:
+			if c == quote {
+				ctx, name, sawEq = injCtxTag, nil, false
+			}
+		}
+	}
+	if ctx == injCtxTag {
+		attr = strings.ToLower(string(name))
+	}
+	return ctx, attr, start
+}
+
+func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+// The states of a JavaScript scan.
+const (
+	jsCode = iota
+	jsSingle
+	jsDouble
+	jsTemplate
+	jsLineComment
+	jsBlockComment
+)
+
+// jsState returns the state of JavaScript source src at its end.
+func jsState(src string) int {
+	st := jsCode
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch st {
+		case jsCode:
+			switch {
+			case c == '\'':
+				st = jsSingle
+			case c == '"':
+				st = jsDouble
+			case c == '`':
+				st = jsTemplate
+			case c == '/' && i+1 < len(src) && src[i+1] == '/':
+				st, i = jsLineComment, i+1
+			case c == '/' && i+1 < len(src) && src[i+1] == '*':
+				st, i = jsBlockComment, i+1
+			}
+		case jsSingle, jsDouble, jsTemplate:
+			end := map[int]byte{jsSingle: '\'', jsDouble: '"', jsTemplate: '`'}[st]
+			switch {
+			case c == '\\':
+				i++
+			case st == jsTemplate && c == '$' && i+1 < len(src) && src[i+1] == '{':
+				st, i = jsCode, i+1 // an interpolation: code until its }
+			case c == end:
+				st = jsCode
+			case c == '\n' && st != jsTemplate:
+				st = jsCode
+			}
+		case jsLineComment:
+			if c == '\n' {
+				st = jsCode
+			}
+		case jsBlockComment:
+			if c == '*' && i+1 < len(src) && src[i+1] == '/' {
+				st, i = jsCode, i+1
+			}
+		}
+	}
+	return st
+}
+
+// jsRuns reports whether payload v, placed after the JavaScript source
+// prefix, runs code of its own: whether its alert(1337) is code, not
+// inside a string, a template literal's text or a comment. A quote in v
+// that prefix escapes (a backslash before it) closes nothing.
+func jsRuns(prefix, v string) bool {
+	i := strings.Index(v, "alert(1337)")
+	return i >= 0 && jsState(prefix+v[:i]) == jsCode
+}
+
+// injXSSContextProblem finds a reflection of XSS payload v in an HTML
+// body that runs, by the context it lands in: markup where it is not
+// escaped; a script where it is code or closes its string (HTML escaping
+// does nothing there); an event handler, where the browser decodes the
+// escaping before it runs the JavaScript; an unquoted attribute, where a
+// space starts a new one; markup a client-side template framework renders.
+func injXSSContextProblem(v string, body []byte) string {
+	for _, form := range []string{v, html.EscapeString(v)} {
+		for off := 0; off < len(body); {
+			i := bytes.Index(body[off:], []byte(form))
+			if i < 0 {
+				break
+			}
+			idx := off + i
+			off = idx + 1
+			if msg := injXSSAt(v, form == v, body, idx); msg != "" {
+				return msg
+			}
+		}
+	}
+	return ""
+}
+
+// injXSSAt judges one reflection of v at body[idx], raw or HTML-escaped.
+func injXSSAt(v string, raw bool, body []byte, idx int) string {
+	ctx, attr, start := injHTMLContext(body, idx)
+	switch {
+	case ctx == injCtxScript:
+		if raw && jsRuns(string(body[start:idx]), v) {
+			return "the page puts it into a script where it runs (cross-site scripting in a JavaScript context): encode it as a JSON string (html/template does) and never concatenate input into script"
+		}
+		return ""
+	case ctx == injCtxAttr && strings.HasPrefix(attr, "on") && jsRuns(html.UnescapeString(string(body[start:idx])), v):
+		return "the page puts it into the event handler " + attr + " where it runs once the browser decodes the attribute (cross-site scripting; HTML escaping does not protect JavaScript): use html/template, which escapes for JavaScript there"
+	case raw && html.EscapeString(v) != v:
+		return "the HTML reflects it unescaped (cross-site scripting): escape output, e.g. with html/template (OWASP ASVS 5.0 V1.2.1)"
+	case raw && ctx == injCtxTag && strings.ContainsAny(v, " \t\n/") && strings.Contains(v, "="):
+		return "the page puts it into an unquoted attribute, where a space starts a new attribute (cross-site scripting): quote every attribute value, or use html/template"
+	case ctx == injCtxText && strings.HasPrefix(v, "{{") && injClientTemplate.Match(body):
+		return "the page reflects template syntax into markup a client-side template framework renders (AngularJS, Vue, Alpine: client-side template injection): keep input out of the framework's templates (ng-non-bindable, v-pre) or render it as text"
+	}
+	return ""
 }

@@ -26,7 +26,10 @@ const (
 	// $where, $regex, as strings and, in JSON bodies, as objects.
 	PayloadNoSQL PayloadCategory = "nosql"
 	// PayloadXSS: cross-site scripting (WSTG-INPV-01 and -02; BLNS "Script
-	// Injection"): tags, event handlers, attribute break-outs, javascript:.
+	// Injection"): tags, event handlers, attribute break-outs, javascript:
+	// URLs, and payloads for JavaScript contexts without quotes or tags
+	// (1;alert(1337)//), template literals, event-handler attributes,
+	// unquoted attributes and client-side templates (AngularJS, Vue).
 	PayloadXSS PayloadCategory = "xss"
 	// PayloadCommand: OS command injection (WSTG-INPV-12; BLNS "Command
 	// Injection"): ; | && || $( ) and backticks, running `id` or
@@ -233,6 +236,13 @@ var corpus = concatPayloads(
 		`<img src=x onerror=alert(1337)//`,
 		`<math><mtext><table><mglyph><style><img src=x onerror=alert(1337)>`,
 		`';alert(1337);//`,
+		`";alert(1337);//`,
+		`1;alert(1337)//`,
+		`-alert(1337)-`,
+		`${alert(1337)}`,
+		`');alert(1337);//`,
+		`x onmouseover=alert(1337) y`,
+		`{{constructor.constructor('alert(1337)')()}}`,
 	),
 	payloadsOf(PayloadCommand,
 		`; id`,

@@ -73,3 +73,41 @@ func TestInjectionOracleVerdict(t *testing.T) {
 		t.Errorf("the marker inside an ID: %q", ps)
 	}
 }
+
+func TestInjectionHTMLContext(t *testing.T) {
+	for _, tc := range []struct {
+		body string
+		ctx  int
+		attr string
+	}{
+		{`<p>HERE</p>`, injCtxText, ""},
+		{`<input type=text value=HERE>`, injCtxTag, "value"},
+		{`<input disabled value="HERE">`, injCtxAttr, "value"},
+		{`<button onclick='go(HERE)'>`, injCtxAttr, "onclick"},
+		{`<script>var a = "x</p>"; HERE</script>`, injCtxScript, ""},
+		{`<script>1</script><p>HERE`, injCtxText, ""},
+		{`<!-- <script> HERE -->`, injCtxComment, ""},
+		{`<title>HERE</title>`, injCtxRawText, ""},
+	} {
+		idx := strings.Index(tc.body, "HERE")
+		ctx, attr, _ := injHTMLContext([]byte(tc.body), idx)
+		if ctx != tc.ctx || attr != tc.attr {
+			t.Errorf("%s: context %d %q, want %d %q", tc.body, ctx, attr, tc.ctx, tc.attr)
+		}
+	}
+	for _, tc := range []struct {
+		prefix, v string
+		runs      bool
+	}{
+		{`var a = `, `1;alert(1337)//`, true},
+		{`var a = '`, `1;alert(1337)//`, false},
+		{`var a = '`, `';alert(1337);//`, true},
+		{`var a = "\`, `";alert(1337);//`, false},
+		{"var a = `", `${alert(1337)}`, true},
+		{`// `, `1;alert(1337)`, false},
+	} {
+		if got := jsRuns(tc.prefix, tc.v); got != tc.runs {
+			t.Errorf("jsRuns(%q, %q) = %v", tc.prefix, tc.v, got)
+		}
+	}
+}
