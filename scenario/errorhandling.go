@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -16,8 +17,11 @@ import (
 // ErrorHandling checks what a client sees when the application fails: each
 // request in Triggers (one that makes a handler panic or return an error)
 // must answer a generic 500 that carries a request ID and leaks nothing —
-// no panic message, goroutine dump, file:line, internal path, SQL text or
-// the panic value itself (OWASP ASVS 5.0 V16.5.1; CWE-209) — the failure
+// no panic message, goroutine dump, file:line, internal path, SQL text, a
+// dependency's host:port, a dial or connect error, a file path, a Go error
+// chain ("loading order: querying: …"), a runtime panic value ("assignment
+// to entry in nil map"), or the value the Tracker got (OWASP ASVS 5.0
+// V16.5.1; CWE-209); a request ID does not make a raw error generic — the failure
 // must reach the error tracker the application reports to (when Tracker is
 // set), and the application must keep serving: Healthy answers 2xx before
 // and after the failures.
@@ -286,10 +290,16 @@ func (u *errRun) requestID(name string, resp *response) {
 	}
 }
 
+// errLeaks are the signatures a failure's body must not show: internals
+// (panics, traces, source lines, SQL), a dependency's errors, and the raw
+// text of an error (host:port, dial and connect errors, file paths, Go
+// error chains, runtime panic values).
+var errLeaks = slices.Concat(probe.Internals, probe.DependencyErrors, probe.RawErrors)
+
 // errLeakProblems lists the internals a failure's body shows.
 func errLeakProblems(name string, status int, body string) []string {
 	var out []string
-	for _, l := range probe.Internals {
+	for _, l := range errLeaks {
 		if loc := l.RE.FindStringIndex(body); loc != nil {
 			out = append(out, fmt.Sprintf("%s = %d, and its body leaks %s (%q): answer a generic message and log the details server side (ASVS 16.5.1; CWE-209)", name, status, l.What, probe.Excerpt(body, loc[0], loc[1])))
 		}

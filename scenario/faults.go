@@ -320,6 +320,9 @@ func (u *fltRun) degraded(q Request, name string, res fltResult) []string {
 	return fltDegradedProblems(fmt.Sprintf("%s %s", q, when), name, u.x.Expect, u.expectText, u.maxLat, resp)
 }
 
+// fltLeaks are the signatures a degraded answer must not show.
+var fltLeaks = slices.Concat(probe.Internals, probe.DependencyErrors, probe.RawErrors)
+
 // fltDegradedProblems judges a response received while dependency name
 // was down: what states it is in, its status, its latency and its body.
 func fltDegradedProblems(what, name string, expect []int, expectText string, maxLat time.Duration, resp *response) []string {
@@ -337,7 +340,7 @@ func fltDegradedProblems(what, name string, expect []int, expectText string, max
 		out = append(out, fmt.Sprintf("%s took %v, want ≤ %v: set shorter timeouts on calls to %s (context.WithTimeout) and fail fast", what, resp.Elapsed.Round(time.Millisecond), maxLat, name))
 	}
 	body := string(resp.Body)
-	for _, l := range append(slices.Clip(probe.Internals), probe.DependencyErrors...) {
+	for _, l := range fltLeaks {
 		if loc := l.RE.FindStringIndex(body); loc != nil {
 			out = append(out, fmt.Sprintf("%s = %d, and its body leaks %s (%q): answer a generic message such as \"service temporarily unavailable\" and log the details server side (ASVS 16.5.1; CWE-209)", what, resp.Status, l.What, probe.Excerpt(body, loc[0], loc[1])))
 		}
