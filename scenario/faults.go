@@ -40,7 +40,11 @@ import (
 // Then it calls Up and sends every request again: each must answer 2xx or
 // 3xx as in the baseline (no sticky failure: a circuit breaker must let the
 // first request after Up through), and so must Healthy, when set.
-// Up is called even when a check while the fault is injected fails.
+// Up is called even when a check while the fault is injected fails, and
+// when the caller's context ends during the fault. A request that the
+// caller's deadline cut short proves nothing and is reported as a problem,
+// never passed; so is an answer cut off mid-body (the connection dropped
+// after the status was sent).
 //
 // An in-process handler that ignores its request's context and stays blocked
 // past the deadline is abandoned (its goroutine is left running until the
@@ -281,14 +285,26 @@ func (u *fltRun) fault(i int, d Dependency) {
 		}
 		u.r.step("Then", fmt.Sprintf("every request answers %s within %v and leaks nothing", u.expectText, u.maxLat), func() {
 			for _, q := range u.reqs {
-				for _, p := range u.degraded(q, name, u.send(q.req(nil))) {
+				res := u.send(q.req(nil))
+				if res.err != nil && !res.hung {
+					u.r.errorf("%s while %s was down: %v", q, name, res.err)
+					continue
+				}
+				for _, p := range u.degraded(q, name, res) {
 					u.r.errorf("%s", p)
 				}
 			}
 		})
 	})
+	up := fmt.Sprintf("Dependencies[%d] (%s).Up", i, name)
+	if injected && u.r.context().Err() != nil {
+		// The context ended during the fault: no step runs any more, but
+		// the dependency is healed all the same.
+		callDep(u.r, up, d.Up)
+		return
+	}
 	u.r.step("When", name+" is healed", func() {
-		if !callDep(u.r, fmt.Sprintf("Dependencies[%d] (%s).Up", i, name), d.Up) || !injected {
+		if !callDep(u.r, up, d.Up) || !injected {
 			return
 		}
 		when := "after " + name + " was healed"
@@ -312,8 +328,6 @@ func (u *fltRun) degraded(q Request, name string, res fltResult) []string {
 		return []string{fmt.Sprintf("%s hung for %v %s, and its handler still had not returned after its context was cancelled: set timeouts on calls to %s (context.WithTimeout) and pass the request's context down to them", q, u.maxLat, when, name)}
 	case res.hung:
 		return []string{fmt.Sprintf("%s hung for %v %s: set timeouts on calls to %s (context.WithTimeout) shorter than your clients' and answer 503 when they expire, so that a slow dependency does not pile up requests (cascading failure)", q, u.maxLat, when, name)}
-	case res.err != nil:
-		return []string{fmt.Sprintf("%s %s: %v", q, when, res.err)}
 	}
 	resp := res.resp
 	u.r.logf("%s %s = %s in %v: %.100q", q, when, resp, resp.Elapsed, resp.Body)
@@ -326,7 +340,10 @@ var fltLeaks = slices.Concat(probe.Internals, probe.DependencyErrors, probe.RawE
 // fltDegradedProblems judges a response received while dependency name
 // was down: what states it is in, its status, its latency and its body.
 func fltDegradedProblems(what, name string, expect []int, expectText string, maxLat time.Duration, resp *response) []string {
-	if resp.Dropped {
+	switch {
+	case resp.Cut:
+		return []string{fmt.Sprintf("%s = %s, want %s: the answer was cut off, so the client got no whole response (the handler panicked or aborted after it started writing); check every error from %s before writing, and answer 503 with a generic message", what, resp, expectText, name)}
+	case resp.Dropped:
 		return []string{fmt.Sprintf("%s = %s, want %s: the handler crashed (a panic on the dependency's error, such as a nil result); check every error from %s and answer 503 with a generic message", what, resp, expectText, name)}
 	}
 	var out []string
