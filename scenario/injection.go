@@ -22,8 +22,9 @@ import (
 )
 
 // Injection sends a corpus of hostile inputs — SQL, NoSQL, XSS, command,
-// path traversal, template, CRLF, format string, oversized, invalid UTF-8 and
-// odd Unicode (see [PayloadCategory] and [Payloads]) — into each configured
+// path traversal, template, CRLF, format string, oversized, invalid UTF-8,
+// odd Unicode, file-write, SSRF and open redirect (see [PayloadCategory]
+// and [Payloads]) — into each configured
 // input of the application, and checks that none does harm. It covers
 // [preset.Injection] (OWASP ASVS 5.0 V1, OWASP Top 10 A03, OWASP WSTG
 // input validation testing).
@@ -54,12 +55,27 @@ import (
 //     jetty_injected cookie);
 //   - shows no command output (uid=…, root:x:0:0:) or file it should not
 //     serve (/etc/passwd, win.ini) that the baseline did not;
+//   - does not redirect (Location on a 3xx, or Refresh) to the host an
+//     open-redirect payload names;
 //   - and leaves no side effect: the canary file the command payloads try to
-//     `touch` does not exist after it.
+//     `touch` does not exist after it (the message says whether shell
+//     syntax was needed: a command run without a shell is not said to
+//     have reached one); no file appears in the temporary directory the
+//     check owns, where the file-write payloads point (an absolute path,
+//     and the same path behind 16 "../"); and the canary listener the SSRF
+//     payloads name, on 127.0.0.1, is never called.
+//
+// Warning: the file-write payloads make a vulnerable application write a
+// file where its input says. They point only into the check's own
+// temporary directory (removed after the run), but never run Injection as
+// root against a real filesystem: a sink that rewrites paths could write
+// elsewhere. Run it against a test instance, as an unprivileged user; the
+// run logs a warning when it runs as root.
 //
 // Payloads that cannot travel in a header (CR, LF, NUL and other control
-// bytes: net/http refuses them) are skipped for InHeader inputs. No payload
-// is timing-based or destructive. The canary check assumes the application
+// bytes: net/http refuses them) are skipped for InHeader and InCookie
+// inputs, unless a Template carries them as JSON (escaped). No payload is
+// timing-based or destructive. The canary check assumes the application
 // runs on this machine (an in-process handler or a loopback URL).
 //
 // A passing run logs how many payloads were sent into which inputs, per
@@ -83,12 +99,13 @@ type Injection struct {
 	Categories []PayloadCategory
 	// Canary is the absolute path of a file the command payloads try to
 	// create with `touch`. It must not exist before the run and is removed
-	// after it if a payload created it. Default: a new name under
-	// os.TempDir, unique per run.
+	// after it if a payload created it. Default: a new name in a temporary
+	// directory the check creates under os.TempDir and removes after the
+	// run, unique per run.
 	Canary string
 	// MaxPayloads caps the payloads sent into each input, taken evenly
-	// from every category. Default: the whole selected corpus (130
-	// payloads today).
+	// from every category. Default: the whole selected corpus
+	// (len(Payloads()) payloads for every category).
 	MaxPayloads int
 	// Preset is the preset this check's thresholds come from. Zero: the
 	// project's (Run: the Feature's options, else the module's profile
@@ -112,11 +129,16 @@ const (
 	InJSON
 	// InPath puts the payload, escaped, in place of "{Name}" in the Path.
 	InPath
-	// InHeader puts the payload in the request header Name.
+	// InHeader puts the payload in the request header Name; with a
+	// Template (a JSON object), in its field Field, the header's value
+	// being the JSON.
 	InHeader
+	// InCookie puts the payload in the cookie Name (percent-encoded when a
+	// cookie cannot carry it as it is); with a Template, as InHeader.
+	InCookie
 )
 
-// String returns "query", "form", "json", "path" or "header".
+// String returns "query", "form", "json", "path", "header" or "cookie".
 func (l Location) String() string {
 	switch l {
 	case InQuery:
@@ -129,6 +151,8 @@ func (l Location) String() string {
 		return "path"
 	case InHeader:
 		return "header"
+	case InCookie:
+		return "cookie"
 	}
 	return fmt.Sprintf("Location(%d)", int(l))
 }
@@ -152,8 +176,13 @@ type Input struct {
 	Path string
 	// Template is the rest of the body: a JSON object for InJSON (default
 	// {}), form-encoded fields for InForm ("user=x&password=y"), extra query
-	// parameters for InQuery.
+	// parameters for InQuery; for InHeader and InCookie, a JSON object
+	// that is the value, with the payload in its field Field.
 	Template string
+	// Field is the field (dotted for nested objects) of an InHeader or
+	// InCookie Template that takes the payload, such as "filter.name" for
+	// X-Filter: {"filter": {"name": "…"}}. Required with such a Template.
+	Field string
 	// Header holds headers sent with every request, such as
 	// Authorization or a session cookie.
 	Header http.Header
@@ -233,6 +262,9 @@ type injRun struct {
 	total      int
 	skipped    int
 	canaryHits int
+	writeHits  int
+	ssrfHits   int
+	sinks      injSinks
 }
 
 func (x Injection) exec(r reporter) {
@@ -243,7 +275,7 @@ func (x Injection) exec(r reporter) {
 	}
 	r.step("When", fmt.Sprintf("I send %d hostile payloads into %s", len(u.payloads), injInputList(x.Inputs)), u.sendAll)
 	r.step("Then", "every payload is refused without a server error, a leak, unescaped reflection, evaluation or an injected header", u.report)
-	r.step("And", "no payload has a side effect: the canary file "+u.canary+" was never created", u.sideEffects)
+	r.step("And", "no payload has a side effect: no command ran, no file was written, no request left the server", u.sideEffects)
 }
 
 // injConfigProblems lists what is wrong with the check's fields.
@@ -290,16 +322,17 @@ func (u *injRun) setup() {
 	for _, p := range injConfigProblems(u.x) {
 		u.r.errorf("%s", p)
 	}
-	if u.canary == "" {
-		name, _ := probe.Canary()
-		u.canary = filepath.Join(os.TempDir(), name)
+	if u.r.failed() {
+		return
 	}
-	if p := injCanaryProblem(u.canary); p != "" {
+	if p := injCanaryProblem(u.canary); u.canary != "" && p != "" {
 		u.r.errorf("%s", p)
+		return
 	}
+	u.openSinks()
 	u.payloads = injSelect(Payloads(u.x.Categories...), u.x.MaxPayloads)
 	for i := range u.payloads {
-		u.payloads[i].Value = strings.ReplaceAll(u.payloads[i].Value, CanaryFilePlaceholder, u.canary)
+		u.payloads[i].Value = u.sinks.placeholders(strings.ReplaceAll(u.payloads[i].Value, CanaryFilePlaceholder, u.canary))
 	}
 }
 
@@ -327,7 +360,7 @@ func (u *injRun) sendInput(in Input) bool {
 	n := 0
 	oracle := map[int]*[4]*response{}
 	for _, p := range u.payloads {
-		if in.In == InHeader && !injHeaderValueOK(p.Value) {
+		if (in.In == InHeader || in.In == InCookie) && !injHeaderValueOK(in.carried(p)) {
 			u.skipped++
 			continue
 		}
@@ -349,7 +382,7 @@ func (u *injRun) sendInput(in Input) bool {
 			}
 			oracle[p.oracle.shape][p.oracle.pos] = res
 		}
-		problems := append(injJudge(p, base, res), u.sideEffect()...)
+		problems := append(injJudge(p, base, res), u.sideEffect(p)...)
 		if len(problems) > 0 {
 			u.failures = append(u.failures, injFailure{in, p, fmt.Sprintf("%s ← %s payload %s: %s, %s", in, p.Category, injShow(injSentValue(in, p)), res, strings.Join(problems, "; "))})
 		}
@@ -443,14 +476,15 @@ func injReachableProblem(in Input, base *response) string {
 	return ""
 }
 
-// sideEffect looks for the canary after a payload, and removes it.
-func (u *injRun) sideEffect() []string {
+// sideEffect looks for the canaries after payload p, and removes them.
+func (u *injRun) sideEffect(p Payload) []string {
+	out := u.effects()
 	if _, err := os.Lstat(u.canary); err != nil {
-		return nil
+		return out
 	}
 	u.canaryHits++
 	_ = os.Remove(u.canary)
-	return []string{fmt.Sprintf("created the canary file %s: the input reached a shell; never pass input to sh -c, run exec.Command with separate arguments", u.canary)}
+	return append(out, injCommandEffect(p.Value, u.canary))
 }
 
 func (u *injRun) report() {
@@ -487,16 +521,26 @@ func injSentSummary(sent map[PayloadCategory]int, total, inputs, skipped int) st
 }
 
 func (u *injRun) sideEffects() {
+	late := u.effects()
 	if _, err := os.Lstat(u.canary); err == nil {
 		_ = os.Remove(u.canary)
-		u.r.errorf("the canary file %s exists after the run: an input reached a shell; never pass input to sh -c", u.canary)
-		return
+		late = append(late, fmt.Sprintf("the canary file %s exists after the run: a payload ran a command after its response; never run a program or shell built from input", u.canary))
+	}
+	for _, p := range late {
+		u.r.errorf("after the last payload: %s", p)
 	}
 	if u.canaryHits > 0 {
 		u.r.errorf("%d payloads created the canary file %s (listed above; each was removed)", u.canaryHits, u.canary)
-		return
 	}
-	u.r.logf("the canary file %s was never created", u.canary)
+	if u.writeHits > 0 {
+		u.r.errorf("%d payloads wrote files into %s (listed above; each was removed)", u.writeHits, u.sinks.dir)
+	}
+	if u.ssrfHits > 0 {
+		u.r.errorf("%d payloads made the server call the canary listener (listed above)", u.ssrfHits)
+	}
+	if len(late) == 0 && u.canaryHits+u.writeHits+u.ssrfHits == 0 {
+		u.r.logf("the canary file %s was never created, no file was written into %s, and the canary listener was never called", u.canary, u.sinks.dir)
+	}
 }
 
 func injCategoryList() string {
@@ -523,8 +567,8 @@ func (in Input) baseline() string {
 
 // check reports a misconfigured input.
 func (in Input) check() error {
-	if in.In < InQuery || in.In > InHeader {
-		return errors.New("set In to scenario.InQuery, InForm, InJSON, InPath or InHeader")
+	if in.In < InQuery || in.In > InCookie {
+		return errors.New("set In to scenario.InQuery, InForm, InJSON, InPath, InHeader or InCookie")
 	}
 	if strings.TrimSpace(in.Name) == "" {
 		return errors.New("set Name: the parameter, field, path placeholder or header that takes the input")
@@ -545,9 +589,18 @@ func (in Input) check() error {
 		if _, err := url.ParseQuery(in.Template); err != nil {
 			return fmt.Errorf("field Template %q is not form-encoded (%v): write it like \"user=x&password=y\"", in.Template, err)
 		}
-	case InHeader:
+	case InHeader, InCookie:
 		if !injHeaderNameOK(in.Name) {
-			return fmt.Errorf("field Name %q is not a valid header name", in.Name)
+			return fmt.Errorf("field Name %q is not a valid %s name", in.Name, map[Location]string{InHeader: "header", InCookie: "cookie"}[in.In])
+		}
+		if in.Template == "" {
+			break
+		}
+		if in.Field == "" {
+			return errors.New("field Template is set but Field is not: name the JSON field that takes the payload, e.g. Field: \"filter.name\"")
+		}
+		if _, err := injJSONBody(in.Template, in.Field, `""`); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -589,13 +642,34 @@ func (in Input) request(p Payload) Request {
 	case InPath:
 		path = strings.ReplaceAll(path, "{"+in.Name+"}", url.PathEscape(p.Value))
 	case InHeader:
-		req.Header.Set(in.Name, p.Value)
+		req.Header.Set(in.Name, in.carried(p))
+	case InCookie:
+		req.Header.Add("Cookie", in.Name+"="+in.carried(p))
 	}
 	req.Path = path
 	if query != "" {
 		req.Path += "?" + query
 	}
 	return req
+}
+
+// carried is the header or cookie value that carries p: the payload, or
+// the Template with the payload in its Field, as a cookie can carry it.
+func (in Input) carried(p Payload) string {
+	v := injSentValue(in, p)
+	if in.Template != "" && in.Field != "" {
+		j := p.JSON
+		if j == "" {
+			j = injJSONString(v)
+		}
+		if b, err := injJSONBody(in.Template, in.Field, j); err == nil {
+			v = string(b)
+		}
+	}
+	if in.In == InCookie {
+		return injCookieValue(v)
+	}
+	return v
 }
 
 // injJSONPlaceholder marks where the payload goes in a marshalled template.
@@ -764,6 +838,11 @@ func injJudge(p Payload, base, res *response) []string {
 	}
 	if m := injFormatVerbs.Find(res.Body); m != nil && injFormatVerbs.Find(base.Body) == nil {
 		out = append(out, fmt.Sprintf("the input was used as a format string (%s in the body): write fmt.Fprintf(w, \"%%s\", input)", m))
+	}
+	if strings.Contains(p.Value, redirectCanaryHost) {
+		if msg := injRedirectProblem(res); msg != "" {
+			out = append(out, msg)
+		}
 	}
 	if v := res.Header.Get("X-Jetty-Injected"); v != "" {
 		out = append(out, "the response gained the header X-Jetty-Injected (response splitting): never copy input into headers; reject CR and LF")

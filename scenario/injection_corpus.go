@@ -64,13 +64,28 @@ const (
 	// "Two-Byte Characters"): RTL override, zero-width characters, ZWJ
 	// emoji, combining marks, homoglyphs, line separators.
 	PayloadUnicode PayloadCategory = "unicode"
+	// PayloadFileWrite: file-write sinks (CWE-73, WSTG-INPV-11.1): the
+	// absolute path of a file in a temporary directory the check owns, and
+	// the same path behind 16 "../", so that os.WriteFile or os.Create on
+	// a path from input creates it. Never run them as root against a real
+	// filesystem: a sink that rewrites paths could write elsewhere.
+	PayloadFileWrite PayloadCategory = "file-write"
+	// PayloadSSRF: server-side request forgery (WSTG-INPV-19, OWASP Top 10
+	// A10): the URL and host:port of a canary listener on loopback that the
+	// application must never call.
+	PayloadSSRF PayloadCategory = "ssrf"
+	// PayloadOpenRedirect: open redirects (WSTG-CLNT-04, CWE-601): absolute,
+	// protocol-relative, backslash and scheme-only URLs of the reserved
+	// host jetty-redirect.example, which a response must not redirect to.
+	PayloadOpenRedirect PayloadCategory = "open-redirect"
 )
 
 // PayloadCategories lists every category, in the order the corpus holds
 // them.
 func PayloadCategories() []PayloadCategory {
 	return []PayloadCategory{PayloadSQL, PayloadNoSQL, PayloadXSS, PayloadCommand, PayloadPathTraversal,
-		PayloadTemplate, PayloadCRLF, PayloadFormatString, PayloadOversized, PayloadInvalidUTF8, PayloadUnicode}
+		PayloadTemplate, PayloadCRLF, PayloadFormatString, PayloadOversized, PayloadInvalidUTF8, PayloadUnicode,
+		PayloadFileWrite, PayloadSSRF, PayloadOpenRedirect}
 }
 
 // CanaryFilePlaceholder stands in the command payloads for the canary file's
@@ -257,6 +272,7 @@ var corpus = concatPayloads(
 		`|| touch JETTY_CANARY`,
 		`$(touch JETTY_CANARY)`,
 		"`touch JETTY_CANARY`",
+		`touch JETTY_CANARY`,
 		"\ntouch JETTY_CANARY",
 		`x'; touch JETTY_CANARY; echo '`,
 		`x"; touch JETTY_CANARY; echo "`,
@@ -347,6 +363,32 @@ var corpus = concatPayloads(
 		"\uFFFD\uFFFF\U0010FFFF",               // replacement character, noncharacters
 		"\u3000\u00A0\u1680",                   // unusual spaces
 		"\u1F4A\u0301\u0301\u0301\u0301\u0301", // stacked accents
+	),
+	sinkPayloads,
+)
+
+var sinkPayloads = concatPayloads(
+	payloadsOf(PayloadFileWrite,
+		WritePathPlaceholder,
+		WriteTraversalPlaceholder,
+		"./"+WriteTraversalPlaceholder,
+		"file://"+WritePathPlaceholder,
+		"..\\"+WriteTraversalPlaceholder,
+	),
+	payloadsOf(PayloadSSRF,
+		SSRFURLPlaceholder,
+		SSRFHostPlaceholder,
+		SSRFURLPlaceholder+"?q=1#",
+		"http://localhost:"+SSRFHostPlaceholder,
+		SSRFURLPlaceholder+"/../",
+	),
+	payloadsOf(PayloadOpenRedirect,
+		"https://jetty-redirect.example/",
+		"//jetty-redirect.example/",
+		`/\jetty-redirect.example/`,
+		"https:jetty-redirect.example",
+		"https://jetty-redirect.example%2F@example.com/",
+		"//jetty-redirect.example/%2F..",
 	),
 )
 

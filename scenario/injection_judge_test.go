@@ -111,3 +111,43 @@ func TestInjectionHTMLContext(t *testing.T) {
 		}
 	}
 }
+
+func TestInjectionSinkJudgements(t *testing.T) {
+	redirect := func(status int, loc string) *response {
+		return &response{Status: status, Header: http.Header{"Location": {loc}}}
+	}
+	for loc, open := range map[string]bool{
+		"https://jetty-redirect.example/":                true,
+		"//jetty-redirect.example/":                      true,
+		`/\jetty-redirect.example/`:                      true,
+		"https:jetty-redirect.example":                   true,
+		"/login?next=https://jetty-redirect.example/":    false,
+		"https://jetty-redirect.example%2F@example.com/": false,
+		"/": false,
+	} {
+		if got := injRedirectProblem(redirect(302, loc)) != ""; got != open {
+			t.Errorf("Location %q: open redirect = %v, want %v", loc, got, open)
+		}
+	}
+	if p := injRedirectProblem(redirect(200, "https://jetty-redirect.example/")); p != "" {
+		t.Errorf("a Location on a 200 is no redirect: %q", p)
+	}
+	refresh := &response{Status: 200, Header: http.Header{"Refresh": {"0; url=//jetty-redirect.example/"}}}
+	if p := injRedirectProblem(refresh); p == "" {
+		t.Error("a Refresh header to the canary host is an open redirect")
+	}
+	if got := injCookieValue("plain-value_1"); got != "plain-value_1" {
+		t.Errorf("injCookieValue(plain) = %q", got)
+	}
+	if got := injCookieValue(`' OR 1=1; --`); got != "%27+OR+1%3D1%3B+--" {
+		t.Errorf("injCookieValue(sql) = %q", got)
+	}
+	if p := injCommandEffect("; touch /tmp/c", "/tmp/c"); !strings.Contains(p, "a shell ran") {
+		t.Errorf("shell syntax: %q", p)
+	}
+	for _, v := range []string{"touch /tmp/c", "\ntouch /tmp/c"} {
+		if p := injCommandEffect(v, "/tmp/c"); strings.Contains(p, "shell ran") || !strings.Contains(p, "ran as a command") {
+			t.Errorf("%q: %q", v, p)
+		}
+	}
+}
