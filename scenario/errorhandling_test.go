@@ -240,3 +240,51 @@ func TestErrorHandlingTrackerZeroValue(t *testing.T) {
 		t.Errorf("Captured() = %s, want [a b]", got)
 	}
 }
+
+func init() {
+	layer := func(a errApp) func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+		return func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			x := errScenario(a, false, t)
+			tracker := x.Tracker
+			x.Target = scenario.HandlerFunc(func() http.Handler { return wrap(a.handler(tracker.Capture)) })
+			return x
+		}
+	}
+	registerLayers(
+		layerCase{name: "ErrorHandling/correct", make: layer(errApp{})},
+		layerCase{name: "ErrorHandling/broken", broken: true, make: layer(errApp{valueInBody: true, noReport: true, sqlInBody: true})},
+	)
+}
+
+// Issue 11 item 5: a 500 whose body is the raw error passes once a request
+// ID header is set. Each body below is what a handler writes with
+// http.Error(w, err.Error(), 500) or the panic value; the twin writes a
+// generic message.
+func TestErrorHandlingRawErrorWithRequestID(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{"connecting to db-primary.internal:5432 as app_rw failed: dial tcp 10.0.0.5:5432: connect: connection refused", "its body leaks a host and port"},
+		{"connecting to db-primary.internal:5432 as app_rw failed: dial tcp 10.0.0.5:5432: connect: connection refused", "its body leaks a dial or connect error"},
+		{"open /var/lib/app/config.yaml: permission denied", "its body leaks a file path"},
+		{"loading order 42: querying orders: scanning row: sql: no rows in result set", "its body leaks a Go error chain"},
+		{"internal error: assignment to entry in nil map", "its body leaks a Go runtime panic value"},
+		{"Something went wrong. Quote the request ID to support.", ""},
+	} {
+		h := http.NewServeMux()
+		h.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") })
+		h.HandleFunc("GET /orders", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Request-Id", "req-000042")
+			http.Error(w, tc.body, http.StatusInternalServerError)
+		})
+		x := scenario.ErrorHandling{Target: scenario.Handler(h), Triggers: []scenario.ErrorTrigger{{Path: "/orders"}}}
+		err := x.Verify(context.Background())
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("a generic body: %v", err)
+			}
+			continue
+		}
+		if got := verifyProblems(t, x); !strings.Contains(got, "GET /orders = 500, and "+tc.want) {
+			t.Errorf("%q: problems lack %q:\n%s", tc.body, tc.want, got)
+		}
+	}
+}

@@ -40,11 +40,18 @@ import (
 // Then it calls Up and sends every request again: each must answer 2xx or
 // 3xx as in the baseline (no sticky failure: a circuit breaker must let the
 // first request after Up through), and so must Healthy, when set.
-// Up is called even when a check while the fault is injected fails.
+// Up is called even when a check while the fault is injected fails, and
+// when the caller's context ends during the fault. A request that the
+// caller's deadline cut short proves nothing and is reported as a problem,
+// never passed; so is an answer cut off mid-body (the connection dropped
+// after the status was sent).
 //
 // An in-process handler that ignores its request's context and stays blocked
 // past the deadline is abandoned (its goroutine is left running until the
 // dependency is healed) and reported as hung.
+//
+// Every probe above runs by default; Healthy adds a readiness route to the
+// recovery proof.
 //
 // It covers preset.Chaos. Faults is a value; Verify and Run are safe in
 // parallel tests when the target and the Dependencies' functions are not
@@ -64,7 +71,7 @@ type Faults struct {
 	// default; 500 is refused (an unhandled failure is what Faults catches).
 	Expect []int
 	// MaxLatency is the slowest acceptable answer while a dependency is
-	// faulty. Default 2s. For an in-process target it is the handler's time;
+	// faulty. Default: the preset's RES-CHAOS "max" parameter, else 2s. For an in-process target it is the handler's time;
 	// for a URL it includes the loopback round trip.
 	MaxLatency time.Duration
 	// Healthy is the path of a request that answers 2xx when the application
@@ -109,183 +116,251 @@ type fltResult struct {
 	abandoned bool // the handler was still running after the deadline and a grace period
 }
 
+// fltRun is one run of Faults: its configuration, resolved once.
+type fltRun struct {
+	x          Faults
+	r          reporter
+	c          *client
+	maxLat     time.Duration
+	expectText string
+	reqs       []Request
+}
+
 func (x Faults) exec(r reporter) {
-	var c *client
-	maxLat := x.MaxLatency
-	if maxLat == 0 {
-		maxLat = 2 * time.Second
+	u := &fltRun{x: x, r: r, maxLat: x.MaxLatency, expectText: fltExpectText(x.Expect)}
+	if def := paramsOf(r, preset.Chaos).Duration(preset.ParamMax, 2*time.Second); u.maxLat == 0 {
+		u.maxLat = def
 	}
-	expect := x.Expect
-	expectText := "502, 503, 504, 429 or 2xx"
-	if len(expect) > 0 {
-		var s []string
-		for _, e := range expect {
-			s = append(s, strconv.Itoa(e))
-		}
-		expectText = strings.Join(s, ", ")
-	}
-	acceptable := func(st int) bool {
-		if len(x.Expect) == 0 {
-			return st >= 200 && st <= 299 || slices.Contains(fltDefaultExpect, st)
-		}
-		return slices.Contains(x.Expect, st)
-	}
-	reqs := make([]Request, len(x.Requests))
-	for i, q := range x.Requests {
+	for _, q := range x.Requests {
 		if q.Method == "" {
 			q.Method = http.MethodGet
 			if len(q.Body) > 0 {
 				q.Method = http.MethodPost
 			}
 		}
-		reqs[i] = q
+		u.reqs = append(u.reqs, q)
 	}
-	ctx := r.context()
-	r.step("Given", fmt.Sprintf("an application with %d dependency fault(s) and %d request(s) users make", len(x.Dependencies), len(x.Requests)), func() {
-		if len(x.Dependencies) == 0 {
-			r.errorf("no Dependencies: list the faults to inject, e.g. Dependencies: []scenario.Dependency{{Name: \"database\", Down: db.Close, Up: db.Reopen}}")
-		}
-		for i, d := range x.Dependencies {
-			if d.Down == nil || d.Up == nil {
-				r.errorf("Dependencies[%d] (%s) has a nil Down or Up: set both, e.g. Down: upstream.Fail, Up: upstream.Recover", i, depName(d, i))
-			}
-		}
-		if len(reqs) == 0 {
-			r.errorf("no Requests: list what users do that needs the dependencies, e.g. Requests: []scenario.Request{{Path: \"/orders\"}}")
-		}
-		for i, q := range reqs {
-			if !strings.HasPrefix(q.Path, "/") {
-				r.errorf("Requests[%d].Path = %q: want a path starting with /, such as /orders", i, q.Path)
-			}
-		}
-		for _, e := range x.Expect {
-			switch {
-			case e == http.StatusInternalServerError:
-				r.errorf("Expect lists 500: a 500 is the unhandled failure Faults catches; answer 503 (or 502, 504) when a dependency fails, and leave 500 out")
-			case e < 100 || e > 599:
-				r.errorf("Expect lists %d: want HTTP statuses such as 503, or leave Expect empty for 502, 503, 504, 429 and 2xx", e)
-			}
-		}
-		if maxLat < 0 {
-			r.errorf("MaxLatency = %v: want a positive duration, or 0 for the default 2s", maxLat)
-		}
-		if x.Healthy != "" && !strings.HasPrefix(x.Healthy, "/") {
-			r.errorf("Healthy = %q: want a path starting with /, such as /healthz", x.Healthy)
-		}
-		if r.failed() {
-			return
-		}
-		var err error
-		if c, err = x.Target.open(r); err != nil {
-			r.errorf("%v", err)
-		}
-	})
+	r.step("Given", fmt.Sprintf("an application with %d dependency fault(s) and %d request(s) users make", len(x.Dependencies), len(x.Requests)), u.setup)
 	if r.failed() {
 		return
 	}
-	// send sends q bounded by a deadline a little past maxLat.
-	send := func(q Request) fltResult {
-		margin := max(maxLat/2, 10*time.Millisecond)
-		rctx, cancel := context.WithTimeout(ctx, maxLat+margin)
-		defer cancel()
-		resp, err := c.do(rctx, q)
-		if rctx.Err() != nil && ctx.Err() == nil {
-			// The deadline passed: did the handler give up with it?
-			return fltResult{resp: resp, hung: true, abandoned: !c.WaitHandlers(margin)}
-		}
-		return fltResult{resp: resp, err: err}
-	}
-	// succeed checks q answers 2xx or 3xx; when says when.
-	succeed := func(q Request, when, fix string) bool {
-		res := send(q.req(nil))
-		switch {
-		case res.hung:
-			r.errorf("%s %s: no answer within %v: %s", q, when, maxLat, fix)
-			return false
-		case res.err != nil:
-			r.errorf("%s %s: %v", q, when, res.err)
-			return false
-		}
-		r.logf("%s %s = %s in %v: %.100q", q, when, res.resp, res.resp.Elapsed, res.resp.Body)
-		if res.resp.Dropped || res.resp.Status < 200 || res.resp.Status > 399 {
-			r.errorf("%s %s = %s, want 2xx or 3xx: %s", q, when, res.resp, fix)
-			return false
-		}
-		return true
-	}
 	r.step("When", "every dependency is well", func() {
-		r.step("Then", "every request succeeds", func() {
-			for i, q := range reqs {
-				succeed(q, "before any fault", fmt.Sprintf("Requests[%d] must succeed while everything is well, or its answer during a fault proves nothing; fix the request or the app", i))
-			}
-			if x.Healthy != "" {
-				succeed(Request{Method: http.MethodGet, Path: x.Healthy}, "before any fault", "set Healthy to a route that answers 2xx when your app is well")
-			}
-		})
+		r.step("Then", "every request succeeds", u.baseline)
 	})
 	if r.failed() {
 		return
 	}
 	for i, d := range x.Dependencies {
-		name := depName(d, i)
-		injected := false
-		r.step("When", name+" fails", func() {
-			injected = callDep(r, fmt.Sprintf("Dependencies[%d] (%s).Down", i, name), d.Down)
-			if !injected {
-				return
-			}
-			when := "while " + name + " was down"
-			r.step("Then", fmt.Sprintf("every request answers %s within %v and leaks nothing", expectText, maxLat), func() {
-				for _, q := range reqs {
-					res := send(q.req(nil))
-					switch {
-					case res.hung && res.abandoned:
-						r.errorf("%s hung for %v %s, and its handler still had not returned after its context was cancelled: set timeouts on calls to %s (context.WithTimeout) and pass the request's context down to them", q, maxLat, when, name)
-						continue
-					case res.hung:
-						r.errorf("%s hung for %v %s: set timeouts on calls to %s (context.WithTimeout) shorter than your clients' and answer 503 when they expire, so that a slow dependency does not pile up requests (cascading failure)", q, maxLat, when, name)
-						continue
-					case res.err != nil:
-						r.errorf("%s %s: %v", q, when, res.err)
-						continue
-					}
-					resp := res.resp
-					r.logf("%s %s = %s in %v: %.100q", q, when, resp, resp.Elapsed, resp.Body)
-					switch {
-					case resp.Dropped:
-						r.errorf("%s %s = %s, want %s: the handler crashed (a panic on the dependency's error, such as a nil result); check every error from %s and answer 503 with a generic message", q, when, resp, expectText, name)
-						continue
-					case resp.Status == http.StatusInternalServerError:
-						r.errorf("%s %s = 500, want %s: a dependency failure is not an internal error; answer 503 Service Unavailable (with Retry-After) or a degraded 200 from a cache or a fallback", q, when, expectText)
-					case !acceptable(resp.Status):
-						r.errorf("%s %s = %d, want %s: answer 503 Service Unavailable (with Retry-After) or a degraded 200 from a cache or a fallback, so that clients know to retry", q, when, resp.Status, expectText)
-					}
-					if resp.Elapsed > maxLat {
-						r.errorf("%s %s took %v, want ≤ %v: set shorter timeouts on calls to %s (context.WithTimeout) and fail fast", q, when, resp.Elapsed.Round(time.Millisecond), maxLat, name)
-					}
-					body := string(resp.Body)
-					for _, l := range append(slices.Clip(probe.Internals), probe.DependencyErrors...) {
-						if loc := l.RE.FindStringIndex(body); loc != nil {
-							r.errorf("%s %s = %d, and its body leaks %s (%q): answer a generic message such as \"service temporarily unavailable\" and log the details server side (ASVS 16.5.1; CWE-209)", q, when, resp.Status, l.What, probe.Excerpt(body, loc[0], loc[1]))
-						}
-					}
-				}
-			})
-		})
-		r.step("When", name+" is healed", func() {
-			if !callDep(r, fmt.Sprintf("Dependencies[%d] (%s).Up", i, name), d.Up) || !injected {
-				return
-			}
-			when := "after " + name + " was healed"
-			r.step("Then", "every request succeeds again", func() {
-				fix := fmt.Sprintf("the app stays failed after %s recovered (sticky failure); do not cache the failure, reconnect on the next request, and let a circuit breaker half-open", name)
-				for _, q := range reqs {
-					succeed(q, when, fix)
-				}
-				if x.Healthy != "" {
-					succeed(Request{Method: http.MethodGet, Path: x.Healthy}, when, fix)
-				}
-			})
-		})
+		u.fault(i, d)
 	}
+}
+
+// fltExpectText words Expect for messages.
+func fltExpectText(expect []int) string {
+	if len(expect) == 0 {
+		return "502, 503, 504, 429 or 2xx"
+	}
+	var s []string
+	for _, e := range expect {
+		s = append(s, strconv.Itoa(e))
+	}
+	return strings.Join(s, ", ")
+}
+
+// fltAcceptable reports whether st is an acceptable answer during a fault.
+func fltAcceptable(expect []int, st int) bool {
+	if len(expect) == 0 {
+		return st >= 200 && st <= 299 || slices.Contains(fltDefaultExpect, st)
+	}
+	return slices.Contains(expect, st)
+}
+
+// fltConfigProblems lists what is wrong with the check's fields.
+func fltConfigProblems(x Faults, reqs []Request, maxLat time.Duration) []string {
+	var out []string
+	if len(x.Dependencies) == 0 {
+		out = append(out, "no Dependencies: list the faults to inject, e.g. Dependencies: []scenario.Dependency{{Name: \"database\", Down: db.Close, Up: db.Reopen}}")
+	}
+	for i, d := range x.Dependencies {
+		if d.Down == nil || d.Up == nil {
+			out = append(out, fmt.Sprintf("Dependencies[%d] (%s) has a nil Down or Up: set both, e.g. Down: upstream.Fail, Up: upstream.Recover", i, depName(d, i)))
+		}
+	}
+	if len(reqs) == 0 {
+		out = append(out, "no Requests: list what users do that needs the dependencies, e.g. Requests: []scenario.Request{{Path: \"/orders\"}}")
+	}
+	for i, q := range reqs {
+		if !strings.HasPrefix(q.Path, "/") {
+			out = append(out, fmt.Sprintf("Requests[%d].Path = %q: want a path starting with /, such as /orders", i, q.Path))
+		}
+	}
+	for _, e := range x.Expect {
+		switch {
+		case e == http.StatusInternalServerError:
+			out = append(out, "Expect lists 500: a 500 is the unhandled failure Faults catches; answer 503 (or 502, 504) when a dependency fails, and leave 500 out")
+		case e < 100 || e > 599:
+			out = append(out, fmt.Sprintf("Expect lists %d: want HTTP statuses such as 503, or leave Expect empty for 502, 503, 504, 429 and 2xx", e))
+		}
+	}
+	if maxLat < 0 {
+		out = append(out, fmt.Sprintf("MaxLatency = %v: want a positive duration, or 0 for the default 2s", maxLat))
+	}
+	if x.Healthy != "" && !strings.HasPrefix(x.Healthy, "/") {
+		out = append(out, fmt.Sprintf("Healthy = %q: want a path starting with /, such as /healthz", x.Healthy))
+	}
+	return out
+}
+
+func (u *fltRun) setup() {
+	for _, p := range fltConfigProblems(u.x, u.reqs, u.maxLat) {
+		u.r.errorf("%s", p)
+	}
+	if u.r.failed() {
+		return
+	}
+	var err error
+	if u.c, err = u.x.Target.open(u.r); err != nil {
+		u.r.errorf("%v", err)
+	}
+}
+
+// send sends q bounded by a deadline a little past maxLat.
+func (u *fltRun) send(q Request) fltResult {
+	ctx := u.r.context()
+	margin := max(u.maxLat/2, 10*time.Millisecond)
+	rctx, cancel := context.WithTimeout(ctx, u.maxLat+margin)
+	defer cancel()
+	resp, err := u.c.do(rctx, q)
+	if rctx.Err() != nil && ctx.Err() == nil {
+		// The deadline passed: did the handler give up with it?
+		return fltResult{resp: resp, hung: true, abandoned: !u.c.WaitHandlers(margin)}
+	}
+	return fltResult{resp: resp, err: err}
+}
+
+// succeed checks q answers 2xx or 3xx; when says when.
+func (u *fltRun) succeed(q Request, when, fix string) bool {
+	res := u.send(q.req(nil))
+	switch {
+	case res.hung:
+		u.r.errorf("%s %s: no answer within %v: %s", q, when, u.maxLat, fix)
+		return false
+	case res.err != nil:
+		u.r.errorf("%s %s: %v", q, when, res.err)
+		return false
+	}
+	u.r.logf("%s %s = %s in %v: %.100q", q, when, res.resp, res.resp.Elapsed, res.resp.Body)
+	if p := fltSuccessProblem(res.resp); p != "" {
+		u.r.errorf("%s %s = %s: %s", q, when, p, fix)
+		return false
+	}
+	return true
+}
+
+// fltSuccessProblem says why resp is not a success (2xx or 3xx, whole), or "".
+func fltSuccessProblem(resp *response) string {
+	if resp.Dropped || resp.Status < 200 || resp.Status > 399 {
+		return resp.String() + ", want 2xx or 3xx"
+	}
+	return ""
+}
+
+func (u *fltRun) baseline() {
+	for i, q := range u.reqs {
+		u.succeed(q, "before any fault", fmt.Sprintf("Requests[%d] must succeed while everything is well, or its answer during a fault proves nothing; fix the request or the app", i))
+	}
+	if u.x.Healthy != "" {
+		u.succeed(Request{Method: http.MethodGet, Path: u.x.Healthy}, "before any fault", "set Healthy to a route that answers 2xx when your app is well")
+	}
+}
+
+// fault injects dependency i, checks every request, and heals it.
+func (u *fltRun) fault(i int, d Dependency) {
+	name := depName(d, i)
+	injected := false
+	u.r.step("When", name+" fails", func() {
+		injected = callDep(u.r, fmt.Sprintf("Dependencies[%d] (%s).Down", i, name), d.Down)
+		if !injected {
+			return
+		}
+		u.r.step("Then", fmt.Sprintf("every request answers %s within %v and leaks nothing", u.expectText, u.maxLat), func() {
+			for _, q := range u.reqs {
+				res := u.send(q.req(nil))
+				if res.err != nil && !res.hung {
+					u.r.errorf("%s while %s was down: %v", q, name, res.err)
+					continue
+				}
+				for _, p := range u.degraded(q, name, res) {
+					u.r.errorf("%s", p)
+				}
+			}
+		})
+	})
+	up := fmt.Sprintf("Dependencies[%d] (%s).Up", i, name)
+	if injected && u.r.context().Err() != nil {
+		// The context ended during the fault: no step runs any more, but
+		// the dependency is healed all the same.
+		callDep(u.r, up, d.Up)
+		return
+	}
+	u.r.step("When", name+" is healed", func() {
+		if !callDep(u.r, up, d.Up) || !injected {
+			return
+		}
+		when := "after " + name + " was healed"
+		u.r.step("Then", "every request succeeds again", func() {
+			fix := fmt.Sprintf("the app stays failed after %s recovered (sticky failure); do not cache the failure, reconnect on the next request, and let a circuit breaker half-open", name)
+			for _, q := range u.reqs {
+				u.succeed(q, when, fix)
+			}
+			if u.x.Healthy != "" {
+				u.succeed(Request{Method: http.MethodGet, Path: u.x.Healthy}, when, fix)
+			}
+		})
+	})
+}
+
+// degraded judges the answer to q while dependency name is down.
+func (u *fltRun) degraded(q Request, name string, res fltResult) []string {
+	when := "while " + name + " was down"
+	switch {
+	case res.hung && res.abandoned:
+		return []string{fmt.Sprintf("%s hung for %v %s, and its handler still had not returned after its context was cancelled: set timeouts on calls to %s (context.WithTimeout) and pass the request's context down to them", q, u.maxLat, when, name)}
+	case res.hung:
+		return []string{fmt.Sprintf("%s hung for %v %s: set timeouts on calls to %s (context.WithTimeout) shorter than your clients' and answer 503 when they expire, so that a slow dependency does not pile up requests (cascading failure)", q, u.maxLat, when, name)}
+	}
+	resp := res.resp
+	u.r.logf("%s %s = %s in %v: %.100q", q, when, resp, resp.Elapsed, resp.Body)
+	return fltDegradedProblems(fmt.Sprintf("%s %s", q, when), name, u.x.Expect, u.expectText, u.maxLat, resp)
+}
+
+// fltLeaks are the signatures a degraded answer must not show.
+var fltLeaks = slices.Concat(probe.Internals, probe.DependencyErrors, probe.RawErrors)
+
+// fltDegradedProblems judges a response received while dependency name
+// was down: what states it is in, its status, its latency and its body.
+func fltDegradedProblems(what, name string, expect []int, expectText string, maxLat time.Duration, resp *response) []string {
+	switch {
+	case resp.Cut:
+		return []string{fmt.Sprintf("%s = %s, want %s: the answer was cut off, so the client got no whole response (the handler panicked or aborted after it started writing); check every error from %s before writing, and answer 503 with a generic message", what, resp, expectText, name)}
+	case resp.Dropped:
+		return []string{fmt.Sprintf("%s = %s, want %s: the handler crashed (a panic on the dependency's error, such as a nil result); check every error from %s and answer 503 with a generic message", what, resp, expectText, name)}
+	}
+	var out []string
+	switch {
+	case resp.Status == http.StatusInternalServerError:
+		out = append(out, fmt.Sprintf("%s = 500, want %s: a dependency failure is not an internal error; answer 503 Service Unavailable (with Retry-After) or a degraded 200 from a cache or a fallback", what, expectText))
+	case !fltAcceptable(expect, resp.Status):
+		out = append(out, fmt.Sprintf("%s = %d, want %s: answer 503 Service Unavailable (with Retry-After) or a degraded 200 from a cache or a fallback, so that clients know to retry", what, resp.Status, expectText))
+	}
+	if resp.Elapsed > maxLat {
+		out = append(out, fmt.Sprintf("%s took %v, want ≤ %v: set shorter timeouts on calls to %s (context.WithTimeout) and fail fast", what, resp.Elapsed.Round(time.Millisecond), maxLat, name))
+	}
+	body := string(resp.Body)
+	for _, l := range fltLeaks {
+		if loc := l.RE.FindStringIndex(body); loc != nil {
+			out = append(out, fmt.Sprintf("%s = %d, and its body leaks %s (%q): answer a generic message such as \"service temporarily unavailable\" and log the details server side (ASVS 16.5.1; CWE-209)", what, resp.Status, l.What, probe.Excerpt(body, loc[0], loc[1])))
+		}
+	}
+	return out
 }

@@ -299,3 +299,92 @@ func TestFaultsBadConfiguration(t *testing.T) {
 		})
 	}
 }
+
+func init() {
+	layer := func(a func() *fltApp) func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+		return func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			app := a()
+			x := app.scenario(t, false)
+			x.Target = scenario.Handler(wrap(app.handler()))
+			return x
+		}
+	}
+	registerLayers(
+		layerCase{name: "Faults/correct", bubble: true, make: layer(func() *fltApp { return &fltApp{} })},
+		layerCase{name: "Faults/broken", bubble: true, broken: true, make: layer(func() *fltApp { return &fltApp{rawError: true, sticky: true} })},
+	)
+}
+
+// Issue 10 item 6: every request hangs until the caller's deadline, which
+// comes before MaxLatency: Faults must fail, not pass.
+func TestFaultsCallersDeadlineIsNoPass(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var hang atomic.Bool
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if hang.Load() {
+				<-r.Context().Done()
+				return
+			}
+			fmt.Fprint(w, "ok")
+		})
+		x := scenario.Faults{
+			Target:       scenario.Handler(h),
+			Dependencies: []scenario.Dependency{{Name: "db", Down: func() { hang.Store(true) }, Up: func() { hang.Store(false) }}},
+			Requests:     []scenario.Request{{Path: "/"}},
+			MaxLatency:   5 * time.Second,
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		err := x.Verify(ctx)
+		if err == nil {
+			t.Fatal("Verify passed although every request during the fault hung until the caller's deadline")
+		}
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Verify = %v, want an error that wraps context.DeadlineExceeded", err)
+		}
+		if !strings.Contains(err.Error(), "GET / while db was down") {
+			t.Errorf("the problem does not name the request that hung:\n%v", err)
+		}
+		if hang.Load() {
+			t.Error("Up was not called after the caller's deadline")
+		}
+	})
+}
+
+// Issue 10 item 4: a response cut off mid-body counts as a failure, in the
+// baseline, during a fault and after it, in process and over a URL.
+func TestFaultsCutBodyIsAFailure(t *testing.T) {
+	var down atomic.Bool
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "100")
+		if !down.Load() {
+			fmt.Fprint(w, strings.Repeat("x", 100))
+			return
+		}
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprint(w, "service temporarily")
+		w.(http.Flusher).Flush()
+		panic(http.ErrAbortHandler) // the connection drops mid-body
+	})
+	for _, url := range []bool{false, true} {
+		t.Run(fmt.Sprintf("url=%v", url), func(t *testing.T) {
+			target := scenario.Handler(h)
+			if url {
+				srv := httptest.NewUnstartedServer(h)
+				srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+				srv.Start()
+				t.Cleanup(srv.Close)
+				target = scenario.URL(srv.URL)
+			}
+			x := scenario.Faults{
+				Target:       target,
+				Dependencies: []scenario.Dependency{{Name: "db", Down: func() { down.Store(true) }, Up: func() { down.Store(false) }}},
+				Requests:     []scenario.Request{{Path: "/"}},
+			}
+			got := verifyProblems(t, x)
+			if !strings.Contains(got, "GET / while db was down = 503 cut off mid-body (the connection was dropped), want 502, 503, 504, 429 or 2xx") {
+				t.Errorf("problems:\n%s", got)
+			}
+		})
+	}
+}

@@ -3,8 +3,6 @@ package scenario
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,8 +22,9 @@ import (
 )
 
 // Injection sends a corpus of hostile inputs — SQL, NoSQL, XSS, command,
-// path traversal, template, CRLF, format string, oversized, invalid UTF-8 and
-// odd Unicode (see [PayloadCategory] and [Payloads]) — into each configured
+// path traversal, template, CRLF, format string, oversized, invalid UTF-8,
+// odd Unicode, file-write, SSRF and open redirect (see [PayloadCategory]
+// and [Payloads]) — into each configured
 // input of the application, and checks that none does harm. It covers
 // [preset.Injection] (OWASP ASVS 5.0 V1, OWASP Top 10 A03, OWASP WSTG
 // input validation testing).
@@ -39,7 +38,16 @@ import (
 //     PostgreSQL (`syntax error at or near`, pq:), MySQL, SQL Server,
 //     Oracle, MongoDB, Go (panic:, goroutine N [, runtime error:, file.go:NN,
 //     /usr/local/go/src), Python, Java, Node.js, PHP and .NET traces;
-//   - does not reflect an XSS payload unescaped in an HTML response;
+//   - does not reflect an XSS payload where it runs in an HTML response,
+//     judged by the context it lands in: unescaped markup, a script (code,
+//     or a string it closes: 1;alert(1337)// needs no quote or tag), an
+//     event-handler attribute (escaping does not help there), an unquoted
+//     attribute, a javascript: URL, or a page a client-side template
+//     framework renders (AngularJS, Vue);
+//   - does not answer a UNION SELECT of a marker with the marker
+//     (7331*7927 = 58112837), nor a true and a false condition (OR 7=7,
+//     OR 7=8, and again with 3=3, 3=4) differently beyond the echoed
+//     input: blind SQL injection that shows no error;
 //   - does not evaluate a template payload (7331*7919 shows as 58054189 where the
 //     baseline had none);
 //   - does not use the input as a Go format string (%!s(MISSING));
@@ -47,18 +55,38 @@ import (
 //     jetty_injected cookie);
 //   - shows no command output (uid=…, root:x:0:0:) or file it should not
 //     serve (/etc/passwd, win.ini) that the baseline did not;
+//   - does not redirect (Location on a 3xx, or Refresh) to the host an
+//     open-redirect payload names;
 //   - and leaves no side effect: the canary file the command payloads try to
-//     `touch` does not exist after it.
+//     `touch` does not exist after it (the message says whether shell
+//     syntax was needed: a command run without a shell is not said to
+//     have reached one); no file appears in the temporary directory the
+//     check owns, where the file-write payloads point (an absolute path,
+//     and the same path behind 16 "../"); and the canary listener the SSRF
+//     payloads name, on 127.0.0.1, is never called.
+//
+// Warning: the file-write payloads make a vulnerable application write a
+// file where its input says. They point only into the check's own
+// temporary directory (removed after the run), but never run Injection as
+// root against a real filesystem: a sink that rewrites paths could write
+// elsewhere. Run it against a test instance, as an unprivileged user; the
+// run logs a warning when it runs as root.
 //
 // Payloads that cannot travel in a header (CR, LF, NUL and other control
-// bytes: net/http refuses them) are skipped for InHeader inputs. No payload
-// is timing-based or destructive. The canary check assumes the application
+// bytes: net/http refuses them) are skipped for InHeader and InCookie
+// inputs, unless a Template carries them as JSON (escaped). No payload is
+// timing-based or destructive. The canary check assumes the application
 // runs on this machine (an in-process handler or a loopback URL).
 //
 // A passing run logs how many payloads were sent into which inputs, per
 // category. A failing run lists each failing payload (at most 25 per input,
 // then a count) with its category, input, status and what leaked; long
 // payloads are truncated and invalid bytes escaped.
+//
+// Every probe above runs by default on every input listed in Inputs (the
+// one required field: Injection cannot guess where input goes); Categories
+// and MaxPayloads only narrow the corpus, and a narrowed run says what it
+// sent.
 //
 // Injection is safe in parallel tests as long as each run has its own canary
 // (the default is unique per run) and the application tolerates the load.
@@ -71,12 +99,13 @@ type Injection struct {
 	Categories []PayloadCategory
 	// Canary is the absolute path of a file the command payloads try to
 	// create with `touch`. It must not exist before the run and is removed
-	// after it if a payload created it. Default: a new name under
-	// os.TempDir, unique per run.
+	// after it if a payload created it. Default: a new name in a temporary
+	// directory the check creates under os.TempDir and removes after the
+	// run, unique per run.
 	Canary string
 	// MaxPayloads caps the payloads sent into each input, taken evenly
-	// from every category. Default: the whole selected corpus (130
-	// payloads today).
+	// from every category. Default: the whole selected corpus
+	// (len(Payloads()) payloads for every category).
 	MaxPayloads int
 	// Preset is the preset this check's thresholds come from. Zero: the
 	// project's (Run: the Feature's options, else the module's profile
@@ -100,11 +129,16 @@ const (
 	InJSON
 	// InPath puts the payload, escaped, in place of "{Name}" in the Path.
 	InPath
-	// InHeader puts the payload in the request header Name.
+	// InHeader puts the payload in the request header Name; with a
+	// Template (a JSON object), in its field Field, the header's value
+	// being the JSON.
 	InHeader
+	// InCookie puts the payload in the cookie Name (percent-encoded when a
+	// cookie cannot carry it as it is); with a Template, as InHeader.
+	InCookie
 )
 
-// String returns "query", "form", "json", "path" or "header".
+// String returns "query", "form", "json", "path", "header" or "cookie".
 func (l Location) String() string {
 	switch l {
 	case InQuery:
@@ -117,6 +151,8 @@ func (l Location) String() string {
 		return "path"
 	case InHeader:
 		return "header"
+	case InCookie:
+		return "cookie"
 	}
 	return fmt.Sprintf("Location(%d)", int(l))
 }
@@ -140,8 +176,13 @@ type Input struct {
 	Path string
 	// Template is the rest of the body: a JSON object for InJSON (default
 	// {}), form-encoded fields for InForm ("user=x&password=y"), extra query
-	// parameters for InQuery.
+	// parameters for InQuery; for InHeader and InCookie, a JSON object
+	// that is the value, with the payload in its field Field.
 	Template string
+	// Field is the field (dotted for nested objects) of an InHeader or
+	// InCookie Template that takes the payload, such as "filter.name" for
+	// X-Filter: {"filter": {"name": "…"}}. Required with such a Template.
+	Field string
 	// Header holds headers sent with every request, such as
 	// Authorization or a session cookie.
 	Header http.Header
@@ -208,146 +249,298 @@ type injFailure struct {
 	text string
 }
 
+// injRun is one run of Injection: its configuration, resolved once, and
+// what it saw.
+type injRun struct {
+	x          Injection
+	r          reporter
+	c          *client
+	payloads   []Payload
+	canary     string
+	failures   []injFailure
+	sent       map[PayloadCategory]int
+	total      int
+	skipped    int
+	canaryHits int
+	writeHits  int
+	ssrfHits   int
+	sinks      injSinks
+}
+
 func (x Injection) exec(r reporter) {
-	var (
-		c        *client
-		payloads []Payload
-		canary   = x.Canary
-	)
-	r.step("Given", "the application at "+x.Target.String(), func() {
-		var err error
-		if c, err = x.Target.open(r); err != nil {
-			r.errorf("%v", err)
-		}
-		if len(x.Inputs) == 0 {
-			r.errorf(`no Inputs: list where user input goes, e.g. Inputs: []scenario.Input{{In: scenario.InQuery, Name: "q", Path: "/search"}}`)
-		}
-		for i, in := range x.Inputs {
-			if err := in.check(); err != nil {
-				r.errorf("input #%d (%s): %v", i+1, in, err)
-			}
-		}
-		for _, cat := range x.Categories {
-			if !slices.Contains(PayloadCategories(), cat) {
-				r.errorf("category %q is unknown: want one of %s", cat, injCategoryList())
-			}
-		}
-		if x.MaxPayloads < 0 {
-			r.errorf("MaxPayloads is %d: want a positive bound, or zero for the whole corpus", x.MaxPayloads)
-		}
-		if canary == "" {
-			var b [8]byte
-			_, _ = rand.Read(b[:])
-			canary = filepath.Join(os.TempDir(), "jetty-canary-"+hex.EncodeToString(b[:]))
-		}
-		switch {
-		case !filepath.IsAbs(canary):
-			r.errorf("Canary %q is not an absolute path: use one such as filepath.Join(t.TempDir(), \"canary\")", canary)
-		case strings.ContainsAny(canary, " \t\r\n"):
-			r.errorf("Canary %q holds white space: a shell would not touch it as one file; pick a path without spaces", canary)
-		default:
-			if _, err := os.Lstat(canary); err == nil {
-				r.errorf("Canary %q exists before the run: remove it or pick a new path, so that a payload creating it can be told", canary)
-			}
-		}
-		payloads = injSelect(Payloads(x.Categories...), x.MaxPayloads)
-		for i := range payloads {
-			payloads[i].Value = strings.ReplaceAll(payloads[i].Value, CanaryFilePlaceholder, canary)
-		}
-	})
+	u := &injRun{x: x, r: r, canary: x.Canary, sent: map[PayloadCategory]int{}}
+	r.step("Given", "the application at "+x.Target.String(), u.setup)
 	if r.failed() {
 		return
 	}
+	r.step("When", fmt.Sprintf("I send %d hostile payloads into %s", len(u.payloads), injInputList(x.Inputs)), u.sendAll)
+	r.step("Then", "every payload is refused without a server error, a leak, unescaped reflection, evaluation or an injected header", u.report)
+	r.step("And", "no payload has a side effect: no command ran, no file was written, no request left the server", u.sideEffects)
+}
 
-	var (
-		failures   []injFailure
-		sent       = map[PayloadCategory]int{}
-		total      int
-		skipped    int
-		canaryHits int
-	)
-	r.step("When", fmt.Sprintf("I send %d hostile payloads into %s", len(payloads), injInputList(x.Inputs)), func() {
-		ctx := r.context()
-		for _, in := range x.Inputs {
-			base, err := c.do(ctx, in.request(Payload{Value: in.baseline()}))
-			if err != nil {
-				r.errorf("%s baseline: %v", in, err)
-				return
-			}
-			if base.Dropped || base.Status >= 500 || base.Status == http.StatusNotFound || base.Status == http.StatusMethodNotAllowed {
-				r.errorf("%s with the harmless value %q = %s: the input is not reachable; fix Method, Path or Template so that a normal request succeeds", in, in.baseline(), base)
-				continue
-			}
-			n := 0
-			for _, p := range payloads {
-				if in.In == InHeader && !injHeaderValueOK(p.Value) {
-					skipped++
-					continue
-				}
-				if ctx.Err() != nil {
-					r.errorf("stopped: %v", ctx.Err())
-					return
-				}
-				res, err := c.do(ctx, in.request(p))
-				if err != nil {
-					r.errorf("%s ← %s payload %s: %v", in, p.Category, injShow(p.Value), err)
-					continue
-				}
-				n++
-				sent[p.Category]++
-				total++
-				problems := injJudge(p, base, res)
-				if _, err := os.Lstat(canary); err == nil {
-					problems = append(problems, fmt.Sprintf("created the canary file %s: the input reached a shell; never pass input to sh -c, run exec.Command with separate arguments", canary))
-					canaryHits++
-					_ = os.Remove(canary)
-				}
-				if len(problems) > 0 {
-					failures = append(failures, injFailure{in, p, fmt.Sprintf("%s ← %s payload %s: %s, %s", in, p.Category, injShow(p.Value), res, strings.Join(problems, "; "))})
-				}
-			}
-			r.logf("%s: %d payloads", in, n)
+// injConfigProblems lists what is wrong with the check's fields.
+func injConfigProblems(x Injection) []string {
+	var out []string
+	if len(x.Inputs) == 0 {
+		out = append(out, `no Inputs: list where user input goes, e.g. Inputs: []scenario.Input{{In: scenario.InQuery, Name: "q", Path: "/search"}}`)
+	}
+	for i, in := range x.Inputs {
+		if err := in.check(); err != nil {
+			out = append(out, fmt.Sprintf("input #%d (%s): %v", i+1, in, err))
 		}
-	})
-	r.step("Then", "every payload is refused without a server error, a leak, unescaped reflection, evaluation or an injected header", func() {
-		listed := map[string]int{}
-		for _, f := range failures {
-			key := f.in.String()
-			listed[key]++
-			if listed[key] <= injMaxListed {
-				r.errorf("%s", f.text)
-			}
+	}
+	for _, cat := range x.Categories {
+		if !slices.Contains(PayloadCategories(), cat) {
+			out = append(out, fmt.Sprintf("category %q is unknown: want one of %s", cat, injCategoryList()))
 		}
-		for _, in := range x.Inputs {
-			if n := listed[in.String()]; n > injMaxListed {
-				r.errorf("%s: %d more payloads failed (%d in all)", in, n-injMaxListed, n)
-				listed[in.String()] = 0
-			}
-		}
-		var counts []string
-		for _, cat := range PayloadCategories() {
-			if sent[cat] > 0 {
-				counts = append(counts, fmt.Sprintf("%s %d", cat, sent[cat]))
-			}
-		}
-		msg := fmt.Sprintf("sent %d payloads into %d inputs: %s", total, len(x.Inputs), strings.Join(counts, ", "))
-		if skipped > 0 {
-			msg += fmt.Sprintf(" (%d skipped: control bytes cannot travel in a header)", skipped)
-		}
-		r.logf("%s; %d failed", msg, len(failures))
-	})
-	r.step("And", "no payload has a side effect: the canary file "+canary+" was never created", func() {
-		if _, err := os.Lstat(canary); err == nil {
-			_ = os.Remove(canary)
-			r.errorf("the canary file %s exists after the run: an input reached a shell; never pass input to sh -c", canary)
+	}
+	if x.MaxPayloads < 0 {
+		out = append(out, fmt.Sprintf("MaxPayloads is %d: want a positive bound, or zero for the whole corpus", x.MaxPayloads))
+	}
+	return out
+}
+
+// injCanaryProblem says why canary cannot be the canary file, or "".
+func injCanaryProblem(canary string) string {
+	switch {
+	case !filepath.IsAbs(canary):
+		return fmt.Sprintf("Canary %q is not an absolute path: use one such as filepath.Join(t.TempDir(), \"canary\")", canary)
+	case strings.ContainsAny(canary, " \t\r\n"):
+		return fmt.Sprintf("Canary %q holds white space: a shell would not touch it as one file; pick a path without spaces", canary)
+	}
+	if _, err := os.Lstat(canary); err == nil {
+		return fmt.Sprintf("Canary %q exists before the run: remove it or pick a new path, so that a payload creating it can be told", canary)
+	}
+	return ""
+}
+
+func (u *injRun) setup() {
+	var err error
+	if u.c, err = u.x.Target.open(u.r); err != nil {
+		u.r.errorf("%v", err)
+	}
+	for _, p := range injConfigProblems(u.x) {
+		u.r.errorf("%s", p)
+	}
+	if u.r.failed() {
+		return
+	}
+	if p := injCanaryProblem(u.canary); u.canary != "" && p != "" {
+		u.r.errorf("%s", p)
+		return
+	}
+	u.openSinks()
+	u.payloads = injSelect(Payloads(u.x.Categories...), u.x.MaxPayloads)
+	for i := range u.payloads {
+		u.payloads[i].Value = u.sinks.placeholders(strings.ReplaceAll(u.payloads[i].Value, CanaryFilePlaceholder, u.canary))
+	}
+}
+
+func (u *injRun) sendAll() {
+	for _, in := range u.x.Inputs {
+		if !u.sendInput(in) {
 			return
 		}
-		if canaryHits > 0 {
-			r.errorf("%d payloads created the canary file %s (listed above; each was removed)", canaryHits, canary)
-			return
+	}
+}
+
+// sendInput sends the baseline and every payload into in; false stops the
+// run.
+func (u *injRun) sendInput(in Input) bool {
+	ctx := u.r.context()
+	base, err := u.c.do(ctx, in.request(Payload{Value: in.baseline()}))
+	if err != nil {
+		u.r.errorf("%s baseline: %v", in, err)
+		return false
+	}
+	if p := injReachableProblem(in, base); p != "" {
+		u.r.errorf("%s", p)
+		return true
+	}
+	n := 0
+	oracle := map[int]*[4]*response{}
+	for _, p := range u.payloads {
+		if (in.In == InHeader || in.In == InCookie) && !injHeaderValueOK(in.carried(p)) {
+			u.skipped++
+			continue
 		}
-		r.logf("the canary file %s was never created", canary)
-	})
+		if ctx.Err() != nil {
+			u.r.errorf("stopped: %v", ctx.Err())
+			return false
+		}
+		res, err := u.c.do(ctx, in.request(p))
+		if err != nil {
+			u.r.errorf("%s ← %s payload %s: %v", in, p.Category, injShow(p.Value), err)
+			continue
+		}
+		n++
+		u.sent[p.Category]++
+		u.total++
+		if p.oracle.shape > 0 {
+			if oracle[p.oracle.shape] == nil {
+				oracle[p.oracle.shape] = new([4]*response)
+			}
+			oracle[p.oracle.shape][p.oracle.pos] = res
+		}
+		problems := append(injJudge(p, base, res), u.sideEffect(p)...)
+		if len(problems) > 0 {
+			u.failures = append(u.failures, injFailure{in, p, fmt.Sprintf("%s ← %s payload %s: %s, %s", in, p.Category, injShow(injSentValue(in, p)), res, strings.Join(problems, "; "))})
+		}
+	}
+	u.oracle(in, oracle)
+	u.r.logf("%s: %d payloads", in, n)
+	return true
+}
+
+// injSentValue is p's value as sent into in (the baseline placeholder
+// replaced).
+func injSentValue(in Input, p Payload) string {
+	return strings.ReplaceAll(p.Value, BaselinePlaceholder, in.baseline())
+}
+
+// oracle judges the differential SQL oracle's answers for in.
+func (u *injRun) oracle(in Input, seen map[int]*[4]*response) {
+	unstable := 0
+	for shape := 1; shape <= len(sqlOracleShapes); shape++ {
+		rs := seen[shape]
+		if rs == nil || rs[0] == nil || rs[1] == nil || rs[2] == nil || rs[3] == nil {
+			continue
+		}
+		verdict := injOracleVerdict(rs)
+		if verdict == injOracleUnstable {
+			unstable++
+			continue
+		}
+		if verdict != injOracleDiffers {
+			continue
+		}
+		t, f := injOracleValue(in, shape, 0), injOracleValue(in, shape, 1)
+		u.failures = append(u.failures, injFailure{in, Payload{Category: PayloadSQL, Value: t}, fmt.Sprintf(
+			"%s ← sql payloads %s and %s: %s and %s: the answers to a true and a false condition differ beyond the echoed input, twice, so the input changes the query's logic (boolean-based SQL injection, no error needed): use parameterised queries (database/sql placeholders)",
+			in, injShow(t), injShow(f), injSize(rs[0]), injSize(rs[1]))})
+		return
+	}
+	if unstable > 0 {
+		u.r.logf("%s: the differential SQL oracle could not judge %d shape(s): two sends of one condition answered differently (a request ID or a time in the body?)", in, unstable)
+	}
+}
+
+// injOracleValue is the value of the oracle payload of shape at pos for in.
+func injOracleValue(in Input, shape, pos int) string {
+	d := sqlOracleDigits[pos]
+	return injSentValue(in, Payload{Value: fmt.Sprintf(sqlOracleShapes[shape-1], d[0], d[1])})
+}
+
+func injSize(r *response) string { return fmt.Sprintf("%s (%d bytes)", r, len(r.Body)) }
+
+// The verdicts of the differential oracle on one shape.
+const (
+	injOracleSame     = iota // true and false answer alike: no sign of injection
+	injOracleDiffers         // true and false answer differently, twice
+	injOracleUnstable        // two true conditions answer differently: no verdict
+)
+
+// injOracleVerdict compares the answers to 7=7, 7=8, 3=3 and 3=4.
+// Answers are alike when their statuses are equal and their bodies differ
+// only where the echoed digits do.
+func injOracleVerdict(rs *[4]*response) int {
+	if !injEchoEqual(rs[0], rs[2], '7', '3') {
+		return injOracleUnstable
+	}
+	if !injEchoEqual(rs[0], rs[1], '7', '8') && !injEchoEqual(rs[2], rs[3], '3', '4') {
+		return injOracleDiffers
+	}
+	return injOracleSame
+}
+
+// injEchoEqual reports whether a and b have one status and bodies of one
+// length that differ only where a has x and b has y.
+func injEchoEqual(a, b *response, x, y byte) bool {
+	if a.Status != b.Status || a.Dropped != b.Dropped || len(a.Body) != len(b.Body) {
+		return false
+	}
+	for i := range a.Body {
+		if c, d := a.Body[i], b.Body[i]; c != d && (c != x || d != y) {
+			return false
+		}
+	}
+	return true
+}
+
+// injReachableProblem says why the baseline shows the input cannot be
+// tested, or "".
+func injReachableProblem(in Input, base *response) string {
+	if base.Dropped || base.Status >= 500 || base.Status == http.StatusNotFound || base.Status == http.StatusMethodNotAllowed {
+		return fmt.Sprintf("%s with the harmless value %q = %s: the input is not reachable; fix Method, Path or Template so that a normal request succeeds", in, in.baseline(), base)
+	}
+	return ""
+}
+
+// sideEffect looks for the canaries after payload p, and removes them.
+func (u *injRun) sideEffect(p Payload) []string {
+	out := u.effects()
+	if _, err := os.Lstat(u.canary); err != nil {
+		return out
+	}
+	u.canaryHits++
+	_ = os.Remove(u.canary)
+	return append(out, injCommandEffect(p.Value, u.canary))
+}
+
+func (u *injRun) report() {
+	listed := map[string]int{}
+	for _, f := range u.failures {
+		key := f.in.String()
+		listed[key]++
+		if listed[key] <= injMaxListed {
+			u.r.errorf("%s", f.text)
+		}
+	}
+	for _, in := range u.x.Inputs {
+		if n := listed[in.String()]; n > injMaxListed {
+			u.r.errorf("%s: %d more payloads failed (%d in all)", in, n-injMaxListed, n)
+			listed[in.String()] = 0
+		}
+	}
+	u.r.logf("%s; %d failed", injSentSummary(u.sent, u.total, len(u.x.Inputs), u.skipped), len(u.failures))
+}
+
+// injSentSummary says what was sent, per category.
+func injSentSummary(sent map[PayloadCategory]int, total, inputs, skipped int) string {
+	var counts []string
+	for _, cat := range PayloadCategories() {
+		if sent[cat] > 0 {
+			counts = append(counts, fmt.Sprintf("%s %d", cat, sent[cat]))
+		}
+	}
+	msg := fmt.Sprintf("sent %d payloads into %d inputs: %s", total, inputs, strings.Join(counts, ", "))
+	if skipped > 0 {
+		msg += fmt.Sprintf(" (%d skipped: control bytes cannot travel in a header)", skipped)
+	}
+	return msg
+}
+
+func (u *injRun) sideEffects() {
+	late := u.effects()
+	if _, err := os.Lstat(u.canary); err == nil {
+		_ = os.Remove(u.canary)
+		late = append(late, fmt.Sprintf("the canary file %s exists after the run: a payload ran a command after its response; never run a program or shell built from input", u.canary))
+	}
+	for _, p := range late {
+		u.r.errorf("after the last payload: %s", p)
+	}
+	if u.canaryHits > 0 {
+		u.r.errorf("%d payloads created the canary file %s (listed above; each was removed)", u.canaryHits, u.canary)
+	}
+	if u.writeHits > 0 {
+		u.r.errorf("%d payloads wrote files into %s (listed above; each was removed)", u.writeHits, u.sinks.dir)
+	}
+	if u.ssrfHits > 0 {
+		u.r.errorf("%d payloads made the server call the canary listener (listed above)", u.ssrfHits)
+	}
+	if len(late) == 0 && u.canaryHits+u.writeHits+u.ssrfHits == 0 {
+		u.r.logf("the canary file %s was never created, no file was written into %s, and the canary listener was never called", u.canary, u.sinks.dir)
+	}
 }
 
 func injCategoryList() string {
@@ -374,8 +567,8 @@ func (in Input) baseline() string {
 
 // check reports a misconfigured input.
 func (in Input) check() error {
-	if in.In < InQuery || in.In > InHeader {
-		return errors.New("set In to scenario.InQuery, InForm, InJSON, InPath or InHeader")
+	if in.In < InQuery || in.In > InCookie {
+		return errors.New("set In to scenario.InQuery, InForm, InJSON, InPath, InHeader or InCookie")
 	}
 	if strings.TrimSpace(in.Name) == "" {
 		return errors.New("set Name: the parameter, field, path placeholder or header that takes the input")
@@ -396,9 +589,18 @@ func (in Input) check() error {
 		if _, err := url.ParseQuery(in.Template); err != nil {
 			return fmt.Errorf("field Template %q is not form-encoded (%v): write it like \"user=x&password=y\"", in.Template, err)
 		}
-	case InHeader:
+	case InHeader, InCookie:
 		if !injHeaderNameOK(in.Name) {
-			return fmt.Errorf("field Name %q is not a valid header name", in.Name)
+			return fmt.Errorf("field Name %q is not a valid %s name", in.Name, map[Location]string{InHeader: "header", InCookie: "cookie"}[in.In])
+		}
+		if in.Template == "" {
+			break
+		}
+		if in.Field == "" {
+			return errors.New("field Template is set but Field is not: name the JSON field that takes the payload, e.g. Field: \"filter.name\"")
+		}
+		if _, err := injJSONBody(in.Template, in.Field, `""`); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -406,6 +608,7 @@ func (in Input) check() error {
 
 // request builds the request that carries p into the input.
 func (in Input) request(p Payload) Request {
+	p.Value = injSentValue(in, p)
 	req := Request{Method: in.method(), Header: http.Header{}}
 	for k, vs := range in.Header {
 		req.Header[k] = slices.Clone(vs)
@@ -439,13 +642,34 @@ func (in Input) request(p Payload) Request {
 	case InPath:
 		path = strings.ReplaceAll(path, "{"+in.Name+"}", url.PathEscape(p.Value))
 	case InHeader:
-		req.Header.Set(in.Name, p.Value)
+		req.Header.Set(in.Name, in.carried(p))
+	case InCookie:
+		req.Header.Add("Cookie", in.Name+"="+in.carried(p))
 	}
 	req.Path = path
 	if query != "" {
 		req.Path += "?" + query
 	}
 	return req
+}
+
+// carried is the header or cookie value that carries p: the payload, or
+// the Template with the payload in its Field, as a cookie can carry it.
+func (in Input) carried(p Payload) string {
+	v := injSentValue(in, p)
+	if in.Template != "" && in.Field != "" {
+		j := p.JSON
+		if j == "" {
+			j = injJSONString(v)
+		}
+		if b, err := injJSONBody(in.Template, in.Field, j); err == nil {
+			v = string(b)
+		}
+	}
+	if in.In == InCookie {
+		return injCookieValue(v)
+	}
+	return v
 }
 
 // injJSONPlaceholder marks where the payload goes in a marshalled template.
@@ -559,73 +783,19 @@ func injShow(s string) string {
 	return fmt.Sprintf("%q (%d bytes)", probe.Clip(s, 40), len(s))
 }
 
-// injLeakSignatures are texts a response must never show: database errors and
-// stack traces.
-var injLeakSignatures = []struct {
-	what  string
-	sql   bool
-	hints []string // literal texts one of which a match holds: a fast pre-filter
-	re    *regexp.Regexp
-}{
-	{"a SQLite syntax error", true, []string{": syntax error"}, regexp.MustCompile(`near "[^"\n]{0,80}": syntax error`)},
-	{"a SQLite error", true, []string{"SQLITE_", "SQL logic error", "unrecognized token: ", "no such ", "incomplete input", "sqlite"},
-		regexp.MustCompile(`SQLITE_[A-Z]+|SQL logic error|unrecognized token: |no such (?:column|table): |incomplete input|sqlite3?: `)},
-	{"a PostgreSQL error", true, []string{"at or near", "pq: ", "SQLSTATE", "invalid input syntax for"},
-		regexp.MustCompile(`syntax error at or near|unterminated quoted string at or near|\bpq: |SQLSTATE[ \[]|invalid input syntax for`)},
-	{"a MySQL error", true, []string{"SQL syntax", "Error 1064", "mysql", "MariaDB"},
-		regexp.MustCompile(`You have an error in your SQL syntax|\bError 1064\b|mysql_fetch_|mysqli?_\w+\(\)|MariaDB server version`)},
-	{"a SQL Server error", true, []string{"Unclosed quotation mark", "Incorrect syntax near", "mssql: "},
-		regexp.MustCompile(`Unclosed quotation mark after the character string|Incorrect syntax near|\bmssql: `)},
-	{"an Oracle error", true, []string{"ORA-"}, regexp.MustCompile(`\bORA-\d{5}\b`)},
-	{"a MongoDB error", false, []string{"Mongo", "CastError", "BSONError"}, regexp.MustCompile(`MongoServerError|MongoError|\bCastError\b|BSONError`)},
-	{"a Go panic", false, []string{"panic: ", "goroutine "}, regexp.MustCompile(`panic: |goroutine \d+ \[`)},
-	{"a Go runtime error", false, []string{"runtime error: "}, regexp.MustCompile(`runtime error: `)},
-	{"a Go source path", false, []string{"/usr/local/go/src/", ".go:"}, regexp.MustCompile(`/usr/local/go/src/|[\w-]+\.go:\d+`)},
-	{"a Python traceback", false, []string{"Traceback (most recent call last)", ".py\", line "},
-		regexp.MustCompile(`Traceback \(most recent call last\)|File "[^"\n]+\.py", line \d+`)},
-	{"a Java stack trace", false, []string{".java:", "java."}, regexp.MustCompile(`\bat [\w$.]+\([\w$]+\.java:\d+\)|\bjava\.(?:lang|sql|io)\.\w+(?:Exception|Error)\b`)},
-	{"a Node.js stack trace", false, []string{"js:"}, regexp.MustCompile(`\bat [\w.<>$ ]+ \([^()\n]*\.[cm]?js:\d+:\d+\)`)},
-	{"a PHP error", false, []string{" on line "}, regexp.MustCompile(`(?:Fatal error|Parse error|Warning)(?:</b>)?: .{0,200} on line (?:<b>)?\d+`)},
-	{"a .NET error", false, []string{"System.", "Server Error in"}, regexp.MustCompile(`\bSystem\.[\w.]+Exception\b|Server Error in '/' Application`)},
-}
-
-// injFind returns re's first match in b, trying the regular expression
-// only when b holds one of the literal hints (large bodies stay fast).
-func injFind(re *regexp.Regexp, hints []string, b []byte) []byte {
-	for _, h := range hints {
-		if bytes.Contains(b, []byte(h)) {
-			return re.Find(b)
-		}
-	}
-	return nil
-}
-
-// injContext returns the match m of b extended to the end of its line, at
-// most 100 bytes, so that a message shows the whole error.
-func injContext(b, m []byte) []byte {
-	i := bytes.Index(b, m)
-	if i < 0 {
-		return m
-	}
-	end := i + len(m)
-	for end < len(b) && end < i+100 && b[end] != '\n' && b[end] != '<' {
-		end++
-	}
-	return bytes.TrimSpace(b[i:end])
-}
-
 var (
-	injCommandOutput = regexp.MustCompile(`uid=\d+\([\w.-]*\) gid=\d+`)
-	injFileContents  = regexp.MustCompile(`root:[x*!]?:0:0:|\[(?:fonts|extensions)\]\s*\r?\n|; for 16-bit app support`)
-	injFormatVerbs   = regexp.MustCompile(`%!(?:[a-zA-Z]?\((?:MISSING|BADWIDTH|BADPREC|NOVERB|BADINDEX)\)|\(EXTRA )`)
+	injCommandOutput = probe.Leak{Hints: []string{"uid="}, RE: regexp.MustCompile(`uid=\d+\([\w.-]*\) gid=\d+`)}
+	injFileContents  = probe.Leak{Hints: []string{"root:", "[fonts]", "[extensions]", "16-bit"},
+		RE: regexp.MustCompile(`root:[x*!]?:0:0:|\[(?:fonts|extensions)\]\s*\r?\n|; for 16-bit app support`)}
+	injFormatVerbs = probe.Leak{Hints: []string{"%!"}, RE: regexp.MustCompile(`%!(?:[a-zA-Z]?\((?:MISSING|BADWIDTH|BADPREC|NOVERB|BADINDEX)\)|\(EXTRA )`)}
 	// injEvaluated finds the template product as a number of its own.
-	injEvaluated      = regexp.MustCompile(`(?:^|[^0-9A-Za-z])` + templateProduct + `(?:[^0-9A-Za-z]|$)`)
-	injJavascriptAttr = regexp.MustCompile(`(?i)(?:href|src|action|formaction|data)\s*=\s*["']?\s*javascript:alert\(1337\)`)
-
-	jsHints   = []string{"javascript:alert(1337)"}
-	fmtHints  = []string{"%!"}
-	cmdHints  = []string{"uid="}
-	fileHints = []string{"root:", "[fonts]", "[extensions]", "16-bit"}
+	injEvaluated = regexp.MustCompile(`(?:^|[^0-9A-Za-z])` + templateProduct + `(?:[^0-9A-Za-z]|$)`)
+	// injClientTemplate finds the mark of a client-side template framework.
+	injClientTemplate = regexp.MustCompile(`(?i)\bng-app\b|\bv-app\b|\bdata-v-app\b|\bx-data\b|angular(?:\.min)?\.js|vue(?:\.global)?(?:\.min)?\.js`)
+	// injUnion finds the UNION payloads' product as a number of its own.
+	injUnion          = regexp.MustCompile(`(?:^|[^0-9A-Za-z])` + unionProduct + `(?:[^0-9A-Za-z]|$)`)
+	injJavascriptAttr = probe.Leak{Hints: []string{"javascript:alert(1337)"},
+		RE: regexp.MustCompile(`(?i)(?:href|src|action|formaction|data)\s*=\s*["']?\s*javascript:alert\(1337\)`)}
 )
 
 // injJudge lists what the response to payload p reveals, against the baseline.
@@ -637,32 +807,42 @@ func injJudge(p Payload, base, res *response) []string {
 	if res.Status >= 500 {
 		out = append(out, "a server error: validate the input and answer 4xx, never 5xx")
 	}
-	for _, sig := range injLeakSignatures {
-		m := injFind(sig.re, sig.hints, res.Body)
-		if m == nil || injFind(sig.re, sig.hints, base.Body) != nil {
+	for _, sig := range probe.ServerErrors {
+		m := sig.Find(res.Body)
+		if m == nil || sig.Find(base.Body) != nil {
 			continue
 		}
 		fix := "answer a generic error and log the details (OWASP ASVS 5.0 V16.5)"
-		if sig.sql {
+		if sig.SQL {
 			fix = "use parameterised queries (database/sql placeholders) and " + fix
 		}
-		out = append(out, fmt.Sprintf("the body leaks %s (%s): %s", sig.what, injShow(string(injContext(res.Body, m))), fix))
+		out = append(out, fmt.Sprintf("the body leaks %s (%s): %s", sig.What, injShow(string(probe.Line(res.Body, m))), fix))
 		break
 	}
 	value := []byte(p.Value)
 	if p.Category == PayloadXSS && injIsHTML(res) && len(value) > 0 {
 		switch {
-		case html.EscapeString(p.Value) != p.Value && bytes.Contains(res.Body, value):
-			out = append(out, "the HTML reflects it unescaped (cross-site scripting): escape output, e.g. with html/template (OWASP ASVS 5.0 V1.2.1)")
-		case strings.HasPrefix(p.Value, "javascript:") && injFind(injJavascriptAttr, jsHints, res.Body) != nil && injFind(injJavascriptAttr, jsHints, base.Body) == nil:
+		case strings.HasPrefix(p.Value, "javascript:") && injJavascriptAttr.Find(res.Body) != nil && injJavascriptAttr.Find(base.Body) == nil:
 			out = append(out, "the HTML puts it in a link or source (cross-site scripting): allow only http(s) URLs, e.g. with html/template")
+		default:
+			if msg := injXSSContextProblem(p.Value, res.Body); msg != "" && injXSSContextProblem(p.Value, base.Body) == "" {
+				out = append(out, msg)
+			}
 		}
+	}
+	if p.Category == PayloadSQL && strings.Contains(p.Value, "UNION SELECT 7331*7927") && injUnion.Match(res.Body) && !injUnion.Match(base.Body) {
+		out = append(out, "a UNION SELECT in the input added its own row (7331*7927 = "+unionProduct+" in the body): the input is part of the SQL text (SQL injection, no error needed); use parameterised queries (database/sql placeholders)")
 	}
 	if p.Category == PayloadTemplate && injEvaluated.Match(res.Body) && !injEvaluated.Match(base.Body) {
 		out = append(out, "the template was evaluated (7331*7919 = 58054189 in the body): never render input as a template; pass it as data")
 	}
-	if m := injFind(injFormatVerbs, fmtHints, res.Body); m != nil && injFind(injFormatVerbs, fmtHints, base.Body) == nil {
+	if m := injFormatVerbs.Find(res.Body); m != nil && injFormatVerbs.Find(base.Body) == nil {
 		out = append(out, fmt.Sprintf("the input was used as a format string (%s in the body): write fmt.Fprintf(w, \"%%s\", input)", m))
+	}
+	if strings.Contains(p.Value, redirectCanaryHost) {
+		if msg := injRedirectProblem(res); msg != "" {
+			out = append(out, msg)
+		}
 	}
 	if v := res.Header.Get("X-Jetty-Injected"); v != "" {
 		out = append(out, "the response gained the header X-Jetty-Injected (response splitting): never copy input into headers; reject CR and LF")
@@ -673,10 +853,10 @@ func injJudge(p Payload, base, res *response) []string {
 			break
 		}
 	}
-	if m := injFind(injCommandOutput, cmdHints, res.Body); m != nil && injFind(injCommandOutput, cmdHints, base.Body) == nil {
+	if m := injCommandOutput.Find(res.Body); m != nil && injCommandOutput.Find(base.Body) == nil {
 		out = append(out, fmt.Sprintf("the body shows command output (%q): never pass input to a shell", m))
 	}
-	if m := injFind(injFileContents, fileHints, res.Body); m != nil && injFind(injFileContents, fileHints, base.Body) == nil {
+	if m := injFileContents.Find(res.Body); m != nil && injFileContents.Find(base.Body) == nil {
 		out = append(out, fmt.Sprintf("the body shows a system file (%q): resolve paths inside a root (os.Root, filepath.IsLocal)", strings.TrimSpace(string(m))))
 	}
 	return out
@@ -694,4 +874,195 @@ func injIsHTML(res *response) bool {
 		return strings.Contains(strings.ToLower(ct), "html")
 	}
 	return mt == "text/html" || mt == "application/xhtml+xml"
+}
+
+// The contexts of a reflection in an HTML page.
+const (
+	injCtxText    = iota // between tags
+	injCtxTag            // inside a tag, outside quotes: an unquoted attribute
+	injCtxAttr           // inside a quoted attribute value
+	injCtxScript         // inside <script>…</script>
+	injCtxComment        // inside <!-- … -->
+	injCtxRawText        // inside <style>, <textarea>, <title>
+)
+
+// injHTMLContext returns the context of body[idx] and, for an attribute,
+// its name and the offset where its value starts; for a script, the
+// offset where the script starts.
+func injHTMLContext(body []byte, idx int) (ctx int, attr string, start int) {
+	ctx = injCtxText
+	var (
+		quote       byte
+		name, tag   []byte
+		readingName bool
+		sawEq       bool
+		raw         string
+	)
+	for i := 0; i < idx && i < len(body); i++ {
+		c := body[i]
+		switch ctx {
+		case injCtxText:
+			switch {
+			case bytes.HasPrefix(body[i:], []byte("<!--")):
+				ctx, i = injCtxComment, i+3
+			case c == '<' && i+1 < len(body) && (isASCIILetter(body[i+1]) || body[i+1] == '/'):
+				ctx, tag, name, readingName, sawEq = injCtxTag, nil, nil, true, false
+			}
+		case injCtxComment:
+			if bytes.HasPrefix(body[i:], []byte("-->")) {
+				ctx, i = injCtxText, i+2
+			}
+		case injCtxScript, injCtxRawText:
+			if c == '<' && len(body) >= i+2+len(raw) && body[i+1] == '/' && strings.EqualFold(string(body[i+2:i+2+len(raw)]), raw) {
+				ctx, tag, name, readingName, sawEq = injCtxTag, []byte("/"+raw), nil, false, false
+				i += 1 + len(raw)
+			}
+		case injCtxTag:
+			if readingName && (isASCIILetter(c) || c >= '0' && c <= '9' || c == '/' && len(tag) == 0) {
+				tag = append(tag, c)
+				continue
+			}
+			readingName = false
+			switch {
+			case c == '>':
+				ctx = injCtxText
+				switch t := strings.ToLower(string(tag)); t {
+				case "script":
+					ctx, raw, start = injCtxScript, t, i+1
+				case "style", "textarea", "title", "xmp":
+					ctx, raw = injCtxRawText, t
+				}
+			case (c == '"' || c == '\'') && sawEq:
+				ctx, quote, attr, start = injCtxAttr, c, strings.ToLower(string(name)), i+1
+			case c == '=':
+				sawEq = true
+			case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '/':
+				switch {
+				case !sawEq:
+					name = nil
+				case body[i-1] != '=':
+					name, sawEq = nil, false // the end of an unquoted value
+				}
+			case !sawEq:
+				name = append(name, c)
+			}
+		case injCtxAttr:
+			if c == quote {
+				ctx, name, sawEq = injCtxTag, nil, false
+			}
+		}
+	}
+	if ctx == injCtxTag {
+		attr = strings.ToLower(string(name))
+	}
+	return ctx, attr, start
+}
+
+func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+// The states of a JavaScript scan.
+const (
+	jsCode = iota
+	jsSingle
+	jsDouble
+	jsTemplate
+	jsLineComment
+	jsBlockComment
+)
+
+// jsState returns the state of JavaScript source src at its end.
+func jsState(src string) int {
+	st := jsCode
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch st {
+		case jsCode:
+			switch {
+			case c == '\'':
+				st = jsSingle
+			case c == '"':
+				st = jsDouble
+			case c == '`':
+				st = jsTemplate
+			case c == '/' && i+1 < len(src) && src[i+1] == '/':
+				st, i = jsLineComment, i+1
+			case c == '/' && i+1 < len(src) && src[i+1] == '*':
+				st, i = jsBlockComment, i+1
+			}
+		case jsSingle, jsDouble, jsTemplate:
+			end := map[int]byte{jsSingle: '\'', jsDouble: '"', jsTemplate: '`'}[st]
+			switch {
+			case c == '\\':
+				i++
+			case st == jsTemplate && c == '$' && i+1 < len(src) && src[i+1] == '{':
+				st, i = jsCode, i+1 // an interpolation: code until its }
+			case c == end:
+				st = jsCode
+			case c == '\n' && st != jsTemplate:
+				st = jsCode
+			}
+		case jsLineComment:
+			if c == '\n' {
+				st = jsCode
+			}
+		case jsBlockComment:
+			if c == '*' && i+1 < len(src) && src[i+1] == '/' {
+				st, i = jsCode, i+1
+			}
+		}
+	}
+	return st
+}
+
+// jsRuns reports whether payload v, placed after the JavaScript source
+// prefix, runs code of its own: whether its alert(1337) is code, not
+// inside a string, a template literal's text or a comment. A quote in v
+// that prefix escapes (a backslash before it) closes nothing.
+func jsRuns(prefix, v string) bool {
+	i := strings.Index(v, "alert(1337)")
+	return i >= 0 && jsState(prefix+v[:i]) == jsCode
+}
+
+// injXSSContextProblem finds a reflection of XSS payload v in an HTML
+// body that runs, by the context it lands in: markup where it is not
+// escaped; a script where it is code or closes its string (HTML escaping
+// does nothing there); an event handler, where the browser decodes the
+// escaping before it runs the JavaScript; an unquoted attribute, where a
+// space starts a new one; markup a client-side template framework renders.
+func injXSSContextProblem(v string, body []byte) string {
+	for _, form := range []string{v, html.EscapeString(v)} {
+		for off := 0; off < len(body); {
+			i := bytes.Index(body[off:], []byte(form))
+			if i < 0 {
+				break
+			}
+			idx := off + i
+			off = idx + 1
+			if msg := injXSSAt(v, form == v, body, idx); msg != "" {
+				return msg
+			}
+		}
+	}
+	return ""
+}
+
+// injXSSAt judges one reflection of v at body[idx], raw or HTML-escaped.
+func injXSSAt(v string, raw bool, body []byte, idx int) string {
+	ctx, attr, start := injHTMLContext(body, idx)
+	switch {
+	case ctx == injCtxScript:
+		if raw && jsRuns(string(body[start:idx]), v) {
+			return "the page puts it into a script where it runs (cross-site scripting in a JavaScript context): encode it as a JSON string (html/template does) and never concatenate input into script"
+		}
+		return ""
+	case ctx == injCtxAttr && strings.HasPrefix(attr, "on") && jsRuns(html.UnescapeString(string(body[start:idx])), v):
+		return "the page puts it into the event handler " + attr + " where it runs once the browser decodes the attribute (cross-site scripting; HTML escaping does not protect JavaScript): use html/template, which escapes for JavaScript there"
+	case raw && html.EscapeString(v) != v:
+		return "the HTML reflects it unescaped (cross-site scripting): escape output, e.g. with html/template (OWASP ASVS 5.0 V1.2.1)"
+	case raw && ctx == injCtxTag && strings.ContainsAny(v, " \t\n/") && strings.Contains(v, "="):
+		return "the page puts it into an unquoted attribute, where a space starts a new attribute (cross-site scripting): quote every attribute value, or use html/template"
+	case ctx == injCtxText && strings.HasPrefix(v, "{{") && injClientTemplate.Match(body):
+		return "the page reflects template syntax into markup a client-side template framework renders (AngularJS, Vue, Alpine: client-side template injection): keep input out of the framework's templates (ng-non-bindable, v-pre) or render it as text"
+	}
+	return ""
 }

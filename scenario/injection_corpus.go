@@ -1,6 +1,9 @@
 package scenario
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // PayloadCategory names a family of hostile inputs in the [Injection]
 // corpus.
@@ -10,16 +13,23 @@ type PayloadCategory string
 // Guide v4.2 input validation tests (WSTG-INPV) and the sections of the
 // big-list-of-naughty-strings (BLNS); the payloads themselves are written for
 // this package, each small and harmless (no timing attacks, no destructive
-// commands: the command payloads only run `id` or `touch` a canary file).
+// statements or commands: stacked SQL queries only SELECT 1, the command
+// payloads only run `id` or `touch` a canary file).
 const (
 	// PayloadSQL: SQL injection (WSTG-INPV-05; BLNS "SQL Injection",
-	// "Quotation Marks"): quotes, tautologies, stacked queries, UNION.
+	// "Quotation Marks"): quotes, tautologies, stacked queries, UNION
+	// SELECT of a marker (found even when no error shows), and the
+	// true/false pairs of a differential oracle (boolean-based blind
+	// injection: the answers to 7=7 and 7=8 must not differ).
 	PayloadSQL PayloadCategory = "sql"
 	// PayloadNoSQL: NoSQL operator injection (WSTG-INPV-05.6): $gt, $ne,
 	// $where, $regex, as strings and, in JSON bodies, as objects.
 	PayloadNoSQL PayloadCategory = "nosql"
 	// PayloadXSS: cross-site scripting (WSTG-INPV-01 and -02; BLNS "Script
-	// Injection"): tags, event handlers, attribute break-outs, javascript:.
+	// Injection"): tags, event handlers, attribute break-outs, javascript:
+	// URLs, and payloads for JavaScript contexts without quotes or tags
+	// (1;alert(1337)//), template literals, event-handler attributes,
+	// unquoted attributes and client-side templates (AngularJS, Vue).
 	PayloadXSS PayloadCategory = "xss"
 	// PayloadCommand: OS command injection (WSTG-INPV-12; BLNS "Command
 	// Injection"): ; | && || $( ) and backticks, running `id` or
@@ -54,13 +64,28 @@ const (
 	// "Two-Byte Characters"): RTL override, zero-width characters, ZWJ
 	// emoji, combining marks, homoglyphs, line separators.
 	PayloadUnicode PayloadCategory = "unicode"
+	// PayloadFileWrite: file-write sinks (CWE-73, WSTG-INPV-11.1): the
+	// absolute path of a file in a temporary directory the check owns, and
+	// the same path behind 16 "../", so that os.WriteFile or os.Create on
+	// a path from input creates it. Never run them as root against a real
+	// filesystem: a sink that rewrites paths could write elsewhere.
+	PayloadFileWrite PayloadCategory = "file-write"
+	// PayloadSSRF: server-side request forgery (WSTG-INPV-19, OWASP Top 10
+	// A10): the URL and host:port of a canary listener on loopback that the
+	// application must never call.
+	PayloadSSRF PayloadCategory = "ssrf"
+	// PayloadOpenRedirect: open redirects (WSTG-CLNT-04, CWE-601): absolute,
+	// protocol-relative, backslash and scheme-only URLs of the reserved
+	// host jetty-redirect.example, which a response must not redirect to.
+	PayloadOpenRedirect PayloadCategory = "open-redirect"
 )
 
 // PayloadCategories lists every category, in the order the corpus holds
 // them.
 func PayloadCategories() []PayloadCategory {
 	return []PayloadCategory{PayloadSQL, PayloadNoSQL, PayloadXSS, PayloadCommand, PayloadPathTraversal,
-		PayloadTemplate, PayloadCRLF, PayloadFormatString, PayloadOversized, PayloadInvalidUTF8, PayloadUnicode}
+		PayloadTemplate, PayloadCRLF, PayloadFormatString, PayloadOversized, PayloadInvalidUTF8, PayloadUnicode,
+		PayloadFileWrite, PayloadSSRF, PayloadOpenRedirect}
 }
 
 // CanaryFilePlaceholder stands in the command payloads for the canary file's
@@ -76,6 +101,51 @@ type Payload struct {
 	// JSON, when set, is a raw JSON value sent instead of Value as a
 	// string in JSON bodies, such as the NoSQL operator {"$gt": ""}.
 	JSON string
+
+	oracle sqlOracle
+}
+
+// BaselinePlaceholder stands in some payloads for the input's harmless
+// value (Input.Value, default "jetty"); [Injection] replaces it per input,
+// so that a condition appended to it keeps the query's rows (AND) or adds
+// every row (OR).
+const BaselinePlaceholder = "JETTY_VALUE"
+
+// unionProduct is what the UNION payloads select: 7331*7927, a number no
+// row holds by chance; it counts only as a number of its own.
+const unionProduct = "58112837"
+
+// sqlOracle marks a payload of the differential SQL oracle. Each shape
+// (quoted or numeric, OR or AND, with or without a comment) is sent four
+// times: a true condition (7=7), a false one (7=8), and both again with
+// other digits (3=3, 3=4). A query built by concatenation answers the true
+// and the false condition differently; a parameterised one answers the
+// same, up to the echoed digits.
+type sqlOracle struct {
+	shape int // 1-based; 0: not an oracle payload
+	pos   int // 0: 7=7, 1: 7=8, 2: 3=3, 3: 3=4
+}
+
+// sqlOracleDigits are the digits of each position's condition.
+var sqlOracleDigits = [4][2]byte{{'7', '7'}, {'7', '8'}, {'3', '3'}, {'3', '4'}}
+
+var sqlOracleShapes = []string{
+	BaselinePlaceholder + `' OR '%c'='%c`,
+	BaselinePlaceholder + `' OR %c=%c-- `,
+	BaselinePlaceholder + ` OR %c=%c`,
+	BaselinePlaceholder + ` OR %c=%c-- `,
+	BaselinePlaceholder + `' AND '%c'='%c`,
+	BaselinePlaceholder + ` AND %c=%c`,
+}
+
+func sqlOraclePayloads() []Payload {
+	var out []Payload
+	for i, shape := range sqlOracleShapes {
+		for pos, d := range sqlOracleDigits {
+			out = append(out, Payload{Category: PayloadSQL, Value: fmt.Sprintf(shape, d[0], d[1]), oracle: sqlOracle{shape: i + 1, pos: pos}})
+		}
+	}
+	return out
 }
 
 // Payloads returns the corpus of the given categories, or all of it. The
@@ -125,13 +195,26 @@ var corpus = concatPayloads(
 		`'`,
 		`"`,
 		`\`,
+	),
+	// The oracle and the UNION payloads come before the stacked queries, so
+	// that they see the data as it was.
+	sqlOraclePayloads(),
+	payloadsOf(PayloadSQL,
+		`' UNION SELECT 7331*7927-- `,
+		`' UNION SELECT 7331*7927,7331*7927-- `,
+		`' UNION SELECT 7331*7927,7331*7927,7331*7927-- `,
+		`' UNION SELECT 7331*7927,7331*7927,7331*7927,7331*7927-- `,
+		`0 UNION SELECT 7331*7927-- `,
+		`0 UNION SELECT 7331*7927,7331*7927-- `,
+		`0 UNION SELECT 7331*7927,7331*7927,7331*7927-- `,
+		`0 UNION SELECT 7331*7927,7331*7927,7331*7927,7331*7927-- `,
 		`' OR '1'='1`,
 		`' OR 1=1 --`,
 		`" OR "1"="1`,
 		`') OR ('1'='1`,
 		`admin'--`,
-		`'; DROP TABLE users;--`,
-		`1; DELETE FROM users`,
+		`'; SELECT 1;--`,
+		`1; SELECT 1`,
 		`1' UNION SELECT NULL--`,
 		`' UNION SELECT name, sql FROM sqlite_master--`,
 		`' UNION SELECT username, password FROM users--`,
@@ -168,6 +251,13 @@ var corpus = concatPayloads(
 		`<img src=x onerror=alert(1337)//`,
 		`<math><mtext><table><mglyph><style><img src=x onerror=alert(1337)>`,
 		`';alert(1337);//`,
+		`";alert(1337);//`,
+		`1;alert(1337)//`,
+		`-alert(1337)-`,
+		`${alert(1337)}`,
+		`');alert(1337);//`,
+		`x onmouseover=alert(1337) y`,
+		`{{constructor.constructor('alert(1337)')()}}`,
 	),
 	payloadsOf(PayloadCommand,
 		`; id`,
@@ -182,6 +272,7 @@ var corpus = concatPayloads(
 		`|| touch JETTY_CANARY`,
 		`$(touch JETTY_CANARY)`,
 		"`touch JETTY_CANARY`",
+		`touch JETTY_CANARY`,
 		"\ntouch JETTY_CANARY",
 		`x'; touch JETTY_CANARY; echo '`,
 		`x"; touch JETTY_CANARY; echo "`,
@@ -272,6 +363,32 @@ var corpus = concatPayloads(
 		"\uFFFD\uFFFF\U0010FFFF",               // replacement character, noncharacters
 		"\u3000\u00A0\u1680",                   // unusual spaces
 		"\u1F4A\u0301\u0301\u0301\u0301\u0301", // stacked accents
+	),
+	sinkPayloads,
+)
+
+var sinkPayloads = concatPayloads(
+	payloadsOf(PayloadFileWrite,
+		WritePathPlaceholder,
+		WriteTraversalPlaceholder,
+		"./"+WriteTraversalPlaceholder,
+		"file://"+WritePathPlaceholder,
+		"..\\"+WriteTraversalPlaceholder,
+	),
+	payloadsOf(PayloadSSRF,
+		SSRFURLPlaceholder,
+		SSRFHostPlaceholder,
+		SSRFURLPlaceholder+"?q=1#",
+		"http://localhost:"+SSRFHostPlaceholder,
+		SSRFURLPlaceholder+"/../",
+	),
+	payloadsOf(PayloadOpenRedirect,
+		"https://jetty-redirect.example/",
+		"//jetty-redirect.example/",
+		`/\jetty-redirect.example/`,
+		"https:jetty-redirect.example",
+		"https://jetty-redirect.example%2F@example.com/",
+		"//jetty-redirect.example/%2F..",
 	),
 )
 

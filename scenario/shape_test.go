@@ -144,18 +144,6 @@ const maxFuncLines = 80
 
 // longFuncs are the functions not yet split into steps. It only shrinks.
 var longFuncs = map[string]bool{
-	"atrest.go:EncryptedAtRest.exec":      true,
-	"authrequired.go:AuthRequired.exec":   true,
-	"backup.go:BackupRestore.roundTrip":   true,
-	"errorhandling.go:ErrorHandling.exec": true,
-	"faults.go:Faults.exec":               true,
-	"headers.go:SecurityHeaders.exec":     true,
-	"injection.go:Injection.exec":         true,
-	"querybudget.go:QueryBudget.exec":     true,
-	"secrets.go:SecretsInLogs.exec":       true,
-	"secrets.go:func literal":             true,
-	"secrets.go:silProbeOf":               true,
-	"tls.go:TLS.exec":                     true,
 }
 
 func TestNoLongFunctions(t *testing.T) {
