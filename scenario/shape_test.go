@@ -150,7 +150,6 @@ var longFuncs = map[string]bool{
 	"backup.go:BackupRestore.roundTrip":   true,
 	"errorhandling.go:ErrorHandling.exec": true,
 	"faults.go:Faults.exec":               true,
-	"headers.go:SecurityHeaders.exec":     true,
 	"health.go:HealthCheck.exec":          true,
 	"injection.go:Injection.exec":         true,
 	"load.go:Load.exec":                   true,
