@@ -268,3 +268,19 @@ func TestCaching304BodyIsDroppedAsNetHTTPDoes(t *testing.T) {
 		}
 	}
 }
+
+func init() {
+	registerLayers(
+		layerCase{name: "Caching/correct", make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			x := cacheApp{}.scenario(t, false)
+			x.Target = scenario.Handler(wrap(cacheApp{}.handler()))
+			return x
+		}},
+		layerCase{name: "Caching/broken", broken: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			a := cacheApp{handRolled: true, privCC: "-"}
+			x := a.scenario(t, false)
+			x.Target = scenario.Handler(wrap(a.handler()))
+			return x
+		}},
+	)
+}

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -410,4 +411,31 @@ func TestTLSTargetTrust(t *testing.T) {
 	if got := verifyProblems(t, scenario.Metrics{Target: scenario.URL(srv.URL).TrustCert(nil)}); !strings.Contains(got, "certificate signed by unknown authority") {
 		t.Errorf("Metrics over HTTPS trusting nothing:\n%s", got)
 	}
+}
+
+// tlsLayerServers keeps one server per test, so that Verify and Run, made
+// twice in one test, name the same address.
+var tlsLayerServers sync.Map // *testing.T → *httptest.Server
+
+func tlsLayerTarget(t *testing.T, h http.Handler) scenario.Target {
+	if srv, ok := tlsLayerServers.Load(t); ok {
+		return tlsTarget(srv.(*httptest.Server))
+	}
+	srv := tlsServer(t, h, tlsGoodConfig(), nil)
+	tlsLayerServers.Store(t, srv)
+	t.Cleanup(func() { tlsLayerServers.Delete(t) })
+	return tlsTarget(srv)
+}
+
+func init() {
+	registerLayers(
+		// TLS is checked on a live socket only: the application is served by
+		// an httptest TLS server on loopback.
+		layerCase{name: "TLS/correct", make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			return scenario.TLS{Target: tlsLayerTarget(t, wrap(tlsApp(tlsHSTS)))}
+		}},
+		layerCase{name: "TLS/broken", broken: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			return scenario.TLS{Target: tlsLayerTarget(t, wrap(tlsApp("")))}
+		}},
+	)
 }
