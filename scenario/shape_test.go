@@ -163,7 +163,6 @@ var longFuncs = map[string]bool{
 	"secrets.go:silProbeOf":               true,
 	"shutdown.go:GracefulShutdown.exec":   true,
 	"shutdown.go:func literal":            true,
-	"tls.go:TLS.exec":                     true,
 }
 
 func TestNoLongFunctions(t *testing.T) {
