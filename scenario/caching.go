@@ -20,8 +20,13 @@ import (
 // 9110 §8.8.3 requires) or a Last-Modified. A conditional request sending
 // the validator back (If-None-Match for an ETag, If-Modified-Since for a
 // Last-Modified) must answer 304 Not Modified with no body, carrying the
-// same ETag and Cache-Control. http.ServeContent does all of this when the
-// handler sets Cache-Control and ETag, or passes a modification time.
+// same ETag, and the Cache-Control, Expires and Vary the 200 carried (RFC
+// 9110 §15.4.5). http.ServeContent does all of this when the handler sets
+// Cache-Control and ETag, or passes a modification time. A public resource
+// must also not be private (shared caches would never keep it), not carry
+// Vary: * (RFC 9111 §4.1: it never matches), have a Last-Modified that is an
+// HTTP date, and not set a cookie unless no-cache="Set-Cookie" keeps the
+// cookie out of what caches store (RFC 9111 §3.1, §5.2.2.4).
 //
 // Private responses (personalised or authenticated, sent with their
 // credentials) must never be stored by a shared cache (a CDN or proxy
@@ -32,6 +37,9 @@ import (
 // browser (private without no-store) and the request carried a Cookie or
 // an Authorization header, Vary must name that header (or be *), or a
 // browser shared by two users shows the first one's page to the second.
+//
+// Public and Private are each optional, but the one left empty is reported
+// as not proven.
 //
 // Against a URL, a 304's body cannot be checked: net/http's server drops
 // what a handler writes after a 304, so the body check bites in process.
@@ -110,6 +118,12 @@ func (x Caching) exec(r reporter) {
 	}
 	for _, q := range u.priv {
 		u.private(q)
+	}
+	switch {
+	case len(u.pub) == 0:
+		r.notProven("no public resource was checked for caching and revalidation; set Public, e.g. []scenario.Request{{Path: \"/static/app.js\"}}")
+	case len(u.priv) == 0:
+		r.notProven("no personalised response was checked for shared caching; set Private, e.g. []scenario.Request{{Path: \"/account\", Header: http.Header{\"Cookie\": {\"session=…\"}}}}")
 	}
 }
 

@@ -45,7 +45,8 @@ import (
 //     expiring within MinValidity, an RSA key has at least 2048 bits and
 //     an ECDSA key at least 256 (NIST SP 800-52r2 §3.2, SP 800-57);
 //   - plain HTTP sent to the TLS port is not served, and HTTPURL, when set,
-//     redirects to https or refuses connections;
+//     redirects to https or refuses connections (without HTTPURL that
+//     probe is reported as not proven);
 //   - the HTTPS response to GET / carries Strict-Transport-Security with a
 //     max-age above 0 (RFC 6797; SecurityHeaders grades its value).
 //
@@ -178,6 +179,8 @@ func (x TLS) exec(r reporter) {
 	r.step("And", "plain HTTP is not served on the TLS port", u.plainPort)
 	if x.HTTPURL != "" {
 		r.step("And", fmt.Sprintf("%s redirects to https or is refused", x.HTTPURL), u.httpURL)
+	} else {
+		r.notProven("the plain-HTTP address was not checked for a redirect to https (users who type the bare host land there first); set HTTPURL, e.g. \"http://127.0.0.1:8080\"")
 	}
 	r.step("And", "HTTPS responses carry Strict-Transport-Security", u.hsts)
 }
