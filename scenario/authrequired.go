@@ -300,14 +300,16 @@ func (u *arRun) bola(a *arRoute) {
 // changed character, and, for a JWT, re-headed alg none.
 func (u *arRun) tampered(a *arRoute, good http.Header) {
 	jwt, isJWT := authJWT(good)
+	if isJWT {
+		if bad, ok := authReplaceToken(good.Clone(), jwt.AlgNone()); ok {
+			u.probe(a, "And", fmt.Sprintf("with %s's JWT re-headed alg none, unsigned", a.owner), bad,
+				"accept only the algorithms you sign with (e.g. jwt.WithValidMethods([]string{\"HS256\"})); never alg none (RFC 8725 §2.1, ASVS 9.1.2)")
+		}
+	}
 	if u.x.Tamper == nil && isJWT {
 		if bad, ok := authReplaceToken(good.Clone(), jwt.FlipSignature()); ok {
 			u.probe(a, "And", fmt.Sprintf("with %s's JWT signature changed (header and claims untouched)", a.owner), bad,
 				"verify the JWT's signature with your key before trusting its claims (ASVS 9.1.1)")
-		}
-		if bad, ok := authReplaceToken(good.Clone(), jwt.AlgNone()); ok {
-			u.probe(a, "And", fmt.Sprintf("with %s's JWT re-headed alg none, unsigned", a.owner), bad,
-				"accept only the algorithms you sign with (e.g. jwt.WithValidMethods([]string{\"HS256\"})); never alg none (RFC 8725 §2.1, ASVS 9.1.2)")
 		}
 		return
 	}
