@@ -31,8 +31,8 @@ import (
 //     do; a client offering only SSL 3.0 (RFC 7568 prohibits it) is
 //     refused too: Go no longer implements SSL 3.0, so the check sends an
 //     SSL 3.0 ClientHello of its own and fails on an SSL 3.0 ServerHello;
-//   - TLS 1.2 or TLS 1.3 is accepted (TLS 1.3 missing is logged: NIST SP
-//     800-52r2 asks servers to support it);
+//   - TLS 1.2 or TLS 1.3 is accepted (TLS 1.3 missing is logged, or fails
+//     with RequireTLS13: NIST SP 800-52r2 asks servers to support it);
 //   - under TLS 1.2 no cipher suite outside Mozilla's "intermediate"
 //     configuration is accepted: each of Go's other suites — RSA key
 //     exchange (no forward secrecy), 3DES (Sweet32), CBC with SHA-1 or
@@ -82,6 +82,11 @@ type TLS struct {
 	// server may accept beyond Mozilla intermediate's, e.g. a CBC suite an
 	// old client still needs. Each one accepted is logged. Default none.
 	AllowCipherSuites []uint16
+	// RequireTLS13 makes a server that does not offer TLS 1.3 fail (NIST
+	// SP 800-52r2 §3.1: agencies shall support TLS 1.3 since 1 January
+	// 2024). Default false: a missing TLS 1.3 is logged, as neither RFC
+	// 8996 nor PCI DSS v4 requires it.
+	RequireTLS13 bool
 	// Preset is the preset this check's thresholds come from. Zero: the
 	// project's (Run: the Feature's options, else the module's profile
 	// file; Verify: the profile file), then the seed's numbers. Fields set
@@ -274,8 +279,10 @@ func (u *tlsRun) modernVersions() {
 	switch {
 	case err12 != nil && err13 != nil:
 		r.errorf("neither a TLS 1.2 nor a TLS 1.3 client completed a handshake with %s (TLS 1.2: %v; TLS 1.3: %v): serve TLS 1.2 and 1.3 (tls.Config.MinVersion = tls.VersionTLS12, MaxVersion unset)", u.addr, err12, err13)
+	case err13 != nil && u.x.RequireTLS13:
+		r.errorf("TLS 1.3 is not offered by %s (TLS 1.3 only: %v), and RequireTLS13 is set: NIST SP 800-52r2 §3.1 asks servers to support it; leave tls.Config.MaxVersion unset", u.addr, err13)
 	case err13 != nil:
-		r.logf("TLS 1.3 is not offered: NIST SP 800-52r2 asks servers to support it; leave tls.Config.MaxVersion unset")
+		r.logf("TLS 1.3 is not offered: NIST SP 800-52r2 asks servers to support it; leave tls.Config.MaxVersion unset (set RequireTLS13 to fail on it)")
 	}
 }
 

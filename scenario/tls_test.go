@@ -439,3 +439,19 @@ func init() {
 		}},
 	)
 }
+
+func TestTLSRequireTLS13(t *testing.T) {
+	t.Parallel()
+	srv := tlsServer(t, tlsApp(tlsHSTS), &tls.Config{MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12, CipherSuites: tlsGoodSuites}, nil)
+	if err := (scenario.TLS{Target: tlsTarget(srv)}).Verify(t.Context()); err != nil {
+		t.Errorf("TLS 1.2 only, RequireTLS13 unset: Verify = %v, want nil", err)
+	}
+	got := verifyProblems(t, scenario.TLS{Target: tlsTarget(srv), RequireTLS13: true})
+	if !strings.Contains(got, "TLS 1.3 is not offered by 127.0.0.1:") {
+		t.Errorf("RequireTLS13: problems lack the missing TLS 1.3:\n%s", got)
+	}
+	good := tlsServer(t, tlsApp(tlsHSTS), tlsGoodConfig(), nil)
+	if err := (scenario.TLS{Target: tlsTarget(good), RequireTLS13: true}).Verify(t.Context()); err != nil {
+		t.Errorf("TLS 1.3 offered, RequireTLS13: Verify = %v, want nil", err)
+	}
+}
