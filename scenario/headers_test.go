@@ -381,7 +381,13 @@ func TestSecurityHeadersLevel2AsksForReferrerPolicy(t *testing.T) {
 	if !strings.Contains(text, "Referrer-Policy: not sent") {
 		t.Errorf("level 2 problems lack the Referrer-Policy:\n%s", text)
 	}
-	if err := (scenario.SecurityHeaders{Target: scenario.Handler(headersApp(nil)), Level: 2, HTTPS: true}).Verify(context.Background()); err != nil {
-		t.Errorf("strict headers at level 2: Verify = %v", err)
+	if !strings.Contains(text, "Set-Cookie session: session cookie has neither the __Host- nor the __Secure- prefix (OWASP ASVS 5.0 V3.3.1)") {
+		t.Errorf("level 2 problems lack the cookie prefix:\n%s", text)
+	}
+	hostCookies := headersApp(func(h http.Header, _ *http.Request) {
+		h["Set-Cookie"] = []string{"__Host-session=abc; Path=/; Secure; HttpOnly; SameSite=Lax", "__Secure-theme=dark; Path=/; Domain=example.com; Secure; SameSite=Lax"}
+	})
+	if err := (scenario.SecurityHeaders{Target: scenario.Handler(hostCookies), Level: 2, HTTPS: true}).Verify(context.Background()); err != nil {
+		t.Errorf("strict headers with prefixed cookies at level 2: Verify = %v", err)
 	}
 }

@@ -273,3 +273,21 @@ func TestBaselineIsAFindingNotAScore(t *testing.T) {
 		t.Errorf("level 1 asks for level-2 or level-3 directives:\n%s", l1)
 	}
 }
+
+func TestBaselineCookies(t *testing.T) {
+	rep := observatory.Grader{HTTPS: true}.Grade(good(http.Header{
+		"Strict-Transport-Security": {year},
+		"Set-Cookie":                {"prefs=1; SameSite=Lax", "__Host-sid=1; Path=/; Secure; HttpOnly; SameSite=Strict"},
+	}))
+	// Observatory: prefs without Secure under HSTS −5, so 95 + 10 = 105.
+	if rep.Score != 105 {
+		t.Errorf("score %d, want the Observatory's 105:\n%s", rep.Score, rep)
+	}
+	if fs := rep.Failures(); len(fs) != 1 || fs[0].String() != "Set-Cookie prefs: cookie lacks Secure (−5): add Secure so it never travels over plain HTTP" {
+		t.Errorf("failures = %v, want the cookie without Secure (ASVS 5.0 V3.3.1), once", fs)
+	}
+	l3 := observatory.Grader{HTTPS: true, Level: 3}.Grade(http.Header{"Set-Cookie": {"__Host-big=" + strings.Repeat("x", 4100) + "; Path=/; Secure; HttpOnly; SameSite=Lax"}})
+	if !strings.Contains(l3.String(), "over 4096: browsers drop it (OWASP ASVS 5.0 V3.3.5)") {
+		t.Errorf("level 3 lacks the cookie size:\n%s", l3)
+	}
+}

@@ -1,6 +1,7 @@
 package observatory
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -72,7 +73,7 @@ func (s *grading) cookies(hsts bool) {
 		n++
 		s.observeCookie(c, hsts, &worst)
 		missingSameSite = missingSameSite || cookieSameSite(c) == ""
-		s.cookieBaseline(c)
+		s.cookieBaseline(c, line)
 	}
 	switch {
 	case worst.rank >= 0:
@@ -124,30 +125,68 @@ func (s *grading) observeCookie(c *http.Cookie, hsts bool, worst *cookieIssue) {
 	}
 }
 
-// cookieBaseline adds what OWASP ASVS 5.0 V3.3 asks of a session cookie
-// (Jetty's wider notion): Secure, HttpOnly and a valid SameSite.
-func (s *grading) cookieBaseline(c *http.Cookie) {
-	if !s.g.isSession(c.Name) {
-		return
+// cookieBaseline adds what OWASP ASVS 5.0 V3.3 asks of a cookie: at every
+// level, a session cookie (Jetty's wider notion) Secure, HttpOnly and with a
+// valid SameSite, and every cookie Secure (V3.3.1); from level 2 every
+// cookie with SameSite (V3.3.2) and the __Host- prefix, or __Secure- for a
+// cookie shared with other hosts (V3.3.1, V3.3.3); at level 3 name and value
+// within 4096 bytes (V3.3.5).
+func (s *grading) cookieBaseline(c *http.Cookie, line string) {
+	name := "Set-Cookie " + c.Name
+	session := s.g.isSession(c.Name)
+	kind := "cookie"
+	if session {
+		kind = "session cookie"
 	}
-	name, kind := "Set-Cookie "+c.Name, "session cookie"
-	add := func(text, fix string) {
-		s.base(Finding{Test: "cookies", Header: name, Rule: "asvs-session-cookie", Fail: true, Text: kind + " " + text, Fix: fix})
+	add := func(rule, text, fix string) {
+		s.base(Finding{Test: "cookies", Header: name, Rule: rule, Fail: true, Text: kind + " " + text, Fix: fix})
 	}
 	if !c.Secure {
-		add("lacks Secure", "add Secure so it never travels over plain HTTP")
+		add("asvs-cookie-secure", "lacks Secure", "add Secure so it never travels over plain HTTP")
 	}
-	if !c.HttpOnly {
-		add("lacks HttpOnly", "add HttpOnly so scripts cannot read it")
+	if session && !c.HttpOnly {
+		add("asvs-session-cookie", "lacks HttpOnly", "add HttpOnly so scripts cannot read it")
 	}
 	switch ss := cookieSameSite(c); {
+	case !session && s.g.Level < 2:
 	case c.SameSite == http.SameSiteDefaultMode:
-		add("has an invalid SameSite attribute", "use SameSite=Lax or SameSite=Strict")
+		add("asvs-cookie-samesite", "has an invalid SameSite attribute", "use SameSite=Lax or SameSite=Strict")
 	case ss == "none" && !c.Secure:
-		add("has SameSite=None without Secure; browsers reject it", "use SameSite=Lax, or add Secure")
+		add("asvs-cookie-samesite", "has SameSite=None without Secure; browsers reject it", "use SameSite=Lax, or add Secure")
 	case ss == "":
-		add("lacks SameSite", "add SameSite=Lax (or Strict) against cross-site request forgery")
+		add("asvs-cookie-samesite", "lacks SameSite", "add SameSite=Lax (or Strict) against cross-site request forgery")
 	}
+	if s.g.Level >= 2 {
+		if p := cookiePrefixProblem(c, line); p != "" {
+			add("asvs-cookie-prefix", p, "name it __Host-"+c.Name+" with Secure, Path=/ and no Domain (OWASP ASVS 5.0 V3.3.3), or __Secure- when other hosts must read it")
+		}
+	}
+	if s.g.Level >= 3 && len(c.Name)+len(c.Value) > 4096 {
+		add("asvs-cookie-size", fmt.Sprintf("is %d bytes of name and value, over 4096: browsers drop it (OWASP ASVS 5.0 V3.3.5)", len(c.Name)+len(c.Value)), "keep the cookie small; store the data server-side")
+	}
+}
+
+// cookiePrefixProblem says what is wrong with a cookie's name prefix
+// (RFC 6265bis §4.1.3), or "".
+func cookiePrefixProblem(c *http.Cookie, line string) string {
+	low := strings.ToLower(c.Name)
+	hasDomain := slices.ContainsFunc(strings.Split(line, ";"), func(a string) bool {
+		k, _, _ := strings.Cut(strings.TrimSpace(a), "=")
+		return strings.EqualFold(strings.TrimSpace(k), "domain")
+	})
+	switch {
+	case strings.HasPrefix(low, "__host-"):
+		if !c.Secure || c.Path != "/" || hasDomain {
+			return "has the __Host- prefix without Secure, Path=/ and no Domain, so browsers reject it"
+		}
+	case strings.HasPrefix(low, "__secure-"):
+		if !c.Secure {
+			return "has the __Secure- prefix without Secure, so browsers reject it"
+		}
+	default:
+		return "has neither the __Host- nor the __Secure- prefix (OWASP ASVS 5.0 V3.3.1), so a subdomain or a plain-HTTP page can overwrite it"
+	}
+	return ""
 }
 
 // dedupeCookie folds a baseline finding that repeats the scored cookie

@@ -81,17 +81,19 @@ import (
 // modifier unless the Observatory's result carries one): at every level a
 // Content-Security-Policy that is valid and lets no script run from
 // anywhere; HSTS of at least MinHSTS when HTTPS is set (ASVS 5.0 V3.4.1);
-// frame protection; nosniff (V3.4.4); session cookies (those above, those
-// named like sid, token, auth, jwt or remember, and SessionCookies) Secure,
-// HttpOnly and SameSite (V3.3); no CORS trust of an arbitrary or "null"
-// Origin with credentials (V3.4.2); no Server version or X-Powered-By
-// (V13.4.6). Level 2 adds HSTS includeSubDomains (V3.4.1), object-src 'none'
-// and base-uri (V3.4.3), a Referrer-Policy that is sent and safe (V3.4.5),
-// and CSP frame-ancestors that allows no site at large (V3.4.6; the obsolete
-// X-Frame-Options alone is not enough). Level 3 adds a nonce or hash in
-// script-src (V3.4.3), a report-uri or report-to (V3.4.7), and
-// Cross-Origin-Opener-Policy same-origin or same-origin-allow-popups on
-// HTML responses (V3.4.8).
+// frame protection; nosniff (V3.4.4); every cookie Secure (V3.3.1), session
+// cookies (those above, those named like sid, token, auth, jwt or remember,
+// and SessionCookies) HttpOnly and SameSite (V3.3); no CORS trust of an
+// arbitrary or "null" Origin with credentials (V3.4.2); no Server version or
+// X-Powered-By (V13.4.6). Level 2 adds HSTS includeSubDomains (V3.4.1),
+// object-src 'none' and base-uri (V3.4.3), a Referrer-Policy that is sent
+// and safe (V3.4.5), CSP frame-ancestors that allows no site at large
+// (V3.4.6; the obsolete X-Frame-Options alone is not enough), SameSite on
+// every cookie (V3.3.2) and the __Host- or __Secure- prefix (V3.3.1,
+// V3.3.3). Level 3 adds a nonce or hash in script-src (V3.4.3), a report-uri
+// or report-to (V3.4.7), Cross-Origin-Opener-Policy same-origin or
+// same-origin-allow-popups on HTML responses (V3.4.8), and cookies within
+// 4096 bytes (V3.3.5).
 //
 // A Grader is a value; Grade is safe for concurrent use.
 type Grader struct {
