@@ -8,11 +8,15 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/tls"
+	"errors"
 	"math/big"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/jettymethod/jetty/scenario/internal/probe"
 	"github.com/jettymethod/jetty/scenario/observatory"
 )
 
@@ -115,5 +119,17 @@ func TestCachingJudgements(t *testing.T) {
 	priv := cachePrivateProblems("GET /me", http.Header{"Authorization": {"Bearer x"}}, http.Header{"Cache-Control": {"private, max-age=60"}, "Vary": {"Cookie"}})
 	if len(priv) != 1 || !strings.Contains(priv[0], "Vary does not name Authorization") {
 		t.Errorf("cachePrivateProblems = %v", priv)
+	}
+}
+
+// TestTLSProbesDialThroughTheGuard: the TLS check's own dialers keep to
+// loopback on the address dialed (issue 10 item 2), as the client does.
+func TestTLSProbesDialThroughTheGuard(t *testing.T) {
+	d := &net.Dialer{Control: probe.Guard(false)}
+	if _, err := tlsProbe(t.Context(), d, "192.0.2.1:443", &tls.Config{InsecureSkipVerify: true}); !errors.Is(err, probe.ErrNotLoopback) {
+		t.Errorf("tlsProbe to 192.0.2.1: err = %v, want ErrNotLoopback", err)
+	}
+	if _, err := tlsPlainGet(t.Context(), d, "http://192.0.2.1/"); !errors.Is(err, probe.ErrNotLoopback) {
+		t.Errorf("tlsPlainGet to 192.0.2.1: err = %v, want ErrNotLoopback", err)
 	}
 }

@@ -51,7 +51,10 @@ import (
 //     max-age above 0 (RFC 6797; SecurityHeaders grades its value).
 //
 // The protocol and cipher probes do not verify the certificate (they ask
-// only whether the handshake completes); the certificate check does.
+// only whether the handshake completes); the certificate check does. Every
+// probe dials through the loopback guard, which decides on the address
+// actually dialed (a name that resolves elsewhere is refused unless the
+// Target allows remote hosts).
 //
 // It covers preset.TLS. TLS is a value; Verify and Run are safe in parallel
 // tests: every probe opens its own connection and keeps none.
@@ -159,10 +162,13 @@ type tlsRun struct {
 	minVal time.Duration
 	state  tls.ConnectionState
 	tls12  bool
+	// dialer dials every probe through the loopback guard, which decides
+	// on the address actually dialed.
+	dialer *net.Dialer
 }
 
 func (x TLS) exec(r reporter) {
-	u := &tlsRun{x: x, r: r, minVal: x.MinValidity}
+	u := &tlsRun{x: x, r: r, minVal: x.MinValidity, dialer: &net.Dialer{Control: probe.Guard(x.Target.allowRemote)}}
 	if u.minVal == 0 {
 		u.minVal = tlsDefaultMinValidity
 	}
@@ -229,7 +235,7 @@ func (u *tlsRun) given() {
 	}
 	// A first handshake as a default client would make it: is TLS served
 	// there at all?
-	st, err := tlsProbe(r.context(), u.addr, &tls.Config{InsecureSkipVerify: true, ServerName: u.host})
+	st, err := tlsProbe(r.context(), u.dialer, u.addr, &tls.Config{InsecureSkipVerify: true, ServerName: u.host})
 	if err != nil {
 		r.errorf("no TLS handshake with %s: %v: start the server with TLS on this port (ListenAndServeTLS), or fix Target", u.addr, err)
 		return
@@ -242,14 +248,14 @@ func (u *tlsRun) given() {
 func (u *tlsRun) probe(cfg *tls.Config) (tls.ConnectionState, error) {
 	cfg.InsecureSkipVerify = true
 	cfg.ServerName = u.host
-	return tlsProbe(u.r.context(), u.addr, cfg)
+	return tlsProbe(u.r.context(), u.dialer, u.addr, cfg)
 }
 
 const tlsVersionFix = "set tls.Config.MinVersion = tls.VersionTLS12 (RFC 8996 deprecates TLS 1.0 and 1.1, RFC 7568 SSL 3.0; PCI DSS v4 4.2.1; NIST SP 800-52r2)"
 
 func (u *tlsRun) ssl3() {
 	r := u.r
-	switch ok, err := probe.SSL3Accepted(r.context(), u.addr); {
+	switch ok, err := probe.SSL3Accepted(r.context(), u.dialer, u.addr); {
 	case err != nil:
 		r.logf("SSL 3.0 only: no answer (%v)", err)
 	case ok:
@@ -334,7 +340,7 @@ func (u *tlsRun) plainPort() {
 	r := u.r
 	plain := *u.base
 	plain.Scheme, plain.Host, plain.Path, plain.RawQuery = "http", u.addr, "/", ""
-	resp, err := tlsPlainGet(r.context(), plain.String())
+	resp, err := tlsPlainGet(r.context(), u.dialer, plain.String())
 	if err != nil {
 		r.logf("GET %s: no HTTP answer (%v)", plain.String(), err)
 		return
@@ -347,7 +353,7 @@ func (u *tlsRun) plainPort() {
 
 func (u *tlsRun) httpURL() {
 	r, hu := u.r, u.x.HTTPURL
-	resp, err := tlsPlainGet(r.context(), hu)
+	resp, err := tlsPlainGet(r.context(), u.dialer, hu)
 	if err != nil {
 		r.logf("GET %s: no HTTP answer, refused (%v)", hu, err)
 		return
@@ -367,7 +373,7 @@ func (u *tlsRun) hsts() {
 	r := u.r
 	target := *u.base
 	target.Path, target.RawQuery = "/", ""
-	resp, err := tlsGet(r.context(), target.String(), &tls.Config{InsecureSkipVerify: true, ServerName: u.host})
+	resp, err := tlsGet(r.context(), u.dialer, target.String(), &tls.Config{InsecureSkipVerify: true, ServerName: u.host})
 	if err != nil {
 		r.errorf("GET %s: %v", target.String(), err)
 		return
@@ -455,10 +461,10 @@ func tlsKeyProblem(key any) string {
 }
 
 // tlsProbe makes one handshake with addr and closes the connection.
-func tlsProbe(ctx context.Context, addr string, cfg *tls.Config) (tls.ConnectionState, error) {
+func tlsProbe(ctx context.Context, nd *net.Dialer, addr string, cfg *tls.Config) (tls.ConnectionState, error) {
 	ctx, cancel := context.WithTimeout(ctx, tlsProbeTimeout)
 	defer cancel()
-	d := tls.Dialer{Config: cfg}
+	d := tls.Dialer{NetDialer: nd, Config: cfg}
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return tls.ConnectionState{}, err
@@ -469,11 +475,11 @@ func tlsProbe(ctx context.Context, addr string, cfg *tls.Config) (tls.Connection
 
 // tlsGet sends GET u with its own transport, without redirects or
 // keep-alives, and returns the response with its body closed.
-func tlsGet(ctx context.Context, u string, cfg *tls.Config) (*http.Response, error) {
+func tlsGet(ctx context.Context, nd *net.Dialer, u string, cfg *tls.Config) (*http.Response, error) {
 	ctx, cancel := context.WithTimeout(ctx, tlsProbeTimeout)
 	defer cancel()
 	hc := &http.Client{
-		Transport:     &http.Transport{TLSClientConfig: cfg, DisableKeepAlives: true},
+		Transport:     &http.Transport{TLSClientConfig: cfg, DisableKeepAlives: true, DialContext: nd.DialContext},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
@@ -488,8 +494,8 @@ func tlsGet(ctx context.Context, u string, cfg *tls.Config) (*http.Response, err
 	return resp, nil
 }
 
-func tlsPlainGet(ctx context.Context, u string) (*http.Response, error) {
-	return tlsGet(ctx, u, nil)
+func tlsPlainGet(ctx context.Context, nd *net.Dialer, u string) (*http.Response, error) {
+	return tlsGet(ctx, nd, u, nil)
 }
 
 // tlsToHTTPS reports whether resp redirects to an https URL.

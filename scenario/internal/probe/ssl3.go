@@ -15,10 +15,14 @@ import (
 // 3.0 ServerHello. Go's crypto/tls no longer implements SSL 3.0, so this is
 // the only way to ask. An alert, a close, or a ServerHello of another
 // version is a refusal (false, nil); err is set only when no answer came.
-func SSL3Accepted(ctx context.Context, addr string) (bool, error) {
+// It dials with d (a nil d is a plain net.Dialer; give one whose Control is
+// Guard to keep to loopback).
+func SSL3Accepted(ctx context.Context, d *net.Dialer, addr string) (bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	var d net.Dialer
+	if d == nil {
+		d = &net.Dialer{}
+	}
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return false, err
