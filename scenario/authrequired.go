@@ -34,6 +34,8 @@ import (
 //     crash);
 //   - with the owner's expired token (ASVS 5.0 V9.2.1), from Expired, or
 //     from WithClaims with exp in the past;
+//   - for a JWT, not valid yet (nbf in 2100), from WithClaims; and a JWT
+//     without exp fails (ASVS 5.0 V9.2.1);
 //   - for a JWT that declares an audience (aud) or issuer (iss), with a
 //     token for another one, from WithClaims (ASVS 5.0 V9.2.3, V9.2.2).
 //
@@ -342,11 +344,19 @@ func (u *arRun) expired(a *arRoute) {
 	u.probe(a, "And", fmt.Sprintf("with %s's expired token", a.owner), h, "check the token's expiry time (exp) and refuse expired tokens (ASVS 9.2.1)")
 }
 
-// claims probes a JWT's declared audience and issuer with another one.
+// claims probes a JWT's validity window and its declared audience and
+// issuer with another one.
 func (u *arRun) claims(a *arRoute, good http.Header) {
 	jwt, ok := authJWT(good)
 	if !ok {
 		return
+	}
+	if p := authNoExpiry(a.owner, jwt); p != "" {
+		u.r.step("And", fmt.Sprintf("%s's JWT has an expiry time", a.owner), func() { u.r.errorf("%s", p) })
+	}
+	if u.x.WithClaims != nil {
+		u.probe(a, "And", fmt.Sprintf("with %s's JWT not valid before 2100 (nbf)", a.owner), u.x.WithClaims(a.owner, map[string]any{"nbf": 4102444800}),
+			"check the token's not-before time (nbf) and refuse tokens not valid yet (ASVS 9.2.1)")
 	}
 	for _, c := range []struct{ claim, what, asvs string }{{"aud", "audience", "9.2.3"}, {"iss", "issuer", "9.2.2"}} {
 		v, declared := jwt.Declared(c.claim)
@@ -361,6 +371,14 @@ func (u *arRun) claims(a *arRoute, good http.Header) {
 		u.probe(a, "And", fmt.Sprintf("with %s's JWT for another %s (%s %q)", a.owner, c.what, c.claim, authWrongValue), h,
 			fmt.Sprintf("check the token's %s (%s) against your own and refuse others (ASVS %s)", c.what, c.claim, c.asvs))
 	}
+}
+
+// authNoExpiry is the problem of a JWT without exp, or "".
+func authNoExpiry(owner string, j probe.JWT) string {
+	if _, ok := j.Claims["exp"].(float64); ok {
+		return ""
+	}
+	return fmt.Sprintf("Credentials(%q) is a JWT without an exp claim: a stolen token never expires; issue tokens with exp (ASVS 9.2.1, RFC 7519 §4.1.4)", owner)
 }
 
 // authJWT is the JWT among the credentials, if the token is one.

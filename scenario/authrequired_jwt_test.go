@@ -51,6 +51,7 @@ type jwtApp struct {
 	noExpiry   bool
 	noAudience bool
 	noIssuer   bool
+	noNbf      bool // ignores nbf
 }
 
 func (a jwtApp) user(r *http.Request) (string, bool) {
@@ -64,7 +65,7 @@ func (a jwtApp) user(r *http.Request) (string, bool) {
 	var head struct{ Alg string }
 	var claims struct {
 		Sub, Aud, Iss string
-		Exp           int64
+		Exp, Nbf      int64
 	}
 	if err1 != nil || err2 != nil || json.Unmarshal(hb, &head) != nil || json.Unmarshal(cb, &claims) != nil {
 		return "", false
@@ -81,6 +82,9 @@ func (a jwtApp) user(r *http.Request) (string, bool) {
 		}
 	}
 	if !a.noExpiry && time.Now().Unix() > claims.Exp {
+		return "", false
+	}
+	if !a.noNbf && claims.Nbf != 0 && time.Now().Unix() < claims.Nbf {
 		return "", false
 	}
 	if !a.noAudience && claims.Aud != "notes-api" || !a.noIssuer && claims.Iss != "https://auth.notes.example" {
@@ -127,6 +131,7 @@ func TestAuthRequiredJWTProbes(t *testing.T) {
 		{"alg none trusted", jwtApp{acceptNone: true}, "GET /notes/42 with alice's JWT re-headed alg none, unsigned = 200, want 401 or 403: accept only the algorithms you sign with"},
 		{"expiry not checked", jwtApp{noExpiry: true}, "GET /notes/42 with alice's expired token = 200, want 401 or 403: check the token's expiry"},
 		{"audience not checked", jwtApp{noAudience: true}, `GET /notes/42 with alice's JWT for another audience (aud "https://evil.example") = 200, want 401 or 403: check the token's audience (aud)`},
+		{"not-before not checked", jwtApp{noNbf: true}, "GET /notes/42 with alice's JWT not valid before 2100 (nbf) = 200, want 401 or 403: check the token's not-before time"},
 		{"issuer not checked", jwtApp{noIssuer: true}, `GET /notes/42 with alice's JWT for another issuer (iss "https://evil.example") = 200, want 401 or 403: check the token's issuer (iss)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -134,6 +139,18 @@ func TestAuthRequiredJWTProbes(t *testing.T) {
 				t.Errorf("problems do not contain %q:\n%s", tc.want, got)
 			}
 		})
+	}
+}
+
+func TestAuthRequiredJWTWithoutExpiry(t *testing.T) {
+	x := jwtScenario(jwtApp{noExpiry: true})
+	x.Credentials = func(user string) http.Header {
+		c := jwtClaims(user)
+		delete(c, "exp")
+		return http.Header{"Authorization": {"Bearer " + jwtSign(c)}}
+	}
+	if got := verifyProblems(t, x); !strings.Contains(got, `Credentials("alice") is a JWT without an exp claim: a stolen token never expires`) {
+		t.Errorf("problems lack the missing exp:\n%s", got)
 	}
 }
 
