@@ -4,10 +4,12 @@
 // Strict-Transport-Security). It is a tool in its own right, standard library
 // only; scenario.SecurityHeaders and scenario.TLS grade with it.
 //
-// The score is the Observatory's, to the point: the same tests, the same
+// The score is the Observatory's, test for test: the same tests, the same
 // results and the same score modifiers, so a header set graded here gets the
-// grade the Observatory gives it (observatory_test.go keeps a conformance
-// table). Where Jetty asks more than the Observatory (the OWASP ASVS 5.0
+// grade the Observatory gives it (conformance_test.go keeps a table of its
+// expectations). Only what headers show is graded: not the redirection from
+// http to https, Subresource Integrity, or policies in the page's <meta>
+// tags. Where Jetty asks more than the Observatory (the OWASP ASVS 5.0
 // baseline), it says so in findings of their own, marked Fail, that never
 // change the score.
 package observatory
