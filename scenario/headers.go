@@ -21,8 +21,9 @@ import (
 // By default it sends GET / with "Origin: https://evil.example" (to see
 // whether CORS trusts any origin); Paths adds GET requests and Requests any
 // other request, such as the POST /login that sets the session cookie. Each
-// response is graded on its own with [observatory.Grader], and the check
-// fails when
+// response is graded on its own with [observatory.Grader.GradePage] (its
+// headers, and the policies an HTML page declares in <meta> tags), and the
+// check fails when
 //
 //   - a response grades below the minimum grade (MinGrade, else the preset's
 //     "grade" parameter: B for Startup MVP, A- for Production SaaS, A for
@@ -238,7 +239,7 @@ func (u *hdRun) request() {
 				continue
 			}
 		}
-		rep := g.Grade(res.Header)
+		rep := g.GradePage(res.Header, res.Body)
 		u.got = append(u.got, hdGraded{name, res, rep})
 		r.logf("%s = %d: grade %s (%d/100)", name, res.Status, rep.Grade, rep.Score)
 	}

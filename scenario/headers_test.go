@@ -391,3 +391,28 @@ func TestSecurityHeadersLevel2AsksForReferrerPolicy(t *testing.T) {
 		t.Errorf("strict headers with prefixed cookies at level 2: Verify = %v", err)
 	}
 }
+
+// A policy declared in the page's <meta> tag counts, as in the Observatory.
+func TestSecurityHeadersReadsMetaPolicies(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		strictHeaders(w.Header())
+		w.Header().Del("Content-Security-Policy")
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, `<!doctype html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'self'"></head><p>hi</p>`)
+	})
+	x := scenario.SecurityHeaders{Target: scenario.Handler(h), HTTPS: true}
+	if err := x.Verify(context.Background()); err != nil {
+		t.Errorf("CSP in a <meta> tag: Verify = %v, want nil", err)
+	}
+	h2 := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		strictHeaders(w.Header())
+		w.Header().Del("Content-Security-Policy")
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, `<!doctype html><head><meta http-equiv="Content-Security-Policy" content="script-src 'unsafe-inline'"></head>`)
+	})
+	x.Target = scenario.Handler(h2)
+	text := problemsOf(t, x.Verify(context.Background())).Error()
+	if !strings.Contains(text, "Content-Security-Policy: script-src allows 'unsafe-inline' (−20)") {
+		t.Errorf("an unsafe <meta> policy: problems lack it:\n%s", text)
+	}
+}

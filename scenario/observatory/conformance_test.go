@@ -291,3 +291,55 @@ func TestBaselineCookies(t *testing.T) {
 		t.Errorf("level 3 lacks the cookie size:\n%s", l3)
 	}
 }
+
+// page is an HTML page whose <head> holds metas.
+func page(metas ...string) []byte {
+	return []byte("<!doctype html><html><head><meta charset=\"UTF-8\" />\n" + strings.Join(metas, "\n") + "\n<!-- <meta http-equiv=\"Content-Security-Policy\" content=\"script-src *\"> --></head><body><p>metadata</p></body></html>")
+}
+
+// TestConformanceMeta carries over the Observatory's http-equiv cases
+// (test/csp.test.js with test/files/test_parse_http_equiv_headers_*.html).
+func TestConformanceMeta(t *testing.T) {
+	csp1 := `<meta http-equiv="Content-Security-Policy" content="default-src 'none';" />`
+	csp2 := `<meta http-equiv="Content-Security-Policy" content="default-src https:" />`
+	multiple := []string{
+		"<meta\n  http-equiv=\"Content-Security-Policy\"\n  content=\"default-src 'none'; object-src 'none'; media-src 'none';\"\n/>",
+		`<meta http-equiv="Content-SECURITY-Policy" content="connect-src 'self'; font-src 'self'; child-src 'self'" />`,
+		`<meta http-equiv=" Content-Security-Policy " content="img-src 'self'; style-src 'self' 'nonce-gAeQO8jI4VJCsrsXkcUVRCzQjiihKteQ" />`,
+		`<meta http-equiv="Content-security-Policy" content="script-src 'self' 'unsafe-inline' 'nonce-gAeQO8jI4VJCsrsXkcUVRCzQjiihKteQ'" />`,
+	}
+	notAllowed := `<meta http-equiv="Content-Security-Policy" content="frame-ancestors 'none'" />`
+	html := http.Header{"Content-Type": {"text/html; charset=utf-8"}}
+	with := func(csp string) http.Header {
+		h := html.Clone()
+		if csp != "" {
+			h.Set("Content-Security-Policy", csp)
+		}
+		return h
+	}
+	for _, tc := range []struct {
+		name string
+		h    http.Header
+		body []byte
+		rule string
+	}{
+		{"header default-src http: and meta default-src https: intersect to 'none'", with("default-src http:"), page(csp2), "csp-implemented-with-no-unsafe-default-src-none"},
+		{"meta alone", with(""), page(csp1), "csp-implemented-with-no-unsafe-default-src-none"},
+		{"several metas", with(""), page(multiple...), "csp-implemented-with-no-unsafe-default-src-none"},
+		{"header and meta both 'none'", with("default-src 'none'"), page(csp1), "csp-implemented-with-no-unsafe-default-src-none"},
+		{"header 'none', meta https:", with("default-src 'none'"), page(csp2), "csp-implemented-with-no-unsafe-default-src-none"},
+		{"header img-src 'none', meta default-src 'none'", with("img-src 'none'"), page(csp1), "csp-implemented-with-no-unsafe-default-src-none"},
+		{"frame-ancestors is ignored in a meta", with(""), page(notAllowed), "csp-not-implemented"},
+		{"a meta in a page that is not HTML is not read", http.Header{"Content-Type": {"application/json"}}, page(csp1), "csp-not-implemented"},
+	} {
+		rep := observatory.Grader{HTTPS: true}.GradePage(tc.h, tc.body)
+		if got := cspRule(rep); got != tc.rule {
+			t.Errorf("%s: result %s, want the Observatory's %s:\n%s", tc.name, got, tc.rule, rep)
+		}
+	}
+	// <meta name="referrer"> wins over the header.
+	h := good(http.Header{"Referrer-Policy": {"unsafe-url"}, "Content-Type": {"text/html"}})
+	if rep := (observatory.Grader{}).GradePage(h, page(`<meta name="referrer" content="no-referrer">`)); rep.Score != 115 {
+		t.Errorf("meta referrer: score %d, want 115:\n%s", rep.Score, rep)
+	}
+}

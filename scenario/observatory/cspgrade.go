@@ -2,6 +2,7 @@ package observatory
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jettymethod/jetty/scenario/internal/probe"
@@ -34,7 +35,8 @@ type cspFacts struct {
 func (s *grading) csp() cspFacts {
 	const test, name = "content-security-policy", "Content-Security-Policy"
 	values := s.h.Values(name)
-	if len(values) == 0 {
+	httpPol, metaPol := cspSplit(values), cspSplit(s.meta.csp)
+	notImplemented := func() cspFacts {
 		f := Finding{Test: test, Header: name, Rule: "csp-not-implemented", Delta: -25, Fail: true, Text: "missing", Fix: cspFix}
 		if s.h.Get("Content-Security-Policy-Report-Only") != "" {
 			f.Rule, f.Text = "csp-not-implemented-but-reporting-enabled", "missing (Content-Security-Policy-Report-Only only reports, it enforces nothing)"
@@ -42,11 +44,22 @@ func (s *grading) csp() cspFacts {
 		s.score(f)
 		return cspFacts{}
 	}
-	pol, err := parseObservatory(cspSplit(values))
+	if len(httpPol)+len(metaPol) == 0 {
+		return notImplemented()
+	}
+	pol, err := parseObservatory(append(slices.Clone(httpPol), metaPol...))
 	if err != nil {
 		s.score(Finding{Test: test, Header: name, Rule: "csp-header-invalid", Delta: -25, Fail: true,
-			Text: fmt.Sprintf("%q is invalid: %v", probe.Clip(strings.Join(values, ", "), 80), err), Fix: "send one valid policy in which each directive appears once (merge repeated directives' sources); " + cspFix})
+			Text: fmt.Sprintf("%q is invalid: %v", probe.Clip(strings.Join(append(slices.Clone(values), s.meta.csp...), ", "), 80), err), Fix: "send one valid policy in which each directive appears once (merge repeated directives' sources); " + cspFix})
 		return cspFacts{}
+	}
+	headerOnly, _ := parseObservatory(slices.Clone(httpPol))
+	metaOnly, _ := parseObservatory(slices.Clone(metaPol))
+	for _, d := range []string{"frame-ancestors", "report-uri", "sandbox"} {
+		delete(metaOnly.d, d) // not allowed in <meta> (HTML §4.2.5.3)
+	}
+	if len(headerOnly.d)+len(metaOnly.d) == 0 {
+		return notImplemented()
 	}
 	rule, why, fix := cspJudge(pol, s.g.HTTPS)
 	f := Finding{Test: test, Header: name, Rule: rule, Delta: cspModifier[rule], Text: why, Fix: fix}

@@ -64,8 +64,9 @@ func (s *grading) referrer() {
 	const test, name = "referrer-policy", "Referrer-Policy"
 	fix := `use "Referrer-Policy: strict-origin-when-cross-origin" (or no-referrer)`
 	l2 := s.g.Level >= 2
-	raw := strings.Join(s.h.Values(name), ", ")
-	if len(s.h.Values(name)) == 0 {
+	all := append(slices.Clone(s.h.Values(name)), s.meta.referrer...) // a <meta name="referrer"> comes last and wins
+	raw := strings.Join(all, ", ")
+	if len(all) == 0 {
 		s.score(Finding{Test: test, Header: name, Rule: "referrer-policy-not-implemented", Fail: l2,
 			Text: "not sent (browsers default to strict-origin-when-cross-origin; OWASP ASVS 5.0 V3.4.5 asks for one)", Fix: fix})
 		return

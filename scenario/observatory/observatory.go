@@ -76,8 +76,9 @@ import (
 //     cross-origin or missing 0; invalid −5.
 //
 // Not graded: redirection from http to https and Subresource Integrity (the
-// Observatory's tests of the plain-HTTP site and of the HTML page), and
-// policies in the HTML's <meta> tags.
+// Observatory's tests of the plain-HTTP site and of the page's scripts).
+// GradePage also reads the page's <meta> policies; Grade reads headers
+// only.
 //
 // The baseline, beyond the score (each a finding with Fail set and no
 // modifier unless the Observatory's result carries one): at every level a
@@ -226,11 +227,13 @@ const hstsFloor = 15552000 * time.Second
 // minExtraCredit is the score with penalties alone from which bonuses count.
 const minExtraCredit = 90
 
-// grading is one Grade call: the grader, the headers, and the findings.
+// grading is one Grade call: the grader, the headers, the page's <meta>
+// policies, and the findings.
 type grading struct {
-	g  Grader
-	h  http.Header
-	fs []Finding
+	g    Grader
+	h    http.Header
+	meta metaPolicies
+	fs   []Finding
 }
 
 // score adds the scored finding of a test.
@@ -240,7 +243,13 @@ func (s *grading) score(f Finding) { f.Scored = true; s.fs = append(s.fs, f) }
 func (s *grading) base(f Finding) { f.Delta, f.Scored = 0, false; s.fs = append(s.fs, f) }
 
 // Grade grades the response headers h.
-func (g Grader) Grade(h http.Header) Report {
+func (g Grader) Grade(h http.Header) Report { return g.GradePage(h, nil) }
+
+// GradePage grades a response: its headers h, and, when h says it is HTML,
+// the Content-Security-Policy and referrer policies its <meta> tags declare
+// in body, as the Observatory reads them (a <meta> policy cannot set
+// frame-ancestors, report-uri or sandbox).
+func (g Grader) GradePage(h http.Header, body []byte) Report {
 	if g.MinHSTS <= 0 {
 		g.MinHSTS = hstsFloor
 	}
@@ -248,7 +257,7 @@ func (g Grader) Grade(h http.Header) Report {
 		g.Origin = DefaultOrigin
 	}
 	g.Level = min(max(g.Level, 1), 3)
-	s := &grading{g: g, h: h}
+	s := &grading{g: g, h: h, meta: readMeta(h, body)}
 	pol := s.csp()
 	hstsPass := s.hsts()
 	s.frames(pol)

@@ -81,6 +81,15 @@ func FuzzCSP(f *testing.F) {
 	})
 }
 
+func FuzzMeta(f *testing.F) {
+	for _, s := range []string{`<meta http-equiv="Content-Security-Policy" content="default-src 'none'">`, "<meta", "<meta =x", "<!--", "<META NAME=referrer CONTENT=no-referrer>", "<meta a='b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		observatory.Grader{}.GradePage(http.Header{"Content-Type": {"text/html"}}, []byte(s))
+	})
+}
+
 func FuzzHSTS(f *testing.F) {
 	for _, s := range []string{"max-age=31536000; includeSubDomains; preload", `max-age="0"`, "max-age=", "max-age=1;max-age=1", "=;=;", "max-age=99999999999999999999"} {
 		f.Add(s)
