@@ -12,6 +12,7 @@ import (
 
 	"github.com/jettymethod/jetty/jetty"
 	"github.com/jettymethod/jetty/preset"
+	"github.com/jettymethod/jetty/scenario/internal/probe"
 )
 
 // AuthRequired checks that protected routes refuse everyone but the owner:
@@ -19,18 +20,32 @@ import (
 // 2xx, never 5xx, never a redirect that still serves the data — when it is
 // requested
 //
-//   - without credentials (OWASP ASVS 5.0 V8.2.1),
+//   - without credentials (OWASP ASVS 5.0 V8.2.1);
 //   - with another user's credentials for the owner's object: broken object
 //     level authorization, BOLA or IDOR (ASVS 5.0 V8.2.2; OWASP API Security
-//     Top 10 API1:2023),
-//   - with the owner's token tampered (one character changed: the signature
-//     must be verified, ASVS 5.0 V9.1.1) and truncated (a malformed token is
-//     refused, not a crash),
-//   - with the owner's expired token (ASVS 5.0 V9.2.1), when Expired is set.
+//     Top 10 API1:2023), when the route has an Owner;
+//   - with the owner's token tampered: for a JWT (RFC 7519) one bit of the
+//     signature flipped, header and claims untouched, so only an app that
+//     verifies the signature refuses it (ASVS 5.0 V9.1.1); for another
+//     token one character changed in its middle;
+//   - for a JWT, re-headed "alg": "none" without a signature (RFC 8725
+//     §2.1; ASVS 5.0 V9.1.2);
+//   - with the owner's token truncated (a malformed token is refused, not a
+//     crash);
+//   - with the owner's expired token (ASVS 5.0 V9.2.1), from Expired, or
+//     from WithClaims with exp in the past;
+//   - for a JWT, not valid yet (nbf in 2100), from WithClaims; and a JWT
+//     without exp fails (ASVS 5.0 V9.2.1);
+//   - for a JWT that declares an audience (aud) or issuer (iss), with a
+//     token for another one, from WithClaims (ASVS 5.0 V9.2.3, V9.2.2).
 //
 // It also checks that the owner can read each route (2xx), so that a route
 // that refuses everybody, or a Credentials function the app does not accept,
 // does not pass vacuously.
+//
+// By default every probe runs that the credentials allow; what needs a field
+// is reported as not proven, naming it: BOLA without Owner, expiry without
+// Expired (or WithClaims), audience and issuer without WithClaims.
 //
 // Routes with a safe method (GET, HEAD, OPTIONS) are requested by the owner
 // first, and the owner's answer is the data a refused request must not
@@ -53,14 +68,21 @@ type AuthRequired struct {
 	// objects. Default "mallory".
 	OtherUser string
 	// Tamper returns headers whose token is altered but still looks valid.
-	// Default: change one character in the middle of the bearer token of the
-	// Authorization header, else of the first cookie's value, else of the
-	// first header whose name mentions a token, key, auth or session.
+	// Default: the token of the Authorization header (after its scheme),
+	// else of the first cookie, else of the first header whose name mentions
+	// a token, key, auth or session; a JWT gets its signature changed, any
+	// other token one character in its middle.
 	Tamper func(h http.Header) http.Header
 	// Expired returns the headers of an expired token of user (e.g. a JWT
-	// whose exp is in the past). Optional: when nil the expiry check is
-	// skipped, and the scenario says so.
+	// whose exp is in the past). Optional: without it (and without
+	// WithClaims) expiry is not proven.
 	Expired func(user string) http.Header
+	// WithClaims returns the headers of a token of user, signed as the app
+	// signs its tokens, whose claims are those of a normal token with claims
+	// set over them (e.g. {"exp": …} in the past, {"aud": "other"}).
+	// Optional: with it the check makes the expired, wrong-audience and
+	// wrong-issuer tokens itself.
+	WithClaims func(user string, claims map[string]any) http.Header
 	// Refused are the statuses that count as a refusal. Default 401 and 403.
 	// Add 404 if your app hides other users' objects on purpose.
 	Refused []int
@@ -78,8 +100,8 @@ type AuthRoute struct {
 	// Path is the path and query, such as "/notes/42". Required.
 	Path string
 	// Owner is the user whose object the route serves. When empty the route
-	// is not user-specific: any signed-in user may use it, the BOLA check is
-	// skipped for it (and said so), and the owner check signs in as
+	// is not user-specific: any signed-in user may use it, BOLA is not
+	// proven for it (and said so), and the owner check signs in as
 	// "alice".
 	Owner string
 	// Header is sent with every request to the route, before credentials.
@@ -112,142 +134,271 @@ func (x AuthRequired) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }
 
 const authDefaultOwner = "alice"
 
+// authWrongValue is the audience and issuer no app trusts.
+const authWrongValue = "https://evil.example"
+
+// arRun is one run of AuthRequired.
+type arRun struct {
+	x       AuthRequired
+	r       reporter
+	c       *client
+	refused []int
+	want    string
+	other   string
+}
+
+// arRoute is one route being probed.
+type arRoute struct {
+	rt    AuthRoute
+	owner string
+	name  string
+	data  []byte // the owner's answer, when known
+}
+
 func (x AuthRequired) exec(r reporter) {
-	var (
-		c       *client
-		refused []int
-		other   = x.OtherUser
-		tamper  = x.Tamper
-	)
-	if other == "" {
-		other = "mallory"
+	u := &arRun{x: x, r: r, other: x.OtherUser}
+	if u.other == "" {
+		u.other = "mallory"
 	}
-	if tamper == nil {
-		tamper = authTamper
-	}
-	r.step("Given", "protected routes and the credentials of their owners", func() {
-		var err error
-		if c, err = x.Target.open(r); err != nil {
-			r.errorf("%v", err)
-		}
-		refused = x.Refused
-		if len(refused) == 0 {
-			refused = []int{http.StatusUnauthorized, http.StatusForbidden}
-		}
-		for _, st := range refused {
-			if st < 300 || st > 599 {
-				r.errorf("Refused contains %d: a refusal is a 3xx, 4xx or 5xx status such as 401 or 403", st)
-			}
-		}
-		if len(x.Routes) == 0 {
-			r.errorf("no Routes: list the protected routes, e.g. Routes: []scenario.AuthRoute{{Method: \"GET\", Path: \"/notes/42\", Owner: \"alice\"}}")
-		}
-		for i, rt := range x.Routes {
-			if !strings.HasPrefix(rt.Path, "/") {
-				r.errorf("Routes[%d].Path = %q: want a path starting with /, such as /notes/42", i, rt.Path)
-			}
-			if rt.Owner != "" && rt.Owner == other {
-				r.errorf("Routes[%d].Owner and OtherUser are both %q: OtherUser must be a different user", i, other)
-			}
-		}
-		if x.Credentials == nil {
-			r.errorf("Credentials is nil: set it to a function returning the headers that sign a user in, e.g. func(user string) http.Header { return http.Header{\"Authorization\": {\"Bearer \" + tokenFor(user)}} }")
-		}
-	})
+	r.step("Given", "protected routes and the credentials of their owners", u.given)
 	if r.failed() {
 		return
 	}
-	want := authWant(refused)
-	ctx := r.context()
+	u.want = authWant(u.refused)
 	for _, rt := range x.Routes {
-		rt := rt
-		if rt.Method == "" {
-			rt.Method = http.MethodGet
-		}
-		owner := rt.Owner
-		if owner == "" {
-			owner = authDefaultOwner
-		}
-		name := rt.Method + " " + rt.Path
-		whose := owner + "'s object"
-		if rt.Owner == "" {
-			whose = "a route for any signed-in user"
-		}
-		safe := rt.Method == http.MethodGet || rt.Method == http.MethodHead || rt.Method == http.MethodOptions
-		var data []byte // the owner's answer, when known
-		ownerCheck := func(kw string) {
-			r.step(kw, fmt.Sprintf("%s as %s (the owner) succeeds", name, owner), func() {
-				resp, err := c.do(ctx, authReq(rt, x.Credentials(owner)))
-				if err != nil {
-					r.errorf("%s as %s: %v", name, owner, err)
-					return
-				}
-				r.logf("%s as %s (the owner) = %s", name, owner, resp)
-				if resp.Dropped || resp.Status < 200 || resp.Status > 299 {
-					r.errorf("%s as %s (the owner) = %s, want 2xx: the owner gets %s: AuthRequired needs a route the owner can read, or every refusal below passes vacuously; check that the object exists and that Credentials(%q) returns headers your app accepts", name, owner, resp, resp, owner)
-					return
-				}
-				data = resp.Body
-			})
-		}
-		if safe {
-			ownerCheck("Given")
-		}
-		probe := func(kw, text, as string, h http.Header, fix string) {
-			r.step(kw, fmt.Sprintf("%s %s is refused", name, text), func() {
-				resp, err := c.do(ctx, authReq(rt, h))
-				if err != nil {
-					r.errorf("%s %s: %v", name, as, err)
-					return
-				}
-				r.logf("%s %s = %s", name, as, resp)
-				switch {
-				case resp.Dropped:
-					r.errorf("%s %s = %s, want %s: the handler crashed on a bad credential; refuse it with 401 instead of panicking", name, as, resp, want)
-				case slices.Contains(refused, resp.Status):
-					// refused
-				case resp.Status >= 500:
-					r.errorf("%s %s = %d, want %s: a missing or bad credential must be refused, not crash the handler (a 5xx also tells an attacker what the parser choked on)", name, as, resp.Status, want)
-				case resp.Status >= 300 && resp.Status < 400:
-					x.authRedirect(r, c, rt, h, resp, data, name, as, want)
-				case resp.Status == http.StatusNotFound && rt.Owner != "":
-					r.errorf("%s %s = 404, want %s: %s; if your app answers 404 on purpose to hide the object, set Refused: []int{401, 403, 404}", name, as, want, fix)
-				default:
-					r.errorf("%s %s = %d, want %s: %s", name, as, resp.Status, want, fix)
-				}
-			})
-		}
-		probe("When", "without credentials", "without credentials", nil,
-			"require authentication on this route (ASVS 8.2.1)")
-		if rt.Owner != "" {
-			probe("And", fmt.Sprintf("as %s (%s)", other, whose), fmt.Sprintf("as %s (%s)", other, whose), x.Credentials(other),
-				"check the object's owner, not just that a user is signed in (BOLA, ASVS 8.2.2; OWASP API1:2023)")
-		} else {
-			r.logf("%s has no Owner: the check with %s's credentials (BOLA) was skipped; set Owner to the user whose object it serves", name, other)
-		}
-		good := x.Credentials(owner)
-		if bad := tamper(good.Clone()); bad == nil || authSameHeader(bad, good) {
-			r.step("And", fmt.Sprintf("%s with %s's token tampered is refused", name, owner), func() {
-				r.errorf("Tamper left Credentials(%q) unchanged: the default finds a bearer token in Authorization, a cookie, or a header named like a token, key, auth or session; set Tamper to a function that alters your token", owner)
-			})
-		} else {
-			probe("And", fmt.Sprintf("with %s's token tampered (one character changed)", owner), fmt.Sprintf("with %s's token tampered (one character changed)", owner), bad,
-				"verify the token's signature or MAC before trusting it (ASVS 9.1.1)")
-		}
-		if bad := authTruncate(good.Clone()); bad != nil {
-			probe("And", fmt.Sprintf("with %s's token truncated (malformed)", owner), fmt.Sprintf("with %s's token truncated (malformed)", owner), bad,
-				"refuse a malformed token with 401")
-		}
-		if x.Expired != nil {
-			probe("And", fmt.Sprintf("with %s's expired token", owner), fmt.Sprintf("with %s's expired token", owner), x.Expired(owner),
-				"check the token's expiry time (exp) and refuse expired tokens (ASVS 9.2.1)")
-		} else {
-			r.logf("%s: the expired-token check was skipped: set Expired to a function returning the headers of a user's expired token (e.g. a JWT whose exp is in the past) to enable it", name)
-		}
-		if !safe {
-			ownerCheck("But")
+		u.route(rt)
+	}
+}
+
+func (u *arRun) given() {
+	x, r := u.x, u.r
+	var err error
+	if u.c, err = x.Target.open(r); err != nil {
+		r.errorf("%v", err)
+	}
+	u.refused = x.Refused
+	if len(u.refused) == 0 {
+		u.refused = []int{http.StatusUnauthorized, http.StatusForbidden}
+	}
+	for _, st := range u.refused {
+		if st < 300 || st > 599 {
+			r.errorf("Refused contains %d: a refusal is a 3xx, 4xx or 5xx status such as 401 or 403", st)
 		}
 	}
+	if len(x.Routes) == 0 {
+		r.errorf("no Routes: list the protected routes, e.g. Routes: []scenario.AuthRoute{{Method: \"GET\", Path: \"/notes/42\", Owner: \"alice\"}}")
+	}
+	for i, rt := range x.Routes {
+		if !strings.HasPrefix(rt.Path, "/") {
+			r.errorf("Routes[%d].Path = %q: want a path starting with /, such as /notes/42", i, rt.Path)
+		}
+		if rt.Owner != "" && rt.Owner == u.other {
+			r.errorf("Routes[%d].Owner and OtherUser are both %q: OtherUser must be a different user", i, u.other)
+		}
+	}
+	if x.Credentials == nil {
+		r.errorf("Credentials is nil: set it to a function returning the headers that sign a user in, e.g. func(user string) http.Header { return http.Header{\"Authorization\": {\"Bearer \" + tokenFor(user)}} }")
+	}
+}
+
+// route runs every probe on one route.
+func (u *arRun) route(rt AuthRoute) {
+	if rt.Method == "" {
+		rt.Method = http.MethodGet
+	}
+	a := &arRoute{rt: rt, owner: rt.Owner, name: rt.Method + " " + rt.Path}
+	if a.owner == "" {
+		a.owner = authDefaultOwner
+	}
+	safe := rt.Method == http.MethodGet || rt.Method == http.MethodHead || rt.Method == http.MethodOptions
+	if safe {
+		u.ownerStep(a, "Given")
+	}
+	u.probe(a, "When", "without credentials", nil, "require authentication on this route (ASVS 8.2.1)")
+	u.bola(a)
+	good := u.x.Credentials(a.owner)
+	u.tampered(a, good)
+	if bad := authTruncate(good.Clone()); bad != nil {
+		u.probe(a, "And", fmt.Sprintf("with %s's token truncated (malformed)", a.owner), bad, "refuse a malformed token with 401")
+	}
+	u.expired(a)
+	u.claims(a, good)
+	if !safe {
+		u.ownerStep(a, "But")
+	}
+}
+
+func (u *arRun) ownerStep(a *arRoute, kw string) {
+	r := u.r
+	r.step(kw, fmt.Sprintf("%s as %s (the owner) succeeds", a.name, a.owner), func() {
+		resp, err := u.c.do(r.context(), authReq(a.rt, u.x.Credentials(a.owner)))
+		if err != nil {
+			r.errorf("%s as %s: %v", a.name, a.owner, err)
+			return
+		}
+		r.logf("%s as %s (the owner) = %s", a.name, a.owner, resp)
+		if p := authOwnerProblem(a.name, a.owner, resp); p != "" {
+			r.errorf("%s", p)
+			return
+		}
+		a.data = resp.Body
+	})
+}
+
+// authOwnerProblem is the problem with the owner's answer, or "".
+func authOwnerProblem(name, owner string, resp *response) string {
+	if resp.Dropped || resp.Status < 200 || resp.Status > 299 {
+		return fmt.Sprintf("%s as %s (the owner) = %s, want 2xx: the owner gets %s: AuthRequired needs a route the owner can read, or every refusal below passes vacuously; check that the object exists and that Credentials(%q) returns headers your app accepts", name, owner, resp, resp, owner)
+	}
+	return ""
+}
+
+// probe sends one request that must be refused.
+func (u *arRun) probe(a *arRoute, kw, as string, h http.Header, fix string) {
+	r := u.r
+	r.step(kw, fmt.Sprintf("%s %s is refused", a.name, as), func() {
+		resp, err := u.c.do(r.context(), authReq(a.rt, h))
+		if err != nil {
+			r.errorf("%s %s: %v", a.name, as, err)
+			return
+		}
+		r.logf("%s %s = %s", a.name, as, resp)
+		if resp.Status >= 300 && resp.Status < 400 && !slices.Contains(u.refused, resp.Status) {
+			u.x.authRedirect(r, u.c, a.rt, h, resp, a.data, a.name, as, u.want)
+			return
+		}
+		if p := authRefusal(a.name+" "+as, resp, u.refused, u.want, a.rt.Owner != "", fix); p != "" {
+			r.errorf("%s", p)
+		}
+	})
+}
+
+// authRefusal judges the answer to a request that must be refused: the
+// problem, or "".
+func authRefusal(what string, resp *response, refused []int, want string, owned bool, fix string) string {
+	switch {
+	case resp.Dropped:
+		return fmt.Sprintf("%s = %s, want %s: the handler crashed on a bad credential; refuse it with 401 instead of panicking", what, resp, want)
+	case slices.Contains(refused, resp.Status):
+		return ""
+	case resp.Status >= 500:
+		return fmt.Sprintf("%s = %d, want %s: a missing or bad credential must be refused, not crash the handler (a 5xx also tells an attacker what the parser choked on)", what, resp.Status, want)
+	case resp.Status == http.StatusNotFound && owned:
+		return fmt.Sprintf("%s = 404, want %s: %s; if your app answers 404 on purpose to hide the object, set Refused: []int{401, 403, 404}", what, want, fix)
+	}
+	return fmt.Sprintf("%s = %d, want %s: %s", what, resp.Status, want, fix)
+}
+
+func (u *arRun) bola(a *arRoute) {
+	if a.rt.Owner == "" {
+		u.r.notProven("%s has no Owner: the check with %s's credentials (BOLA) was skipped; set Owner to the user whose object it serves", a.name, u.other)
+		return
+	}
+	as := fmt.Sprintf("as %s (%s's object)", u.other, a.owner)
+	u.probe(a, "And", as, u.x.Credentials(u.other), "check the object's owner, not just that a user is signed in (BOLA, ASVS 8.2.2; OWASP API1:2023)")
+}
+
+// tampered probes the owner's token with a changed signature (a JWT) or a
+// changed character, and, for a JWT, re-headed alg none.
+func (u *arRun) tampered(a *arRoute, good http.Header) {
+	jwt, isJWT := authJWT(good)
+	if isJWT {
+		if bad, ok := authReplaceToken(good.Clone(), jwt.AlgNone()); ok {
+			u.probe(a, "And", fmt.Sprintf("with %s's JWT re-headed alg none, unsigned", a.owner), bad,
+				"accept only the algorithms you sign with (e.g. jwt.WithValidMethods([]string{\"HS256\"})); never alg none (RFC 8725 §2.1, ASVS 9.1.2)")
+		}
+	}
+	if u.x.Tamper == nil && isJWT {
+		if bad, ok := authReplaceToken(good.Clone(), jwt.FlipSignature()); ok {
+			u.probe(a, "And", fmt.Sprintf("with %s's JWT signature changed (header and claims untouched)", a.owner), bad,
+				"verify the JWT's signature with your key before trusting its claims (ASVS 9.1.1)")
+		}
+		return
+	}
+	tamper := u.x.Tamper
+	if tamper == nil {
+		tamper = authTamper
+	}
+	bad := tamper(good.Clone())
+	if bad == nil || authSameHeader(bad, good) {
+		u.r.step("And", fmt.Sprintf("%s with %s's token tampered is refused", a.name, a.owner), func() {
+			u.r.errorf("Tamper left Credentials(%q) unchanged: the default finds a bearer token in Authorization, a cookie, or a header named like a token, key, auth or session; set Tamper to a function that alters your token", a.owner)
+		})
+		return
+	}
+	u.probe(a, "And", fmt.Sprintf("with %s's token tampered (one character changed)", a.owner), bad,
+		"verify the token's signature or MAC before trusting it (ASVS 9.1.1)")
+}
+
+func (u *arRun) expired(a *arRoute) {
+	var h http.Header
+	switch {
+	case u.x.Expired != nil:
+		h = u.x.Expired(a.owner)
+	case u.x.WithClaims != nil:
+		h = u.x.WithClaims(a.owner, map[string]any{"exp": 1000000000, "iat": 999996400, "nbf": 999996400})
+	default:
+		u.r.notProven("%s: the expired-token check was skipped: set Expired to a function returning the headers of a user's expired token (e.g. a JWT whose exp is in the past), or WithClaims", a.name)
+		return
+	}
+	u.probe(a, "And", fmt.Sprintf("with %s's expired token", a.owner), h, "check the token's expiry time (exp) and refuse expired tokens (ASVS 9.2.1)")
+}
+
+// claims probes a JWT's validity window and its declared audience and
+// issuer with another one.
+func (u *arRun) claims(a *arRoute, good http.Header) {
+	jwt, ok := authJWT(good)
+	if !ok {
+		return
+	}
+	if p := authNoExpiry(a.owner, jwt); p != "" {
+		u.r.step("And", fmt.Sprintf("%s's JWT has an expiry time", a.owner), func() { u.r.errorf("%s", p) })
+	}
+	if u.x.WithClaims != nil {
+		u.probe(a, "And", fmt.Sprintf("with %s's JWT not valid before 2100 (nbf)", a.owner), u.x.WithClaims(a.owner, map[string]any{"nbf": 4102444800}),
+			"check the token's not-before time (nbf) and refuse tokens not valid yet (ASVS 9.2.1)")
+	}
+	for _, c := range []struct{ claim, what, asvs string }{{"aud", "audience", "9.2.3"}, {"iss", "issuer", "9.2.2"}} {
+		v, declared := jwt.Declared(c.claim)
+		if !declared {
+			continue
+		}
+		if u.x.WithClaims == nil {
+			u.r.notProven("%s: the owner's JWT declares %s %q, but a token for another %s was not tried; set WithClaims to a function that signs a token of a user with given claims", a.name, c.claim, v, c.what)
+			continue
+		}
+		h := u.x.WithClaims(a.owner, map[string]any{c.claim: authWrongValue})
+		u.probe(a, "And", fmt.Sprintf("with %s's JWT for another %s (%s %q)", a.owner, c.what, c.claim, authWrongValue), h,
+			fmt.Sprintf("check the token's %s (%s) against your own and refuse others (ASVS %s)", c.what, c.claim, c.asvs))
+	}
+}
+
+// authNoExpiry is the problem of a JWT without exp, or "".
+func authNoExpiry(owner string, j probe.JWT) string {
+	if _, ok := j.Claims["exp"].(float64); ok {
+		return ""
+	}
+	return fmt.Sprintf("Credentials(%q) is a JWT without an exp claim: a stolen token never expires; issue tokens with exp (ASVS 9.2.1, RFC 7519 §4.1.4)", owner)
+}
+
+// authJWT is the JWT among the credentials, if the token is one.
+func authJWT(h http.Header) (probe.JWT, bool) {
+	key, lo, hi, ok := authTokenAt(h)
+	if !ok {
+		return probe.JWT{}, false
+	}
+	return probe.ParseJWT(h.Get(key)[lo:hi])
+}
+
+// authReplaceToken puts tok where the credentials' token is.
+func authReplaceToken(h http.Header, tok string) (http.Header, bool) {
+	key, lo, hi, ok := authTokenAt(h)
+	if !ok || tok == "" {
+		return nil, false
+	}
+	v := h.Get(key)
+	h.Set(key, v[:lo]+tok+v[hi:])
+	return h, true
 }
 
 // authRedirect judges a 3xx answer to a request that should be refused: it

@@ -353,3 +353,14 @@ func TestAuthRequiredThroughJettyCheck(t *testing.T) {
 		}
 	}
 }
+
+func init() {
+	registerLayers(
+		layerCase{name: "AuthRequired/correct", make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			return authScenario(scenario.Handler(wrap(authApp{}.handler())))
+		}},
+		layerCase{name: "AuthRequired/broken", broken: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			return authScenario(scenario.Handler(wrap(authApp{noOwner: true, noExpiry: true}.handler())))
+		}},
+	)
+}

@@ -268,3 +268,70 @@ func TestCaching304BodyIsDroppedAsNetHTTPDoes(t *testing.T) {
 		}
 	}
 }
+
+func init() {
+	registerLayers(
+		layerCase{name: "Caching/correct", make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			x := cacheApp{}.scenario(t, false)
+			x.Target = scenario.Handler(wrap(cacheApp{}.handler()))
+			return x
+		}},
+		layerCase{name: "Caching/broken", broken: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			a := cacheApp{handRolled: true, privCC: "-"}
+			x := a.scenario(t, false)
+			x.Target = scenario.Handler(wrap(a.handler()))
+			return x
+		}},
+	)
+}
+
+// TestCachingRFC9111Gaps: what RFC 9111 and RFC 9110 §15.4.5 ask that the
+// first version did not check, each with a broken handler and its correct
+// twin.
+func TestCachingRFC9111Gaps(t *testing.T) {
+	serve := func(mutate func(w http.ResponseWriter, r *http.Request)) scenario.Caching {
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /app.js", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Cache-Control", "public, max-age=3600")
+			w.Header().Set("Vary", "Accept-Encoding")
+			mutate(w, r)
+			http.ServeContent(w, r, "app.js", cacheModTime, strings.NewReader("console.log(1)"))
+		})
+		return scenario.Caching{Target: scenario.Handler(mux), Public: []scenario.Request{{Path: "/app.js"}}}
+	}
+	if err := serve(func(http.ResponseWriter, *http.Request) {}).Verify(t.Context()); err != nil {
+		t.Fatalf("correct twin: %v", err)
+	}
+	for _, tc := range []struct {
+		name   string
+		mutate func(w http.ResponseWriter, r *http.Request)
+		want   string
+	}{
+		{"cacheable response sets a cookie", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Add("Set-Cookie", "session=abc; HttpOnly")
+		}, "GET /app.js is cacheable and sets a cookie: a shared cache stores the Set-Cookie"},
+		{"Vary: * never matches", func(w http.ResponseWriter, _ *http.Request) { w.Header().Set("Vary", "*") },
+			"GET /app.js has Vary: *, which no stored response ever matches (RFC 9111 §4.1)"},
+		{"private keeps a public resource out of shared caches", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Cache-Control", "private, max-age=3600")
+		}, `GET /app.js has Cache-Control "private, max-age=3600": private keeps it out of shared caches`},
+		{"304 drops Vary", func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("If-None-Match") != "" || r.Header.Get("If-Modified-Since") != "" {
+				w.Header().Del("Vary")
+			}
+		}, "= 304 without Vary: a 304 carries the Vary the 200 would have"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := verifyProblems(t, serve(tc.mutate)); !strings.Contains(got, tc.want) {
+				t.Errorf("problems do not contain %q:\n%s", tc.want, got)
+			}
+		})
+	}
+	x := serve(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Add("Set-Cookie", "theme=dark")
+		w.Header().Set("Cache-Control", `public, max-age=3600, no-cache="Set-Cookie"`)
+	})
+	if err := x.Verify(t.Context()); err != nil {
+		t.Errorf(`no-cache="Set-Cookie" keeps the cookie out of the cache: %v`, err)
+	}
+}

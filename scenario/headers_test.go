@@ -123,7 +123,12 @@ var brokenHeaders = []struct {
 	}, []string{"Strict-Transport-Security: max-age=17280000 (200 days) is below the minimum 31536000 (365 days) (required)"}},
 	{"invalid HSTS", preset.StartupMVP, func(h http.Header, _ *http.Request) {
 		h.Set("Strict-Transport-Security", "max-age=1y")
-	}, []string{`Strict-Transport-Security: "max-age=1y" is invalid: max-age="1y" is not a number of seconds (−20)`}},
+	}, []string{
+		// The Observatory reads max-age=1y as 1 second (−10); RFC 6797
+		// refuses it, a baseline finding that does not change the score.
+		`Strict-Transport-Security: "max-age=1y" is invalid: max-age="1y" is not a number of seconds (RFC 6797 §6.1); browsers may ignore it (required)`,
+		"Strict-Transport-Security: max-age=1 (1s) is below 6 months (15552000) (−10)",
+	}},
 	{"no X-Content-Type-Options", preset.StartupMVP, func(h http.Header, _ *http.Request) { h.Del("X-Content-Type-Options") },
 		[]string{`X-Content-Type-Options: missing (−5): add "X-Content-Type-Options: nosniff"`}},
 	{"no frame protection", preset.StartupMVP, func(h http.Header, _ *http.Request) {
@@ -313,5 +318,101 @@ func TestSecurityHeadersBadConfiguration(t *testing.T) {
 				t.Errorf("problems lack %q:\n%s", tc.want, text)
 			}
 		})
+	}
+}
+
+// tlsOnlyHSTS sends HSTS only over TLS, as unrolled/secure does by default.
+func tlsOnlyHSTS(h http.Header, r *http.Request) {
+	h.Del("Strict-Transport-Security")
+	if r.TLS != nil {
+		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+	}
+}
+
+func TestSecurityHeadersHTTPSLooksLikeTLSInProcess(t *testing.T) {
+	x := scenario.SecurityHeaders{Target: scenario.Handler(headersApp(tlsOnlyHSTS)), HTTPS: true}
+	if err := x.Verify(context.Background()); err != nil {
+		t.Errorf("HTTPS with HSTS sent over TLS only: Verify = %v, want nil", err)
+	}
+	// strict by default: a preset that requires HSTS makes requests TLS.
+	x = scenario.SecurityHeaders{Target: scenario.Handler(headersApp(tlsOnlyHSTS)), Preset: preset.ProductionSaaS}
+	if err := x.Verify(context.Background()); err != nil {
+		t.Errorf("SaaS preset, HSTS over TLS only: Verify = %v, want nil", err)
+	}
+	x.Target = scenario.Handler(headersApp(func(h http.Header, _ *http.Request) { h.Del("Strict-Transport-Security") }))
+	text := problemsOf(t, x.Verify(context.Background())).Error()
+	if !strings.Contains(text, "Strict-Transport-Security: missing (−20)") {
+		t.Errorf("SaaS preset without HSTS: problems lack the missing HSTS:\n%s", text)
+	}
+}
+
+func TestSecurityHeadersHSTSNotProvenOverPlainHTTP(t *testing.T) {
+	res := tbtest.Run(t, "plain", func(tb *tbtest.TB) {
+		jetty.Check(tb, scenario.SecurityHeaders{Target: scenario.Handler(headersApp(nil))})
+	})
+	if !strings.Contains(res.Output(), "not proven: Strict-Transport-Security was not judged") || !strings.Contains(res.Output(), "set HTTPS: true") {
+		t.Errorf("output lacks the not-proven HSTS:\n%s", res.Output())
+	}
+}
+
+func TestSecurityHeadersGradesAnyMethod(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.Handle("/", headersApp(nil))
+	mux.Handle("POST /login", headersApp(func(h http.Header, _ *http.Request) {
+		h["Set-Cookie"] = []string{"session=abc; Path=/; Secure; SameSite=Lax"} // no HttpOnly
+	}))
+	x := scenario.SecurityHeaders{Target: scenario.Handler(mux), Paths: []string{"/"}, Requests: []scenario.Request{scenario.LoginRequest("alice@example.com", "pw")}}
+	text := problemsOf(t, x.Verify(context.Background())).Error()
+	if !strings.Contains(text, "POST /login: Set-Cookie session: session cookie lacks HttpOnly (−30)") || strings.Contains(text, "GET /:") {
+		t.Errorf("problems should name POST /login only:\n%s", text)
+	}
+	mux2 := http.NewServeMux()
+	mux2.Handle("/", headersApp(nil))
+	x.Target = scenario.Handler(mux2)
+	if err := x.Verify(context.Background()); err != nil {
+		t.Errorf("correct POST /login: Verify = %v", err)
+	}
+}
+
+func TestSecurityHeadersLevel2AsksForReferrerPolicy(t *testing.T) {
+	h := headersApp(func(h http.Header, _ *http.Request) { h.Del("Referrer-Policy") })
+	x := scenario.SecurityHeaders{Target: scenario.Handler(h), Level: 2}
+	text := problemsOf(t, x.Verify(context.Background())).Error()
+	if !strings.Contains(text, "Referrer-Policy: not sent") {
+		t.Errorf("level 2 problems lack the Referrer-Policy:\n%s", text)
+	}
+	if !strings.Contains(text, "Set-Cookie session: session cookie has neither the __Host- nor the __Secure- prefix (OWASP ASVS 5.0 V3.3.1)") {
+		t.Errorf("level 2 problems lack the cookie prefix:\n%s", text)
+	}
+	hostCookies := headersApp(func(h http.Header, _ *http.Request) {
+		h["Set-Cookie"] = []string{"__Host-session=abc; Path=/; Secure; HttpOnly; SameSite=Lax", "__Secure-theme=dark; Path=/; Domain=example.com; Secure; SameSite=Lax"}
+	})
+	if err := (scenario.SecurityHeaders{Target: scenario.Handler(hostCookies), Level: 2, HTTPS: true}).Verify(context.Background()); err != nil {
+		t.Errorf("strict headers with prefixed cookies at level 2: Verify = %v", err)
+	}
+}
+
+// A policy declared in the page's <meta> tag counts, as in the Observatory.
+func TestSecurityHeadersReadsMetaPolicies(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		strictHeaders(w.Header())
+		w.Header().Del("Content-Security-Policy")
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, `<!doctype html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'self'"></head><p>hi</p>`)
+	})
+	x := scenario.SecurityHeaders{Target: scenario.Handler(h), HTTPS: true}
+	if err := x.Verify(context.Background()); err != nil {
+		t.Errorf("CSP in a <meta> tag: Verify = %v, want nil", err)
+	}
+	h2 := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		strictHeaders(w.Header())
+		w.Header().Del("Content-Security-Policy")
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, `<!doctype html><head><meta http-equiv="Content-Security-Policy" content="script-src 'unsafe-inline'"></head>`)
+	})
+	x.Target = scenario.Handler(h2)
+	text := problemsOf(t, x.Verify(context.Background())).Error()
+	if !strings.Contains(text, "Content-Security-Policy: script-src allows 'unsafe-inline' (−20)") {
+		t.Errorf("an unsafe <meta> policy: problems lack it:\n%s", text)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -409,5 +410,48 @@ func TestTLSTargetTrust(t *testing.T) {
 	}
 	if got := verifyProblems(t, scenario.Metrics{Target: scenario.URL(srv.URL).TrustCert(nil)}); !strings.Contains(got, "certificate signed by unknown authority") {
 		t.Errorf("Metrics over HTTPS trusting nothing:\n%s", got)
+	}
+}
+
+// tlsLayerServers keeps one server per test, so that Verify and Run, made
+// twice in one test, name the same address.
+var tlsLayerServers sync.Map // *testing.T → *httptest.Server
+
+func tlsLayerTarget(t *testing.T, h http.Handler) scenario.Target {
+	if srv, ok := tlsLayerServers.Load(t); ok {
+		return tlsTarget(srv.(*httptest.Server))
+	}
+	srv := tlsServer(t, h, tlsGoodConfig(), nil)
+	tlsLayerServers.Store(t, srv)
+	t.Cleanup(func() { tlsLayerServers.Delete(t) })
+	return tlsTarget(srv)
+}
+
+func init() {
+	registerLayers(
+		// TLS is checked on a live socket only: the application is served by
+		// an httptest TLS server on loopback.
+		layerCase{name: "TLS/correct", make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			return scenario.TLS{Target: tlsLayerTarget(t, wrap(tlsApp(tlsHSTS)))}
+		}},
+		layerCase{name: "TLS/broken", broken: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			return scenario.TLS{Target: tlsLayerTarget(t, wrap(tlsApp("")))}
+		}},
+	)
+}
+
+func TestTLSRequireTLS13(t *testing.T) {
+	t.Parallel()
+	srv := tlsServer(t, tlsApp(tlsHSTS), &tls.Config{MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12, CipherSuites: tlsGoodSuites}, nil)
+	if err := (scenario.TLS{Target: tlsTarget(srv)}).Verify(t.Context()); err != nil {
+		t.Errorf("TLS 1.2 only, RequireTLS13 unset: Verify = %v, want nil", err)
+	}
+	got := verifyProblems(t, scenario.TLS{Target: tlsTarget(srv), RequireTLS13: true})
+	if !strings.Contains(got, "TLS 1.3 is not offered by 127.0.0.1:") {
+		t.Errorf("RequireTLS13: problems lack the missing TLS 1.3:\n%s", got)
+	}
+	good := tlsServer(t, tlsApp(tlsHSTS), tlsGoodConfig(), nil)
+	if err := (scenario.TLS{Target: tlsTarget(good), RequireTLS13: true}).Verify(t.Context()); err != nil {
+		t.Errorf("TLS 1.3 offered, RequireTLS13: Verify = %v, want nil", err)
 	}
 }
