@@ -106,7 +106,7 @@ var layersPending = map[string]bool{
 	"RateLimit": true, "AuditLog": true, "Load": true, "Injection": true, "AuthRequired": true,
 	"ErrorHandling": true, "BackupRestore": true, "GracefulShutdown": true, "Overload": true,
 	"Faults": true, "TLS": true, "EncryptedAtRest": true, "SecretsInLogs": true,
-	"QueryBudget": true, "Caching": true, "Metrics": true,
+	"Caching": true, "Metrics": true,
 }
 
 func TestEveryCheckHasLayerCases(t *testing.T) {

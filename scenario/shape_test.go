@@ -157,7 +157,6 @@ var longFuncs = map[string]bool{
 	"metrics.go:Metrics.exec":             true,
 	"metrics.go:metricsParseSample":       true,
 	"overload.go:Overload.exec":           true,
-	"querybudget.go:QueryBudget.exec":     true,
 	"ratelimit.go:RateLimit.exec":         true,
 	"ratelimit.go:func literal":           true,
 	"secrets.go:SecretsInLogs.exec":       true,
