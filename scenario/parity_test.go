@@ -104,7 +104,7 @@ func runLines(t *testing.T, c checker) []string {
 // only shrinks.
 var layersPending = map[string]bool{
 	"RateLimit": true, "AuditLog": true, "Load": true, "Injection": true, "AuthRequired": true,
-	"ErrorHandling": true, "BackupRestore": true, "GracefulShutdown": true, "Overload": true,
+	"ErrorHandling": true, "GracefulShutdown": true, "Overload": true,
 	"Faults": true, "TLS": true, "EncryptedAtRest": true, "SecretsInLogs": true,
 	"Caching": true, "Metrics": true,
 }

@@ -147,7 +147,6 @@ var longFuncs = map[string]bool{
 	"atrest.go:EncryptedAtRest.exec":      true,
 	"auditlog.go:AuditLog.exec":           true,
 	"authrequired.go:AuthRequired.exec":   true,
-	"backup.go:BackupRestore.roundTrip":   true,
 	"errorhandling.go:ErrorHandling.exec": true,
 	"faults.go:Faults.exec":               true,
 	"headers.go:SecurityHeaders.exec":     true,
