@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"hash/maphash"
 	"regexp"
+	"strconv"
 )
 
 // What storage bytes show about how data was encrypted (OWASP ASVS 5.0
@@ -166,7 +167,7 @@ func KeysIn(b []byte) []Key {
 		if i := bytes.IndexAny(name, `"' :=,`); i > 0 {
 			name = name[:i]
 		}
-		k := Key{What: "a value named " + string(name), B: AESKey(b[m[2]:m[3]])}
+		k := Key{What: "a value named " + strconv.Quote(string(name)), B: AESKey(b[m[2]:m[3]])}
 		out = append(out, k)
 	}
 	return out
