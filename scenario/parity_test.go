@@ -105,7 +105,7 @@ func runLines(t *testing.T, c checker) []string {
 var layersPending = map[string]bool{
 	"RateLimit": true, "AuditLog": true, "Load": true, "Injection": true, "AuthRequired": true,
 	"ErrorHandling": true, "GracefulShutdown": true, "Overload": true,
-	"Faults": true, "TLS": true, "SecretsInLogs": true,
+	"Faults": true, "TLS": true,
 	"Caching": true, "Metrics": true,
 }
 
