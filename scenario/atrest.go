@@ -36,7 +36,8 @@ import (
 //   - neither the canary nor a card number Write carries (13 to 19 digits
 //     that pass the Luhn check, in any spacing) is stored readable or as an
 //     unkeyed MD5, SHA-1, SHA-256 or SHA-512 hash (PCI DSS v4 3.5.1, 3.5.1.1);
-//     the first six and last four digits are fine;
+//     the first six and last four digits are fine, more digits are not, nor
+//     an unkeyed hash of the digits cut (it gives them back);
 //   - no column or key is named for sensitive authentication data (cvv,
 //     cvc2, card_verification_code, track2, pin_block…) and no track data
 //     is stored (PCI DSS v4 3.3.1: not after authorization, not even
@@ -54,7 +55,8 @@ import (
 //
 // Reading the data back needs Read: its answer must be 2xx and contain the
 // canary (the application still works, and the data was stored, not
-// dropped); without Read the scenario reports "not proven: …; set
+// dropped), and show at most the first six and last four digits of a card
+// number Write carried (PCI DSS v4 3.4.1); without Read the scenario reports "not proven: …; set
 // EncryptedAtRest.Read". What bytes cannot show — that the cipher is
 // authenticated, where a key outside the storage is kept, an encryption
 // below the files — is said in the log, not claimed.
@@ -458,6 +460,7 @@ func earReadable(write, name string, b []byte, canary, random string, pans []str
 			break
 		}
 	}
+	out = append(out, earTruncated(write, name, b, pans)...)
 	secrets := append([]string{canary}, pans...)
 	for i, v := range secrets {
 		for _, h := range probe.UnkeyedHashes(v) {
@@ -472,6 +475,29 @@ func earReadable(write, name string, b []byte, canary, random string, pans []str
 		}
 	}
 	return append(out, earSAD(name, b)...)
+}
+
+// earTruncated judges how a card number is truncated in b: at most the
+// first six and last four digits may be kept, and the digits cut must not
+// be kept as an unkeyed hash (PCI DSS v4 3.5.1: "hashing cannot be used to
+// replace the truncated segment").
+func earTruncated(write, name string, b []byte, pans []string) []string {
+	var out []string
+	for _, pan := range pans {
+		if !probe.IsPAN(pan) {
+			continue // the form it was sent in
+		}
+		if form, shown := probe.OverShown(string(b), pan); form != "" {
+			out = append(out, fmt.Sprintf("the card number sent by %s is stored truncated to %d digits in %s (%s, # marking the digits it must not keep): a truncated card number keeps at most the first six and last four digits (PCI DSS v4 3.4.1, 3.5.1)", write, shown, name, form))
+		}
+		for _, h := range probe.UnkeyedHashes(pan[6 : len(pan)-4]) {
+			if bytes.Contains(b, h.B) {
+				out = append(out, fmt.Sprintf("the digits cut from the card number sent by %s are stored as their unkeyed %s hash in %s: they have so few possible values that the hash gives them back, so the truncated number is whole again; hashing cannot replace the truncated segment (PCI DSS v4 3.5.1): drop them, or encrypt the whole number", write, h.What, name))
+				break
+			}
+		}
+	}
+	return out
 }
 
 // earFind returns the first of forms in b.
@@ -559,6 +585,27 @@ func (e *earRun) readBack() {
 	case !bytes.Contains(resp.Body, []byte(e.random)):
 		r.errorf("%s after %s = %d without the data written: the write was silently dropped, or the read does not decrypt it; store it (encrypted) and decrypt on read", e.read, e.write, resp.Status)
 	}
+	if p := earShown(e.read.String(), resp.Body, e.pans); p != "" {
+		r.errorf("%s", p)
+	}
+}
+
+// earShown judges what a response body shows of the card numbers Write
+// carried: when displayed, at most the first six and last four digits
+// (PCI DSS v4 3.4.1).
+func earShown(read string, body []byte, pans []string) string {
+	for _, pan := range pans {
+		if !probe.IsPAN(pan) {
+			continue
+		}
+		if slices.Contains(probe.PANs(string(body)), pan) {
+			return fmt.Sprintf("%s shows the whole card number: when displayed, a card number is masked to at most its first six and last four digits, e.g. 411111******1111, unless the viewer has a documented business need (PCI DSS v4 3.4.1)", read)
+		}
+		if form, shown := probe.OverShown(string(body), pan); form != "" {
+			return fmt.Sprintf("%s shows %d digits of the card number (%s, # marking the digits it must not show): when displayed, a card number shows at most its first six and last four digits (PCI DSS v4 3.4.1)", read, shown, form)
+		}
+	}
+	return ""
 }
 
 // earSeenWrite is what one probe write added to the storage.

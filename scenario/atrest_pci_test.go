@@ -117,6 +117,10 @@ type earCards struct {
 	cvc   bool
 	track bool
 	extra []byte // kept beside the records, such as a key
+	// show makes what GET /cards/{id} shows of the card number; the
+	// holder and the number are held in the process for it, not stored.
+	show func(pan string) string
+	live map[string][2]string
 }
 
 func newEarCards(t *testing.T, keep func(string) string) *earCards {
@@ -124,7 +128,7 @@ func newEarCards(t *testing.T, keep func(string) string) *earCards {
 	rand.Read(key)
 	block, _ := aes.NewCipher(key)
 	g, _ := cipher.NewGCM(block)
-	return &earCards{recs: map[string][]byte{}, gcm: g, keep: keep}
+	return &earCards{recs: map[string][]byte{}, gcm: g, keep: keep, show: func(p string) string { return "************" + p[12:] }}
 }
 
 func (m *earCards) handler() http.Handler {
@@ -155,8 +159,22 @@ func (m *earCards) handler() http.Handler {
 		b, _ := json.Marshal(rec)
 		m.mu.Lock()
 		m.recs[in.ID] = b
+		if m.live == nil {
+			m.live = map[string][2]string{}
+		}
+		m.live[in.ID] = [2]string{in.Holder, strings.ReplaceAll(in.Card, " ", "")}
 		m.mu.Unlock()
 		w.WriteHeader(http.StatusCreated)
+	})
+	mux.HandleFunc("GET /cards/{id}", func(w http.ResponseWriter, r *http.Request) {
+		m.mu.Lock()
+		c, ok := m.live[r.PathValue("id")]
+		m.mu.Unlock()
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]string{"holder": c[0], "card": m.show(c[1])})
 	})
 	return mux
 }
@@ -176,6 +194,7 @@ func (m *earCards) scenario() scenario.EncryptedAtRest {
 		Target: scenario.Handler(m.handler()),
 		Write: scenario.Request{Path: "/cards", Body: []byte(`{"id": "c1", "holder": "` + scenario.SecretPlaceholder +
 			`", "card_number": "4111 1111 1111 1111", "expiry": "12/30", "cvc": "123"}`)},
+		Read: scenario.Request{Path: "/cards/c1"},
 		Dump: m.dump,
 	}
 }
@@ -213,7 +232,36 @@ func TestEncryptedAtRestCardData(t *testing.T) {
 			"Dump holds magnetic-stripe track data",
 			"(PCI DSS v4 3.3.1.1)",
 		}},
+		{"twelve digits kept", func() *earCards {
+			return newEarCards(t, func(p string) string { return p[:12] + "****" })
+		}, []string{
+			"the card number sent by POST /cards is stored truncated to 12 digits in Dump (411111######****, # marking the digits it must not keep): a truncated card number keeps at most the first six and last four digits (PCI DSS v4 3.4.1, 3.5.1)",
+		}},
+		{"BIN, last four and a hash of the digits cut", func() *earCards {
+			return newEarCards(t, func(p string) string {
+				s := sha256.Sum256([]byte(p[6:12]))
+				return masked(p) + "/" + hex.EncodeToString(s[:])
+			})
+		}, []string{
+			"the digits cut from the card number sent by POST /cards are stored as their unkeyed SHA-256 (hex) hash in Dump",
+			"hashing cannot replace the truncated segment (PCI DSS v4 3.5.1)",
+		}},
+		{"the whole card number shown on read", func() *earCards {
+			m := newEarCards(t, masked)
+			m.show = func(p string) string { return p }
+			return m
+		}, []string{
+			"GET /cards/c1 shows the whole card number: when displayed, a card number is masked to at most its first six and last four digits",
+		}},
+		{"ten digits shown on read", func() *earCards {
+			m := newEarCards(t, masked)
+			m.show = func(p string) string { return p[:10] + "******" }
+			return m
+		}, []string{
+			"GET /cards/c1 shows 10 digits of the card number (411111####******",
+		}},
 		{"BIN and last four kept", func() *earCards { return newEarCards(t, masked) }, nil},
+		{"BIN and last four shown", func() *earCards { m := newEarCards(t, masked); m.show = masked; return m }, nil},
 		{"keyed hash kept", func() *earCards { return newEarCards(t, keyed) }, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -349,7 +349,7 @@ func silSADs(p *silProbe, body silBody) {
 // silCards adds the card numbers anywhere in q.
 func silCards(p *silProbe, q Request, body silBody) {
 	var all strings.Builder
-	all.WriteString(q.Path + "\n" + string(q.Body))
+	all.WriteString(q.Path + "\n" + string(q.Body) + "\n" + silUnescape(q.Path+"\n"+string(q.Body)))
 	for _, vs := range q.Header {
 		all.WriteString("\n" + strings.Join(vs, "\n"))
 	}
@@ -377,7 +377,7 @@ func silSubstitute(q Request, canary string) Request {
 // silPANWhere says where pan is in q.
 func silPANWhere(q Request, doc any, pan string) string {
 	where := "the request"
-	if strings.Contains(probe.Digits(string(q.Body)), pan) {
+	if strings.Contains(probe.Digits(silUnescape(string(q.Body))), pan) {
 		where = "the body"
 	}
 	silJSONStrings("", doc, func(path, v string) {
@@ -438,11 +438,23 @@ func silText(v any) string {
 func silHit(s silSecret, f silField, digits string) bool {
 	switch {
 	case s.pan:
-		return strings.Contains(digits, s.value)
+		return strings.Contains(digits, s.value) || strings.Contains(probe.Digits(silUnescape(f.text)), s.value)
 	case s.kind == silSAD:
-		return silSADHit(s, f)
+		return silSADHit(s, f) || silSADHit(s, silField{path: f.path, text: silUnescape(f.text)})
 	}
-	return strings.Contains(f.text, s.value)
+	return strings.Contains(f.text, s.value) || strings.Contains(silUnescape(f.text), s.value)
+}
+
+// silUnescape returns s URL-decoded, as a logged query or form body holds a
+// secret ("card_number=4111%201111…", "password=p%40ss"); s when it is not.
+func silUnescape(s string) string {
+	if !strings.ContainsAny(s, "%+") {
+		return s
+	}
+	if u, err := url.QueryUnescape(s); err == nil {
+		return u
+	}
+	return s
 }
 
 // silSADHit reports whether f shows a short value of sensitive

@@ -3,6 +3,7 @@ package scenario_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -121,6 +122,21 @@ func TestSecretsInLogsCardData(t *testing.T) {
 			silNoSecret(t, got)
 		})
 	}
+}
+
+// A card number in a form body is found in the log however it is encoded.
+func TestSecretsInLogsURLEncodedCard(t *testing.T) {
+	rec := scenario.NewLogRecorder()
+	log := slog.New(rec)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		log.Info("payment", "form", string(b))
+	})
+	x := scenario.SecretsInLogs{Target: scenario.Handler(h), Source: rec, Requests: []scenario.Request{{
+		Path: "/pay", Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}},
+		Body: []byte("card_number=4111+1111+1111+1111&expiry=12%2F30"),
+	}}}
+	wantProblems(t, x, `POST /pay (Requests[0]): the card number sent in the body reached the log: log entry #1 (msg "payment"), field "form"`)
 }
 
 func init() {
