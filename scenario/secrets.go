@@ -630,7 +630,7 @@ func (s *silRun) search() {
 		entries = all[len(s.before):]
 	}
 	if len(entries) == 0 {
-		r.logf("the application wrote no log entry during the requests: if it logs elsewhere, set Source to that log, or this check proves nothing")
+		r.notProven("the application wrote no log entry during the requests, so no secret could be seen in one: if it logs elsewhere, set SecretsInLogs.Source to that log")
 		return
 	}
 	r.logf("%d log entr%s written during the requests searched for %d secret(s), and for card data that must never be kept (CVV/CVC, PIN, track data; PCI DSS v4 3.3.1)",
