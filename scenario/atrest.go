@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/jettymethod/jetty/internal/redact"
 	"github.com/jettymethod/jetty/jetty"
 	"github.com/jettymethod/jetty/preset"
 	"github.com/jettymethod/jetty/scenario/internal/probe"
@@ -377,7 +378,7 @@ func (e *earRun) store() {
 	if resp == nil {
 		return
 	}
-	e.r.logf("%s with the canary %s = %s: %.100q", e.write, e.canary, resp, resp.Body)
+	e.r.logf("%s with the canary %s = %s: %.100q", e.write, e.canary, resp, earMasked(resp.Body))
 	if !ok {
 		e.r.errorf("%s = %s, want 2xx: the write must succeed for its storage to be inspected; check Write's path, body and credentials", e.write, resp)
 		return
@@ -578,7 +579,7 @@ func (e *earRun) readBack() {
 	if resp == nil {
 		return
 	}
-	r.logf("%s = %s: %.100q", e.read, resp, resp.Body)
+	r.logf("%s = %s: %.100q", e.read, resp, earMasked(resp.Body))
 	switch {
 	case !ok:
 		r.errorf("%s after %s = %s, want 2xx with the data written: the write was dropped or the read fails; check Read's path, or your app's decryption", e.read, e.write, resp)
@@ -589,6 +590,10 @@ func (e *earRun) readBack() {
 		r.errorf("%s", p)
 	}
 }
+
+// earMasked returns a response body with every card number masked, for
+// the log.
+func earMasked(b []byte) string { return probe.MaskPANs(string(b), redact.Mask) }
 
 // earShown judges what a response body shows of the card numbers Write
 // carried: when displayed, at most the first six and last four digits

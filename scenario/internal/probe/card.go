@@ -82,11 +82,27 @@ func Luhn(d string) bool {
 	return sum%10 == 0
 }
 
-// MaskPANs replaces every card number in s, in any spacing, with mask.
+// MaskPANs replaces every card number in s, in any spacing, with mask, and
+// every masked form of one that shows a digit besides the first six and
+// the last four (4111111111******).
 func MaskPANs(s, mask string) string {
-	return PANRun.ReplaceAllStringFunc(s, func(run string) string {
+	s = PANRun.ReplaceAllStringFunc(s, func(run string) string {
 		if IsPAN(Digits(run)) {
 			return mask
+		}
+		return run
+	})
+	return maskedRun.ReplaceAllStringFunc(s, func(run string) string {
+		var syms []rune
+		for _, r := range run {
+			if r != ' ' && r != '-' && r != '.' {
+				syms = append(syms, r)
+			}
+		}
+		for i, r := range syms {
+			if i >= 6 && i < len(syms)-4 && unicode.IsDigit(r) && strings.ContainsAny(run, "*xX#•") {
+				return mask
+			}
 		}
 		return run
 	})

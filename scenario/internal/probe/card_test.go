@@ -14,8 +14,15 @@ func TestPANs(t *testing.T) {
 			t.Errorf("PANs(%q) = %v, want %d", s, got, want)
 		}
 	}
-	if got := MaskPANs("card 4111 1111 1111 1111 ok", "[X]"); got != "card [X] ok" {
-		t.Errorf("MaskPANs = %q", got)
+	for s, want := range map[string]string{
+		"card 4111 1111 1111 1111 ok": "card [X] ok",
+		"card 4111111111****** ok":    "card [X] ok",
+		"card 411111******1111 ok":    "card 411111******1111 ok",
+		"order 1234567":               "order 1234567",
+	} {
+		if got := MaskPANs(s, "[X]"); got != want {
+			t.Errorf("MaskPANs(%q) = %q, want %q", s, got, want)
+		}
 	}
 }
 
