@@ -702,7 +702,7 @@ func earDeterministic(fresh, again earSeenWrite) (problem, unproven string) {
 	case !again.changed:
 		return "", "writing the same value again changed nothing in the storage (the app may skip unchanged writes): deterministic encryption was not checked"
 	case again.longest < earFresh:
-		return fmt.Sprintf("writing the same data again stored no new ciphertext in %s, while a new value did: equal plaintexts encrypt to equal bytes, deterministic encryption (ECB, or CBC/CTR with a fixed IV or nonce), so whoever reads the storage sees which records hold the same value; encrypt with AES-256-GCM and a random nonce for every encryption (OWASP ASVS 5.0 V11.3.1, V11.3.4)", fresh.in), ""
+		return fmt.Sprintf("writing the same data again stored no new ciphertext in %s, while a new value did: equal plaintexts encrypt to equal bytes, deterministic encryption (ECB, or CBC/CTR with a fixed IV or nonce), so whoever reads the storage sees which records hold the same value; encrypt with AES-256-GCM and a random nonce for every encryption (OWASP ASVS 5.0 V11.3.1, V11.3.4); if your application skips storing a value that did not change, make Write create a new record each time instead", fresh.in), ""
 	}
 	return "", ""
 }

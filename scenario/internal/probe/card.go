@@ -246,14 +246,42 @@ var identifier = regexp.MustCompile(`[A-Za-z][A-Za-z0-9_]{1,48}`)
 // SADNames returns each kind of sensitive authentication data that a name
 // in b (a column of a schema, a key of a document) holds, with the first
 // such name.
+//
+// Only a name written as text counts: bounded by characters that are not
+// part of a name (nor of base64), with printable text around it, as in a
+// schema ("cvv TEXT,") or a document ("\"cvc\":"); the same letters by
+// chance inside ciphertext or base64 do not.
 func SADNames(b []byte) map[SAD]string {
 	out := map[SAD]string{}
-	for _, m := range identifier.FindAll(b, -1) {
-		if k := SADName(string(m), false); k != SADNone {
+	for _, loc := range identifier.FindAllIndex(b, -1) {
+		lo, hi := loc[0], loc[1]
+		if !textAround(b, lo, hi) {
+			continue
+		}
+		m := string(b[lo:hi])
+		if k := SADName(m, false); k != SADNone {
 			if _, ok := out[k]; !ok {
-				out[k] = string(m)
+				out[k] = m
 			}
 		}
 	}
 	return out
+}
+
+// textAround reports whether b[lo:hi] stands alone as a word of text: the
+// bytes next to it are no name or base64 characters, and the four bytes on
+// each side are printable.
+func textAround(b []byte, lo, hi int) bool {
+	word := func(c byte) bool {
+		return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '+' || c == '/' || c == '='
+	}
+	if lo > 0 && word(b[lo-1]) || hi < len(b) && word(b[hi]) {
+		return false
+	}
+	for i := max(0, lo-4); i < min(len(b), hi+4); i++ {
+		if c := b[i]; (c < 0x20 || c > 0x7e) && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return true
 }

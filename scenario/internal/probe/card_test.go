@@ -77,4 +77,12 @@ func TestSADName(t *testing.T) {
 	if got[SADCode] != "cvv" || got[SADTrack] != "track2" || len(got) != 2 {
 		t.Errorf("SADNames = %v", got)
 	}
+	for _, s := range []string{"\x01\x9c cvv\x00\x13", "aGVsbG8+cvv/d29ybGQ=", "xcvvx"} {
+		if got := SADNames([]byte(s)); len(got) != 0 {
+			t.Errorf("SADNames(%q) = %v, want none: not a name written as text", s, got)
+		}
+	}
+	if got := SADNames([]byte(`{"id":"c1","cvc":"123"}`)); got[SADCode] != "cvc" {
+		t.Errorf("SADNames(JSON) = %v", got)
+	}
 }
