@@ -546,10 +546,11 @@ func (e *earRun) keys(names []string) {
 	}
 }
 
-// earKeyFile reports whether a storage file's name says it holds a key.
+// earKeyFile reports whether a storage file's name says it holds a key (a
+// .pem file counts when it holds a key block: KeysIn).
 func earKeyFile(name string) bool {
 	base := strings.ToLower(filepath.Base(name))
-	if ext := filepath.Ext(base); ext == ".key" || ext == ".pem" || ext == ".jwk" {
+	if ext := filepath.Ext(base); ext == ".key" || ext == ".jwk" {
 		return true
 	}
 	stem := strings.TrimSuffix(base, filepath.Ext(base))

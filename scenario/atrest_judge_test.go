@@ -32,7 +32,7 @@ func TestEARJudgements(t *testing.T) {
 	if p := earECB(earSeenWrite{ok: true}); p != "" {
 		t.Errorf("earECB without repeats = %q", p)
 	}
-	for name, want := range map[string]bool{"/d/app.key": true, "/d/data.key": true, "/d/master-key.json": true, "/d/keys.pem": true, "/d/app.db": false, "/d/monkey.db": false, "/d/keyboard.txt": false} {
+	for name, want := range map[string]bool{"/d/app.key": true, "/d/data.key": true, "/d/master-key.json": true, "/d/keys.pem": true, "/d/cert.pem": false, "/d/app.db": false, "/d/monkey.db": false, "/d/keyboard.txt": false} {
 		if got := earKeyFile(name); got != want {
 			t.Errorf("earKeyFile(%q) = %v, want %v", name, got, want)
 		}

@@ -142,8 +142,9 @@ func UnkeyedHashes(v string) []Hash {
 }
 
 // namedKey matches a value stored under a name that says it is an
-// encryption key: "encryption_key": "…", aes_key=…, masterKey: ….
-var namedKey = regexp.MustCompile(`(?i)\b[\w.-]*(?:encryption|encrypt|enc|aes|data|master|dek|kek|cipher|crypto|field|column)[_.-]?key\b["']?\s*[:=,]?\s*["']?([A-Za-z0-9+/_-]{22,88}={0,2})`)
+// encryption key: "encryption_key": "…", aes_key=…, masterKey: …; not a
+// generic one (data-key, field_key, api_key).
+var namedKey = regexp.MustCompile(`(?i)\b[\w.-]*(?:encryption|encrypt|enc|aes|master|dek|kek|cipher|crypto)[_.-]?key\b["']?\s*[:=,]?\s*["']?([A-Za-z0-9+/_-]{22,88}={0,2})`)
 
 // pemKey matches a PEM block holding a private or secret key.
 var pemKey = regexp.MustCompile(`-----BEGIN [A-Z0-9 ]*(?:PRIVATE|SECRET|AES|SYMMETRIC) KEY-----`)
