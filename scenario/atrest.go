@@ -276,7 +276,7 @@ func (x EncryptedAtRest) exec(r reporter) {
 		return
 	}
 	r.step("And", "the same data written again is not stored as the same bytes (no deterministic or ECB encryption)", e.modes)
-	r.logf("not provable from the storage's bytes: that the cipher authenticates what it encrypts (OWASP ASVS 5.0 V11.3.3), that the key is kept in a key manager and rotated (V11.1, V13.3) when it is not in the storage, and what a database or volume encryption below the files does")
+	r.logf("not provable from the storage's bytes: that the cipher authenticates what it encrypts (OWASP ASVS 5.0 V11.3.3), that the key is kept in a key manager and rotated (V11.1, V13.3) when it is not in the storage, what a database or volume encryption below the files does, and that no card verification code or PIN is kept under another name or encrypted (PCI DSS v4 3.3.1)")
 }
 
 // sub returns q with its defaults and the placeholder replaced by v.
