@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jettymethod/jetty/internal/redact"
 	"github.com/jettymethod/jetty/jetty"
@@ -244,6 +245,10 @@ type earRun struct {
 	stored         bool
 }
 
+// earWait is how long the check waits for in-process handlers to return
+// before it reads the storage.
+const earWait = 5 * time.Second
+
 // earMaxModeBytes is the most storage the mode probes compare.
 const earMaxModeBytes = 16 << 20
 
@@ -369,6 +374,10 @@ func (e *earRun) send(q Request, what string) (*response, bool) {
 	if err != nil {
 		e.r.errorf("%s: %v", what, err)
 		return nil, false
+	}
+	// A handler may store after it wrote its response: wait for it.
+	if !e.c.WaitHandlers(earWait) {
+		e.r.notProven("%s: the handler was still running %s after its response: what it stores later was not inspected; make it return", what, probe.Words(earWait))
 	}
 	return resp, !resp.Dropped && resp.Status >= 200 && resp.Status <= 299
 }

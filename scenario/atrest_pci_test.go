@@ -11,12 +11,14 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jettymethod/jetty/internal/tbtest"
 	"github.com/jettymethod/jetty/jetty"
@@ -382,4 +384,31 @@ func init() {
 			}
 		}},
 	)
+}
+
+// A handler that answers first and stores after (a write-behind cache) is
+// inspected once it stored: in process the check waits for the handler.
+func TestEncryptedAtRestInspectsWhatIsStoredAfterTheResponse(t *testing.T) {
+	var mu sync.Mutex
+	var stored []byte
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(http.StatusCreated)
+		w.(http.Flusher).Flush()
+		time.Sleep(20 * time.Millisecond) // the write-behind
+		mu.Lock()
+		stored = append(stored, b...)
+		mu.Unlock()
+	})
+	x := scenario.EncryptedAtRest{
+		Target: scenario.Handler(h),
+		Write:  scenario.Request{Path: "/users", Body: []byte(`{"ssn": "{{canary}}"}`)},
+		Dump: func(context.Context) ([]byte, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return append([]byte("{}"), stored...), nil
+		},
+	}
+	wantProblems(t, x, "the personal data sent by POST /users is stored in plain text (UTF-8) in Dump")
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/jettymethod/jetty/jetty"
 	"github.com/jettymethod/jetty/preset"
@@ -99,6 +100,10 @@ func (x QueryBudget) Verify(ctx context.Context) error {
 // Run runs the scenario's steps on s.
 func (x QueryBudget) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }
 
+// qbWait is how long the check waits for an in-process handler to return
+// before it reads the counter.
+const qbWait = 5 * time.Second
+
 // qbRun is one run of QueryBudget: its configuration, resolved once, and
 // what was seen.
 type qbRun struct {
@@ -170,6 +175,11 @@ func (q *qbRun) measure(when string) int64 {
 	if err != nil {
 		r.errorf("%s%s: %v", q.name, when, err)
 		return -1
+	}
+	// Queries issued after the response was written count too: wait for
+	// the in-process handler to return.
+	if !q.c.WaitHandlers(qbWait) {
+		r.notProven("%s%s: the handler was still running %s after its response: queries it issues later were not counted", q.name, when, probe.Words(qbWait))
 	}
 	after, ok := q.count()
 	if !ok {

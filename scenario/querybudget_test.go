@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jettymethod/jetty/internal/tbtest"
 	"github.com/jettymethod/jetty/jetty"
@@ -352,4 +353,19 @@ func init() {
 			return x
 		}},
 	)
+}
+
+// Queries a handler issues after it wrote its response are counted: in
+// process the check waits for the handler to return.
+func TestQueryBudgetCountsQueriesAfterTheResponse(t *testing.T) {
+	var n atomic.Int64
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "2")
+		w.Write([]byte("ok"))
+		w.(http.Flusher).Flush()
+		time.Sleep(20 * time.Millisecond) // then one query per row
+		n.Add(50)
+	})
+	x := scenario.QueryBudget{Target: scenario.Handler(h), Queries: n.Load}
+	wantProblems(t, x, "GET / issued 50 queries, want ≤ 10")
 }

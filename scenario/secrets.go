@@ -497,6 +497,10 @@ type silFound struct {
 	digits        int    // and how many digits it shows
 }
 
+// silWait is how long the check waits for in-process handlers to return
+// before it reads the log.
+const silWait = 5 * time.Second
+
 // silRun is one run of SecretsInLogs: its configuration, resolved once, and
 // what was seen.
 type silRun struct {
@@ -620,6 +624,11 @@ func silAnswer(label string, resp *response) (problem, unproven string) {
 // secret found in them.
 func (s *silRun) search() {
 	r := s.r
+	// A middleware logs after its handler wrote the response: wait for
+	// in-process handlers to return before reading the log.
+	if !s.c.WaitHandlers(silWait) {
+		r.notProven("the application's handlers were still running %s after the last response: what they log later was not searched; make them return, or read a log the check can wait for", probe.Words(silWait))
+	}
 	all, err := s.x.Source.LogEntries()
 	if err != nil {
 		r.errorf("reading %s after the requests: %v", s.src, err)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jettymethod/jetty/internal/tbtest"
 	"github.com/jettymethod/jetty/jetty"
@@ -150,4 +151,22 @@ func init() {
 			return scenario.SecretsInLogs{Target: scenario.Handler(wrap(silApp{logBody: true, logAuth: true}.handler(slog.New(rec)))), Source: rec}
 		}},
 	)
+}
+
+// An access log written after the handler answered (a middleware that logs
+// when its handler returns) is searched too: in process the check waits
+// for the handlers to return before it reads the log.
+func TestSecretsInLogsReadsWhatIsLoggedAfterTheResponse(t *testing.T) {
+	rec := scenario.NewLogRecorder()
+	log := slog.New(rec)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "2")
+		w.Write([]byte("ok")) // the whole response: the client has it now
+		w.(http.Flusher).Flush()
+		time.Sleep(20 * time.Millisecond) // the rest of the middleware's work
+		log.Info("request", "authorization", r.Header.Get("Authorization"))
+	})
+	wantProblems(t, scenario.SecretsInLogs{Target: scenario.Handler(h), Source: rec, Requests: []scenario.Request{
+		{Path: "/", Header: http.Header{"Authorization": {"Bearer " + scenario.SecretPlaceholder}}},
+	}}, `GET / (Requests[0]): the token sent in the Authorization header reached the log`)
 }
