@@ -15,6 +15,7 @@ import (
 
 	"github.com/jettymethod/jetty/jetty"
 	"github.com/jettymethod/jetty/preset"
+	"github.com/jettymethod/jetty/scenario/internal/probe"
 )
 
 // Backup is one backup the application took: a file (Path), such as the
@@ -53,6 +54,11 @@ type Backup struct {
 //     after the restore;
 //  7. when Latest is set, checks the newest scheduled backup is younger
 //     than MaxAge.
+//
+// Steps 1–5 run by default. Step 6 needs Target and step 7 needs Latest:
+// without them the scenario reports "not proven: …; set
+// BackupRestore.Target" (or Latest) — the schedule ("backed up daily") is
+// then not proven, only that one backup restores.
 //
 // With SQLite, Backup is `VACUUM INTO ?` to a new file (a consistent copy
 // while the service serves) and Restore replaces the live database with
@@ -105,9 +111,10 @@ type BackupRestore struct {
 	// Options are go-cmp options for comparing snapshots, e.g.
 	// cmpopts.IgnoreFields for a column that legitimately changes.
 	Options []cmp.Option
-	// Preset, when set, is the preset MaxAge and RTO default from instead
-	// of the project's (jetty.S.Preset); Verify has no project, so this is
-	// how Verify checks against, say, preset.Enterprise's RTO.
+	// Preset is the preset MaxAge and RTO default from (its max-age and rto
+	// parameters). Zero: the project's (Run: the Feature's options, else
+	// the module's profile file; Verify: the profile file), then the
+	// seed's numbers. Fields set on the check win over both.
 	Preset preset.Preset
 }
 
@@ -144,10 +151,17 @@ type bkConfig struct {
 }
 
 func (x BackupRestore) config(r reporter) (bkConfig, bool) {
-	ok := true
-	bad := func(format string, args ...any) { r.errorf(format, args...); ok = false }
+	// The preset's parameters first, where no field overrides them.
 	param := paramsOf(r, preset.Backups)
 	cfg := bkConfig{maxAge: x.MaxAge, rto: x.RTO, healthy: x.Healthy}
+	if cfg.maxAge == 0 {
+		cfg.maxAge = param.Duration(preset.ParamBackupAge, 24*time.Hour)
+	}
+	if cfg.rto == 0 {
+		cfg.rto = param.Duration(preset.ParamRTO, 0)
+	}
+	ok := true
+	bad := func(format string, args ...any) { r.errorf(format, args...); ok = false }
 	if x.Snapshot == nil {
 		bad("BackupRestore.Snapshot is not set: set it to a function that reads the data the backup must keep, e.g. every row of your tables")
 	}
@@ -160,17 +174,11 @@ func (x BackupRestore) config(r reporter) (bkConfig, bool) {
 	if x.Damage == nil && x.After == nil {
 		bad("BackupRestore has neither Damage nor After: set Damage (e.g. delete every row of a table) or After (write a row after the backup), or a restore that does nothing would pass")
 	}
-	switch {
-	case cfg.maxAge < 0:
+	if cfg.maxAge < 0 {
 		bad("BackupRestore.MaxAge = %v: want a positive duration, or 0 for the preset's (24h)", cfg.maxAge)
-	case cfg.maxAge == 0:
-		cfg.maxAge = param.Duration(preset.ParamBackupAge, 24*time.Hour)
 	}
-	switch {
-	case cfg.rto < 0:
+	if cfg.rto < 0 {
 		bad("BackupRestore.RTO = %v: want a positive duration, or 0 for the preset's", cfg.rto)
-	case cfg.rto == 0:
-		cfg.rto = param.Duration(preset.ParamRTO, 0)
 	}
 	if cfg.healthy == "" {
 		cfg.healthy = "/healthz"
@@ -181,19 +189,9 @@ func (x BackupRestore) config(r reporter) (bkConfig, bool) {
 	return cfg, ok
 }
 
-// bkCall calls fn, turning a panic into an error.
-func bkCall(fn func() error) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("panicked: %v", p)
-		}
-	}()
-	return fn()
-}
-
-// bkSnap calls snap and checks it read something.
+// bkSnap calls snap, turning a panic into an error.
 func bkSnap(ctx context.Context, snap func(context.Context) (any, error)) (v any, err error) {
-	err = bkCall(func() error {
+	err = probe.CallErr(func() error {
 		var e error
 		v, e = snap(ctx)
 		return e
@@ -335,221 +333,257 @@ func bkCheck(b Backup) (string, error) {
 	return fmt.Sprintf("%s, a SQLite database of %d page(s)", desc, size/pageSize), nil
 }
 
+// bkRun is one run of BackupRestore: its configuration, resolved once, and
+// what was seen.
+type bkRun struct {
+	x       BackupRestore
+	r       reporter
+	cfg     bkConfig
+	ok      bool   // the round trip may go on
+	want    any    // the snapshot before the backup
+	b       Backup // the backup taken
+	damaged any    // the snapshot after After and Damage, nil if unreadable
+}
+
 func (x BackupRestore) exec(r reporter) {
-	var (
-		cfg bkConfig
-		ok  bool
-	)
+	k := &bkRun{x: x, r: r, ok: true}
 	r.step("Given", "an application that backs up and restores its stored data", func() {
-		cfg, ok = x.config(r)
+		k.cfg, k.ok = x.config(r)
 	})
-	if !ok {
+	if !k.ok {
 		return
 	}
-	x.roundTrip(r, cfg)
-	x.latest(r, cfg)
+	k.roundTrip()
+	k.latest()
 }
 
 // roundTrip backs up, damages, restores and compares.
-func (x BackupRestore) roundTrip(r reporter, cfg bkConfig) {
-	ctx := r.context()
-	var want any
-	ok := true
-	r.step("Given", "the stored data, as Snapshot reads it", func() {
-		if x.Seed != nil {
-			if err := bkCall(func() error { return x.Seed(ctx) }); err != nil {
-				r.errorf("Seed: %v: Seed must write the data the backup will keep", err)
-				ok = false
-				return
-			}
-		}
-		v, err := bkSnap(ctx, x.Snapshot)
-		switch {
-		case err != nil:
-			r.errorf("Snapshot before the backup: %v: Snapshot must read the data the backup must keep", err)
-			ok = false
-		case bkEmpty(v):
-			r.errorf("Snapshot before the backup read no data (%s): set Seed to write some, or the scenario proves only that nothing restores as nothing", bkShow(v))
-			ok = false
-		default:
-			want = v
-			r.logf("snapshot before the backup: %s", bkShow(v))
-		}
-	})
-	if !ok {
-		return
-	}
-	var b Backup
-	r.step("When", "a backup is taken", func() {
-		start := time.Now()
-		err := bkCall(func() error {
-			var e error
-			b, e = x.Backup(ctx)
-			return e
-		})
-		end := time.Now()
-		if err != nil {
-			r.errorf("Backup: %v: the backup failed; fix it, and alert when a scheduled backup fails (CIS Controls v8 11.2)", err)
-			ok = false
+func (k *bkRun) roundTrip() {
+	for _, s := range []struct {
+		kw, text string
+		fn       func()
+	}{
+		{"Given", "the stored data, as Snapshot reads it", k.snapshot},
+		{"When", "a backup is taken", k.backup},
+		{"And", "the live data changes after it", k.change},
+		{"When", "the backup is restored", k.restore},
+	} {
+		k.r.step(s.kw, s.text, s.fn)
+		if !k.ok {
 			return
 		}
-		desc, err := bkCheck(b)
-		if err != nil {
-			r.errorf("%v", err)
-			// The restore still runs: it says how the application copes
-			// with the damaged backup.
-		}
-		switch {
-		case b.Taken.IsZero():
-			b.Taken = end
-		case b.Taken.Before(start.Add(-bkSkew)):
-			r.errorf("Backup returned a backup taken at %s, %v before the scenario asked for one: Backup must take a new backup now, not return an old one", b.Taken.Format(time.RFC3339), start.Sub(b.Taken).Round(time.Second))
-		case b.Taken.After(end.Add(bkSkew)):
-			r.errorf("Backup returned a backup taken at %s, in the future: record when the backup was taken", b.Taken.Format(time.RFC3339))
-		}
-		if desc != "" {
-			r.logf("backup taken in %v: %s", end.Sub(start).Round(time.Millisecond), desc)
-		}
-	})
-	if !ok {
+	}
+	k.r.step("Then", "the restored data equals the data backed up", k.compare)
+	if k.x.Target.IsZero() {
+		k.r.notProven("no Target: the service was not checked after the restore; set BackupRestore.Target to check it serves from the restored data")
 		return
 	}
-	var damaged any
-	r.step("And", "the live data changes after it", func() {
-		if x.After != nil {
-			if err := bkCall(func() error { return x.After(ctx) }); err != nil {
-				r.errorf("After: %v: After must write data after the backup", err)
-				ok = false
-				return
-			}
-			r.logf("After wrote data after the backup")
-		}
-		if x.Damage != nil {
-			if err := bkCall(func() error { return x.Damage(ctx) }); err != nil {
-				r.errorf("Damage: %v: Damage must destroy or change live data", err)
-				ok = false
-				return
-			}
-			r.logf("Damage destroyed live data")
-		}
-		v, err := bkSnap(ctx, x.Snapshot)
-		if err != nil {
-			// Damage may have dropped what Snapshot reads: that is
-			// damage enough.
-			r.logf("Snapshot after the damage: %v", err)
+	k.r.step("And", fmt.Sprintf("the service answers GET %s", k.cfg.healthy), k.health)
+}
+
+func (k *bkRun) snapshot() {
+	x, r, ctx := k.x, k.r, k.r.context()
+	if x.Seed != nil {
+		if err := probe.CallErr(func() error { return x.Seed(ctx) }); err != nil {
+			r.errorf("Seed: %v: Seed must write the data the backup will keep", err)
+			k.ok = false
 			return
 		}
-		damaged = v
-		if diff, err := bkDiff(want, v, x.Options); err == nil && diff == "" {
-			r.errorf("the data Snapshot reads is the same after %s: the restore cannot be told from doing nothing; make Damage delete rows Snapshot reads, or After write one", bkChangers(x))
-			ok = false
-		}
+	}
+	v, err := bkSnap(ctx, x.Snapshot)
+	switch {
+	case err != nil:
+		r.errorf("Snapshot before the backup: %v: Snapshot must read the data the backup must keep", err)
+		k.ok = false
+	case bkEmpty(v):
+		r.errorf("Snapshot before the backup read no data (%s): set Seed to write some, or the scenario proves only that nothing restores as nothing", bkShow(v))
+		k.ok = false
+	default:
+		k.want = v
+		r.logf("snapshot before the backup: %s", bkShow(v))
+	}
+}
+
+func (k *bkRun) backup() {
+	x, r, ctx := k.x, k.r, k.r.context()
+	start := time.Now()
+	err := probe.CallErr(func() error {
+		var e error
+		k.b, e = x.Backup(ctx)
+		return e
 	})
-	if !ok {
+	end := time.Now()
+	if err != nil {
+		r.errorf("Backup: %v: the backup failed; fix it, and alert when a scheduled backup fails (CIS Controls v8 11.2)", err)
+		k.ok = false
 		return
 	}
-	var restored bool
-	r.step("When", "the backup is restored", func() {
-		start := time.Now()
-		err := bkCall(func() error { return x.Restore(ctx, b) })
-		took := time.Since(start)
-		if err != nil {
-			r.errorf("Restore: %v: the backup cannot be restored; a backup that does not restore is not a backup (CIS Controls v8 11.5)", err)
+	desc, err := bkCheck(k.b)
+	if err != nil {
+		r.errorf("%v", err)
+		// The restore still runs: it says how the application copes
+		// with the damaged backup.
+	}
+	if k.b.Taken.IsZero() {
+		k.b.Taken = end
+	} else if p := bkTaken(k.b.Taken, start, end); p != "" {
+		r.errorf("%s", p)
+	}
+	if desc != "" {
+		r.logf("backup taken in %v: %s", end.Sub(start).Round(time.Millisecond), desc)
+	}
+}
+
+// bkTaken judges the time a backup says it was taken, for a Backup call
+// that ran from start to end.
+func bkTaken(taken, start, end time.Time) string {
+	switch {
+	case taken.Before(start.Add(-bkSkew)):
+		return fmt.Sprintf("Backup returned a backup taken at %s, %v before the scenario asked for one: Backup must take a new backup now, not return an old one", taken.Format(time.RFC3339), start.Sub(taken).Round(time.Second))
+	case taken.After(end.Add(bkSkew)):
+		return fmt.Sprintf("Backup returned a backup taken at %s, in the future: record when the backup was taken", taken.Format(time.RFC3339))
+	}
+	return ""
+}
+
+func (k *bkRun) change() {
+	x, r, ctx := k.x, k.r, k.r.context()
+	if x.After != nil {
+		if err := probe.CallErr(func() error { return x.After(ctx) }); err != nil {
+			r.errorf("After: %v: After must write data after the backup", err)
+			k.ok = false
 			return
 		}
-		restored = true
-		r.logf("restore took %v", took.Round(time.Millisecond))
-		if cfg.rto > 0 && took > cfg.rto {
-			r.errorf("the restore took %s, want ≤ %s (the recovery time objective): make the restore faster (restore the file rather than replaying it, keep backups near the service) or agree a longer RTO", bkDur(took.Round(time.Millisecond)), bkDur(cfg.rto))
+		r.logf("After wrote data after the backup")
+	}
+	if x.Damage != nil {
+		if err := probe.CallErr(func() error { return x.Damage(ctx) }); err != nil {
+			r.errorf("Damage: %v: Damage must destroy or change live data", err)
+			k.ok = false
+			return
 		}
-	})
-	if restored {
-		r.step("Then", "the restored data equals the data backed up", func() {
-			got, err := bkSnap(ctx, x.Snapshot)
-			if err != nil {
-				r.errorf("Snapshot after the restore: %v: the restored data cannot be read; Restore must bring back every table", err)
-				return
-			}
-			diff, err := bkDiff(want, got, x.Options)
-			if err != nil {
-				r.errorf("comparing the snapshots: %v: return exported fields, maps or slices from Snapshot, or pass cmp options in Options", err)
-				return
-			}
-			if diff == "" {
-				r.logf("snapshot after the restore equals the one before the backup: %s", bkShow(got))
-				return
-			}
-			if damaged != nil {
-				if d, err := bkDiff(damaged, got, x.Options); err == nil && d == "" {
-					r.errorf("Restore returned nil but the data is as %s left it: the restore did nothing; it must replace the live data with the backup's (-want +got):\n%s", bkChangers(x), diff)
-					return
-				}
-			}
-			r.errorf("the restored data differs from the data backed up: the backup misses data (every table must be in it) or the restore drops some, and data written after the backup must be gone (-want +got):\n%s", diff)
-		})
-		if !x.Target.IsZero() {
-			r.step("And", fmt.Sprintf("the service answers GET %s", cfg.healthy), func() {
-				c, err := x.Target.open(r)
-				if err != nil {
-					r.errorf("%v", err)
-					return
-				}
-				resp, err := c.do(ctx, Request{Path: cfg.healthy})
-				if err != nil {
-					r.errorf("GET %s after the restore: %v", cfg.healthy, err)
-					return
-				}
-				r.logf("GET %s after the restore = %s", cfg.healthy, resp)
-				if resp.Dropped || resp.Status < 200 || resp.Status > 299 {
-					r.errorf("GET %s after the restore = %s, want 2xx: the service does not serve from the restored data; reopen the database (or restart the service) in Restore", cfg.healthy, resp)
-				}
-			})
-		} else {
-			r.logf("no Target: the service was not checked after the restore; set Target to check it serves from the restored data")
+		r.logf("Damage destroyed live data")
+	}
+	v, err := bkSnap(ctx, x.Snapshot)
+	if err != nil {
+		// Damage may have dropped what Snapshot reads: that is
+		// damage enough.
+		r.logf("Snapshot after the damage: %v", err)
+		return
+	}
+	k.damaged = v
+	if diff, err := bkDiff(k.want, v, x.Options); err == nil && diff == "" {
+		r.errorf("the data Snapshot reads is the same after %s: the restore cannot be told from doing nothing; make Damage delete rows Snapshot reads, or After write one", bkChangers(x))
+		k.ok = false
+	}
+}
+
+func (k *bkRun) restore() {
+	x, r, ctx := k.x, k.r, k.r.context()
+	start := time.Now()
+	err := probe.CallErr(func() error { return x.Restore(ctx, k.b) })
+	took := time.Since(start)
+	if err != nil {
+		r.errorf("Restore: %v: the backup cannot be restored; a backup that does not restore is not a backup (CIS Controls v8 11.5)", err)
+		k.ok = false
+		return
+	}
+	r.logf("restore took %v", took.Round(time.Millisecond))
+	if p := bkRTO(took, k.cfg.rto); p != "" {
+		r.errorf("%s", p)
+	}
+}
+
+// bkRTO judges how long the restore took against the recovery time
+// objective (0: none).
+func bkRTO(took, rto time.Duration) string {
+	if rto <= 0 || took <= rto {
+		return ""
+	}
+	return fmt.Sprintf("the restore took %s, want ≤ %s (the recovery time objective): make the restore faster (restore the file rather than replaying it, keep backups near the service) or agree a longer RTO", probe.Short(took.Round(time.Millisecond)), probe.Short(rto))
+}
+
+func (k *bkRun) compare() {
+	x, r := k.x, k.r
+	got, err := bkSnap(r.context(), x.Snapshot)
+	if err != nil {
+		r.errorf("Snapshot after the restore: %v: the restored data cannot be read; Restore must bring back every table", err)
+		return
+	}
+	diff, err := bkDiff(k.want, got, x.Options)
+	if err != nil {
+		r.errorf("comparing the snapshots: %v: return exported fields, maps or slices from Snapshot, or pass cmp options in Options", err)
+		return
+	}
+	if diff == "" {
+		r.logf("snapshot after the restore equals the one before the backup: %s", bkShow(got))
+		return
+	}
+	if k.damaged != nil {
+		if d, err := bkDiff(k.damaged, got, x.Options); err == nil && d == "" {
+			r.errorf("Restore returned nil but the data is as %s left it: the restore did nothing; it must replace the live data with the backup's (-want +got):\n%s", bkChangers(x), diff)
+			return
 		}
+	}
+	r.errorf("the restored data differs from the data backed up: the backup misses data (every table must be in it) or the restore drops some, and data written after the backup must be gone (-want +got):\n%s", diff)
+}
+
+func (k *bkRun) health() {
+	r, healthy := k.r, k.cfg.healthy
+	c, err := k.x.Target.open(r)
+	if err != nil {
+		r.errorf("%v", err)
+		return
+	}
+	resp, err := c.do(r.context(), Request{Path: healthy})
+	if err != nil {
+		r.errorf("GET %s after the restore: %v", healthy, err)
+		return
+	}
+	r.logf("GET %s after the restore = %s", healthy, resp)
+	if resp.Dropped || resp.Status < 200 || resp.Status > 299 {
+		r.errorf("GET %s after the restore = %s, want 2xx: the service does not serve from the restored data; reopen the database (or restart the service) in Restore", healthy, resp)
 	}
 }
 
 // latest checks the newest scheduled backup is fresh.
-func (x BackupRestore) latest(r reporter, cfg bkConfig) {
-	ctx := r.context()
-	r.step("And", "the newest scheduled backup is younger than "+bkDur(cfg.maxAge), func() {
-		if x.Latest == nil {
-			r.logf("no Latest: the backup schedule was not checked; set Latest to return when the newest scheduled backup was taken")
-			return
-		}
+func (k *bkRun) latest() {
+	x, r, maxAge := k.x, k.r, k.cfg.maxAge
+	if x.Latest == nil {
+		r.notProven("no Latest: the backup schedule was not checked (that a backup is taken at least every %s); set BackupRestore.Latest to return when the newest scheduled backup was taken", probe.Short(maxAge))
+		return
+	}
+	r.step("And", "the newest scheduled backup is younger than "+probe.Short(maxAge), func() {
 		var t time.Time
-		err := bkCall(func() error {
+		err := probe.CallErr(func() error {
 			var e error
-			t, e = x.Latest(ctx)
+			t, e = x.Latest(r.context())
 			return e
 		})
-		now := time.Now()
-		switch {
-		case err != nil:
+		if err != nil {
 			r.errorf("Latest: %v: the newest scheduled backup cannot be found; schedule backups (CIS Controls v8 11.2)", err)
-		case t.IsZero():
-			r.errorf("Latest returned no time: no scheduled backup was ever taken; schedule a backup at least every %s (CIS Controls v8 11.2)", bkDur(cfg.maxAge))
-		case t.After(now.Add(bkSkew)):
-			r.errorf("Latest returned %s, in the future: return when the newest backup was taken", t.Format(time.RFC3339))
-		case now.Sub(t) > cfg.maxAge:
-			r.errorf("the newest scheduled backup was taken %v ago (%s), want ≤ %s: the schedule is not running or its backups fail; back up at least every %s and alert when a backup fails (CIS Controls v8 11.2)", bkDur(now.Sub(t).Round(time.Second)), t.UTC().Format(time.RFC3339), bkDur(cfg.maxAge), bkDur(cfg.maxAge))
-		default:
-			r.logf("the newest scheduled backup was taken %s ago (%s)", bkDur(now.Sub(t).Round(time.Second)), t.UTC().Format(time.RFC3339))
+			return
 		}
+		now := time.Now()
+		if p := bkAge(t, now, maxAge); p != "" {
+			r.errorf("%s", p)
+			return
+		}
+		r.logf("the newest scheduled backup was taken %s ago (%s)", probe.Short(now.Sub(t).Round(time.Second)), t.UTC().Format(time.RFC3339))
 	})
 }
 
-// bkDur prints d without trailing zero units: "24h", "1h30m", "50ms".
-func bkDur(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
+// bkAge judges when the newest scheduled backup was taken.
+func bkAge(t, now time.Time, maxAge time.Duration) string {
+	switch {
+	case t.IsZero():
+		return fmt.Sprintf("Latest returned no time: no scheduled backup was ever taken; schedule a backup at least every %s (CIS Controls v8 11.2)", probe.Short(maxAge))
+	case t.After(now.Add(bkSkew)):
+		return fmt.Sprintf("Latest returned %s, in the future: return when the newest backup was taken", t.Format(time.RFC3339))
+	case now.Sub(t) > maxAge:
+		return fmt.Sprintf("the newest scheduled backup was taken %v ago (%s), want ≤ %s: the schedule is not running or its backups fail; back up at least every %s and alert when a backup fails (CIS Controls v8 11.2)", probe.Short(now.Sub(t).Round(time.Second)), t.UTC().Format(time.RFC3339), probe.Short(maxAge), probe.Short(maxAge))
 	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
+	return ""
 }
 
 // bkChangers names what changed the live data.

@@ -526,3 +526,42 @@ func TestBackupRestoreTakesPresetParams(t *testing.T) {
 		t.Error("the scenario did not run: the restore was never called")
 	}
 }
+
+// Without Target and Latest the scenario proves one restore, not the
+// service after it nor the schedule ("backed up daily"): it says so, as not
+// proven, naming the fields.
+func TestBackupRestoreWithoutTargetAndLatestIsNotProven(t *testing.T) {
+	a := newBkApp(t)
+	x := a.scenario()
+	x.Target, x.Latest = scenario.Target{}, nil
+	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, x) })
+	if res.Failed {
+		t.Fatalf("without Target and Latest: failed\n%s", res.Output())
+	}
+	for _, w := range []string{
+		"not proven: no Target: the service was not checked after the restore; set BackupRestore.Target",
+		"not proven: no Latest: the backup schedule was not checked (that a backup is taken at least every 24h); set BackupRestore.Latest",
+	} {
+		if !strings.Contains(res.Output(), w) {
+			t.Errorf("log does not contain %q:\n%s", w, res.Output())
+		}
+	}
+}
+
+func init() {
+	registerLayers(
+		layerCase{name: "BackupRestore/correct", make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			a := newBkApp(t)
+			x := a.scenario()
+			x.Target = scenario.Handler(wrap(a.handler()))
+			return x
+		}},
+		layerCase{name: "BackupRestore/broken", broken: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			a := newBkApp(t)
+			a.noop = true
+			x := a.scenario()
+			x.Target = scenario.Handler(wrap(a.handler()))
+			return x
+		}},
+	)
+}

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/jettymethod/jetty/jetty"
 	"github.com/jettymethod/jetty/preset"
+	"github.com/jettymethod/jetty/scenario/internal/probe"
 )
 
 // QueryBudget is the N+1 query detector: one request must not issue more
@@ -18,11 +20,14 @@ import (
 // select problem" that Rails' Bullet and Django's nplusone detect; OWASP
 // ASVS 5.0 V15 on resource consumption, loosely).
 //
-// QueryBudget sends Request once to warm up (lazy initialisation and caches
-// filled on the first request are not counted), then once more, and counts
-// the queries that request issued with Queries: they must be at most Max.
-// With Grow, it then adds rows and sends the request again: the count may
-// grow by at most Slack, or the endpoint issues a query per row.
+// By default QueryBudget sends Request once to warm up (lazy
+// initialisation and caches filled on the first request are not counted),
+// then once more, and counts the queries that request issued with Queries:
+// they must be at most Max. The N+1 probe needs Grow: it adds rows and
+// sends the request again, and the count may grow by at most Slack, or the
+// endpoint issues a query per row. Without Grow the scenario reports "not
+// proven: … set QueryBudget.Grow", and a counter that counted no query is
+// reported as not proving the budget either.
 //
 // Queries reads a counter of the queries the application issued. Count
 // them where the application talks to the database, for instance by
@@ -95,125 +100,163 @@ func (x QueryBudget) Verify(ctx context.Context) error {
 // Run runs the scenario's steps on s.
 func (x QueryBudget) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }
 
+// qbWait is how long the check waits for an in-process handler to return
+// before it reads the counter.
+const qbWait = 5 * time.Second
+
+// qbRun is one run of QueryBudget: its configuration, resolved once, and
+// what was seen.
+type qbRun struct {
+	x     QueryBudget
+	r     reporter
+	c     *client
+	req   Request
+	name  string
+	maxQ  int
+	first int64 // queries of the measured request, -1 until measured
+}
+
 func (x QueryBudget) exec(r reporter) {
-	var c *client
-	req := x.Request.orDefault(Request{Method: http.MethodGet, Path: "/"})
-	name := req.String()
-	maxQ := x.Max
-	if maxQ == 0 {
-		maxQ = 10
+	q := &qbRun{x: x, r: r, first: -1}
+	q.req = x.Request.orDefault(Request{Method: http.MethodGet, Path: "/"})
+	q.name = q.req.String()
+	q.maxQ = x.Max
+	if q.maxQ == 0 {
+		q.maxQ = 10
 	}
-	ctx := r.context()
-	r.step("Given", fmt.Sprintf("the request %s and a budget of %d queries", name, maxQ), func() {
-		if x.Queries == nil {
-			r.errorf("Queries is nil: set it to a function returning how many queries your app has issued, e.g. a counter incremented by a wrapped database/sql driver (Queries: queries.Load)")
-		}
-		if x.Max < 0 {
-			r.errorf("Max = %d: want a positive number of queries, or 0 for the default 10", x.Max)
-		}
-		if x.Slack < 0 {
-			r.errorf("Slack = %d: want 0 or more extra queries allowed after Grow", x.Slack)
-		}
-		if !strings.HasPrefix(req.Path, "/") {
-			r.errorf("Request.Path = %q: want a path starting with /, such as /posts", req.Path)
-		}
-		if r.failed() {
-			return
-		}
-		var err error
-		if c, err = x.Target.open(r); err != nil {
-			r.errorf("%v", err)
-		}
-	})
+	r.step("Given", fmt.Sprintf("the request %s and a budget of %d queries", q.name, q.maxQ), q.open)
 	if r.failed() {
 		return
 	}
-	// measure sends the request and returns the queries it issued, or -1.
-	measure := func(when string) int64 {
-		before, ok := qbCall(r, "Queries", x.Queries)
-		if !ok {
-			return -1
-		}
-		resp, err := c.do(ctx, req.req(nil))
-		if err != nil {
-			r.errorf("%s%s: %v", name, when, err)
-			return -1
-		}
-		after, ok := qbCall(r, "Queries", x.Queries)
-		if !ok {
-			return -1
-		}
-		n := after - before
-		r.logf("%s%s = %s, %d queries", name, when, resp, n)
-		if resp.Dropped || resp.Status < 200 || resp.Status > 299 {
-			r.errorf("%s%s = %s, want 2xx: the queries of a failed request say nothing; set Request (path, credentials) to a request your app serves", name, when, resp)
-			return -1
-		}
-		if n < 0 {
-			r.errorf("Queries went from %d to %d during %s%s: it must return a counter that only grows", before, after, name, when)
-			return -1
-		}
-		return n
-	}
-	var first int64 = -1
-	r.step("When", name+" is sent (once to warm up, then measured)", func() {
-		if measure(" (warm-up)") < 0 {
-			return
-		}
-		first = measure("")
-	})
-	if first < 0 {
+	r.step("When", q.name+" is sent (once to warm up, then measured)", q.warmAndMeasure)
+	if q.first < 0 {
 		return
 	}
-	r.step("Then", fmt.Sprintf("it issues at most %d queries", maxQ), func() {
-		if first == 0 {
-			r.logf("%s issued no query: check that Queries counts your app's queries (a wrapped driver or a query hook), or the budget proves nothing", name)
-		}
-		if first > int64(maxQ) {
-			r.errorf("%s issued %d queries, want ≤ %d: load what the response needs in a few queries (a JOIN, or WHERE id IN (…) for related rows) instead of one per row or per field", name, first, maxQ)
-		}
-	})
+	r.step("Then", fmt.Sprintf("it issues at most %d queries", q.maxQ), q.judgeBudget)
 	if x.Grow == nil {
-		r.logf("no Grow set: only the budget of %d queries was checked; set Grow to add rows, to check the count does not grow with the data (N+1)", maxQ)
+		r.notProven("no Grow set: only the budget of %d queries was checked, not whether the count grows with the data (an N+1 query issues one more per row); set QueryBudget.Grow to a function that adds rows the request reads", q.maxQ)
 		return
 	}
-	r.step("When", "rows are added (Grow) and "+name+" is sent again", func() {
-		if err := qbGrow(ctx, x.Grow); err != nil {
-			r.errorf("Grow: %v", err)
-			return
+	r.step("When", "rows are added (Grow) and "+q.name+" is sent again", q.growAndMeasure)
+}
+
+// open validates the fields and opens the target.
+func (q *qbRun) open() {
+	x, r := q.x, q.r
+	if x.Queries == nil {
+		r.errorf("Queries is nil: set it to a function returning how many queries your app has issued, e.g. a counter incremented by a wrapped database/sql driver (Queries: queries.Load)")
+	}
+	if x.Max < 0 {
+		r.errorf("Max = %d: want a positive number of queries, or 0 for the default 10", x.Max)
+	}
+	if x.Slack < 0 {
+		r.errorf("Slack = %d: want 0 or more extra queries allowed after Grow", x.Slack)
+	}
+	if !strings.HasPrefix(q.req.Path, "/") {
+		r.errorf("Request.Path = %q: want a path starting with /, such as /posts", q.req.Path)
+	}
+	if r.failed() {
+		return
+	}
+	var err error
+	if q.c, err = x.Target.open(r); err != nil {
+		r.errorf("%v", err)
+	}
+}
+
+// measure sends the request and returns the queries it issued, or -1.
+func (q *qbRun) measure(when string) int64 {
+	r := q.r
+	before, ok := q.count()
+	if !ok {
+		return -1
+	}
+	resp, err := q.c.do(r.context(), q.req.req(nil))
+	if err != nil {
+		r.errorf("%s%s: %v", q.name, when, err)
+		return -1
+	}
+	// Queries issued after the response was written count too: wait for
+	// the in-process handler to return.
+	if !q.c.WaitHandlers(qbWait) {
+		r.notProven("%s%s: the handler was still running %s after its response: queries it issues later were not counted", q.name, when, probe.Words(qbWait))
+	}
+	after, ok := q.count()
+	if !ok {
+		return -1
+	}
+	n := after - before
+	r.logf("%s%s = %s, %d queries", q.name, when, resp, n)
+	if resp.Dropped || resp.Status < 200 || resp.Status > 299 {
+		r.errorf("%s%s = %s, want 2xx: the queries of a failed request say nothing; set Request (path, credentials) to a request your app serves", q.name, when, resp)
+		return -1
+	}
+	if n < 0 {
+		r.errorf("Queries went from %d to %d during %s%s: it must return a counter that only grows", before, after, q.name, when)
+		return -1
+	}
+	return n
+}
+
+// count calls the Queries counter, reporting a panic.
+func (q *qbRun) count() (n int64, ok bool) {
+	if p := probe.Call(func() { n = q.x.Queries() }); p != nil {
+		q.r.errorf("Queries panicked: %v", p)
+		return 0, false
+	}
+	return n, true
+}
+
+func (q *qbRun) warmAndMeasure() {
+	if q.measure(" (warm-up)") < 0 {
+		return
+	}
+	q.first = q.measure("")
+}
+
+func (q *qbRun) judgeBudget() {
+	if q.first == 0 {
+		q.r.notProven("%s issued no query: check that Queries counts your app's queries (a wrapped driver or a query hook), or the budget proves nothing", q.name)
+	}
+	if p := qbOverBudget(q.name, q.first, q.maxQ); p != "" {
+		q.r.errorf("%s", p)
+	}
+}
+
+func (q *qbRun) growAndMeasure() {
+	r := q.r
+	if err := probe.CallErr(func() error { return q.x.Grow(r.context()) }); err != nil {
+		r.errorf("Grow: %v", err)
+		return
+	}
+	second := q.measure(" after Grow")
+	if second < 0 {
+		return
+	}
+	r.step("Then", fmt.Sprintf("it issues no more queries than before (slack %d)", q.x.Slack), func() {
+		if p := qbGrowth(q.name, q.first, second, q.x.Slack); p != "" {
+			r.errorf("%s", p)
 		}
-		second := measure(" after Grow")
-		if second < 0 {
-			return
+		if q.first <= int64(q.maxQ) {
+			if p := qbOverBudget(q.name+" after Grow", second, q.maxQ); p != "" {
+				r.errorf("%s", p)
+			}
 		}
-		r.step("Then", fmt.Sprintf("it issues no more queries than before (slack %d)", x.Slack), func() {
-			if second-first > int64(x.Slack) {
-				r.errorf("%s issued %d queries before Grow and %d after it added rows (+%d, slack %d): the number of queries grows with the data, an N+1 query; load related rows in one query (a JOIN, or WHERE id IN (…)) instead of one per row", name, first, second, second-first, x.Slack)
-			}
-			if second > int64(maxQ) && first <= int64(maxQ) {
-				r.errorf("%s after Grow issued %d queries, want ≤ %d", name, second, maxQ)
-			}
-		})
 	})
 }
 
-// qbCall calls the Queries counter, reporting a panic.
-func qbCall(r reporter, what string, fn func() int64) (n int64, ok bool) {
-	defer func() {
-		if p := recover(); p != nil {
-			r.errorf("%s panicked: %v", what, p)
-			ok = false
-		}
-	}()
-	return fn(), true
+// qbOverBudget judges the queries n of one request against the budget.
+func qbOverBudget(name string, n int64, maxQ int) string {
+	if n <= int64(maxQ) {
+		return ""
+	}
+	return fmt.Sprintf("%s issued %d queries, want ≤ %d: load what the response needs in a few queries (a JOIN, or WHERE id IN (…) for related rows) instead of one per row or per field", name, n, maxQ)
 }
 
-// qbGrow calls grow, turning a panic into an error.
-func qbGrow(ctx context.Context, grow func(context.Context) error) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("panicked: %v", p)
-		}
-	}()
-	return grow(ctx)
+// qbGrowth judges the queries of a request before and after rows were added.
+func qbGrowth(name string, first, second int64, slack int) string {
+	if second-first <= int64(slack) {
+		return ""
+	}
+	return fmt.Sprintf("%s issued %d queries before Grow and %d after it added rows (+%d, slack %d): the number of queries grows with the data, an N+1 query; load related rows in one query (a JOIN, or WHERE id IN (…)) instead of one per row", name, first, second, second-first, slack)
 }

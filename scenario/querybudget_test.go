@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jettymethod/jetty/internal/tbtest"
 	"github.com/jettymethod/jetty/jetty"
@@ -315,4 +316,56 @@ func TestQueryBudgetBadConfiguration(t *testing.T) {
 	if got := verifyProblems(t, x); !strings.Contains(got, "GET /posts (warm-up) = 401, want 2xx: the queries of a failed request say nothing") {
 		t.Errorf("problems:\n%s", got)
 	}
+}
+
+// Without Grow the N+1 probe cannot run: the check passes on the budget
+// alone and says, as "not proven", which field would let it see N+1.
+func TestQueryBudgetWithoutGrowIsNotProven(t *testing.T) {
+	a := newQBApp(t, 3, true) // an N+1 endpoint within the budget
+	x := a.scenario(t, false)
+	x.Grow = nil
+	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, x) })
+	if res.Failed {
+		t.Fatalf("an N+1 endpoint within the budget, without Grow, failed:\n%s", res.Output())
+	}
+	for _, w := range []string{
+		"not proven: no Grow set: only the budget of 10 queries was checked",
+		"set QueryBudget.Grow to a function that adds rows",
+	} {
+		if !strings.Contains(res.Output(), w) {
+			t.Errorf("log does not contain %q:\n%s", w, res.Output())
+		}
+	}
+}
+
+func init() {
+	registerLayers(
+		layerCase{name: "QueryBudget/correct", make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			a := newQBApp(t, 3, false)
+			x := a.scenario(t, false)
+			x.Target = scenario.Handler(wrap(a.handler()))
+			return x
+		}},
+		layerCase{name: "QueryBudget/broken", broken: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+			a := newQBApp(t, 3, true)
+			x := a.scenario(t, false)
+			x.Target = scenario.Handler(wrap(a.handler()))
+			return x
+		}},
+	)
+}
+
+// Queries a handler issues after it wrote its response are counted: in
+// process the check waits for the handler to return.
+func TestQueryBudgetCountsQueriesAfterTheResponse(t *testing.T) {
+	var n atomic.Int64
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "2")
+		w.Write([]byte("ok"))
+		w.(http.Flusher).Flush()
+		time.Sleep(20 * time.Millisecond) // then one query per row
+		n.Add(50)
+	})
+	x := scenario.QueryBudget{Target: scenario.Handler(h), Queries: n.Load}
+	wantProblems(t, x, "GET / issued 50 queries, want ≤ 10")
 }

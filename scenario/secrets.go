@@ -20,21 +20,27 @@ import (
 )
 
 // SecretsInLogs checks that no password, token, session cookie or card
-// number reaches the application's log (PCI DSS v4 3.3 — no sensitive
-// authentication data after authorization — and 8.3.2; OWASP Logging Cheat
-// Sheet, "data to exclude"; CWE-532). It sends Requests that carry secrets,
-// then reads every entry the application wrote to Source meanwhile and
-// searches all of it — the message, every field, nested groups, keys too —
-// for each secret.
+// data reaches the application's log (PCI DSS v4 3.3.1 — no sensitive
+// authentication data after authorization — 3.4.1 and 3.5.1 — a card
+// number shown at most as its first six and last four digits — and 8.3.2;
+// OWASP Logging Cheat Sheet, "data to exclude"; CWE-532). It sends Requests
+// that carry secrets, then reads every entry the application wrote to
+// Source meanwhile and searches all of it — the message, every field,
+// nested groups, keys too — for each secret.
 //
 // The secrets are canaries the scenario generates for the run (put
 // [SecretPlaceholder] where a secret goes) and, in any request, the values
 // of JSON body fields named like a password, token, secret, API key or
 // session, the credentials of an Authorization header, cookie values (6
-// characters or more), and card numbers (13 to 19 digits that pass the Luhn
-// check). A card number is found in any spacing — with spaces, dashes, dots
-// or none; a masked form such as 4111********1111 or the last four digits
-// is fine (PCI DSS v4 3.4.1). The default Requests are
+// characters or more), card numbers (13 to 19 digits that pass the Luhn
+// check), and sensitive authentication data however short: a field named
+// cvc, cvv2, card_verification_code, pin, pin_block or track2 (found in a
+// log as a field of that name, or after its name in a text such as a logged
+// body). A card number is found in any spacing — with spaces, dashes, dots
+// or none; a masked form that shows at most the first six and last four
+// digits, such as 411111******1111, is fine, one that shows more
+// (411111111111****) is reported. Track data (";PAN=YYMM…", "%B…^") is
+// reported in any log entry, whatever sent it. The default Requests are
 //
 //   - a failed login, [LoginRequest]("alice@example.com", canary): the
 //     password of a failed login is the one most often logged;
@@ -42,6 +48,12 @@ import (
 //   - GET / with Cookie: session=canary;
 //   - POST /checkout with the JSON body {"card_number": "4111 1111 1111
 //     1111", "expiry": "12/30", "cvc": "123"} (a test card number).
+//
+// All of them run by default. A request that got no answer (the handler
+// panicked, the connection dropped) is a problem: nothing its handler logs
+// on a request it serves was exercised. A request answered 404 or 405
+// reached no handler of the application: it is reported as "not proven: …;
+// set SecretsInLogs.Requests" to routes the application serves.
 //
 // A failure names the request, the secret, the log entry and the field
 // where it was found, and how to fix it: mask at the logging boundary (a
@@ -108,6 +120,7 @@ const (
 	silToken
 	silCookie
 	silCard
+	silSAD // sensitive authentication data: CVV/CVC, PIN, track data
 	silOther
 )
 
@@ -116,7 +129,10 @@ type silSecret struct {
 	value string // what is searched for: the canary's random part, the value, or a card's digits
 	pan   bool   // value is a card number's digits, found in any spacing
 	kind  silKind
-	where string // where it was sent: `the "password" field of the body`
+	where string         // where it was sent: `the "password" field of the body`
+	field string         // silSAD: the name it was sent under ("cvc")
+	sad   probe.SAD      // silSAD: what it is
+	after *regexp.Regexp // silSAD: the value after its name in a text
 }
 
 func (s silSecret) name() string {
@@ -129,6 +145,8 @@ func (s silSecret) name() string {
 		return "the session cookie"
 	case silCard:
 		return "the card number"
+	case silSAD:
+		return string(s.sad)
 	}
 	return "the secret"
 }
@@ -138,6 +156,16 @@ type silProbe struct {
 	label   string // "POST /login (a failed login's password)"
 	req     Request
 	secrets []silSecret
+}
+
+// add adds s unless a secret of the same value is there.
+func (p *silProbe) add(s silSecret) {
+	for _, t := range p.secrets {
+		if t.value == s.value {
+			return
+		}
+	}
+	p.secrets = append(p.secrets, s)
 }
 
 // silSecretKey matches the names of fields that hold secrets.
@@ -192,6 +220,8 @@ func silJSONStrings(prefix string, v any, fn func(path, s string)) {
 		}
 	case string:
 		fn(prefix, v)
+	case json.Number:
+		fn(prefix, v.String())
 	}
 }
 
@@ -206,151 +236,156 @@ func silLast(path string) string {
 	return path
 }
 
+// silBody is a request body, parsed when it is JSON.
+type silBody struct {
+	doc    any
+	isJSON bool
+}
+
+func silParse(b []byte) silBody {
+	var doc any
+	d := json.NewDecoder(strings.NewReader(string(b)))
+	d.UseNumber()
+	err := d.Decode(&doc)
+	return silBody{doc: doc, isJSON: err == nil}
+}
+
 // silProbeOf substitutes the canary in q and lists the secrets it carries.
 func silProbeOf(label string, q Request) silProbe {
 	canary, random := probe.Canary()
-	sub := func(s string) string { return strings.ReplaceAll(s, SecretPlaceholder, canary) }
 	p := silProbe{label: label}
-	add := func(s silSecret) {
-		for _, t := range p.secrets {
-			if t.value == s.value {
-				return
-			}
-		}
-		p.secrets = append(p.secrets, s)
-	}
-	body := string(q.Body)
-	// The canary, wherever the placeholder is.
+	body := silParse(q.Body)
+	silCanaries(&p, q, body, random)
+	silValues(&p, q, body)
+	silCards(&p, q, body)
+	silSADs(&p, body)
+	p.req = silSubstitute(q, canary)
+	return p
+}
+
+// silHas reports whether any of vs holds the placeholder.
+func silHas(vs []string) bool {
+	return slices.ContainsFunc(vs, func(v string) bool { return strings.Contains(v, SecretPlaceholder) })
+}
+
+// silCanaries adds the canary, wherever q holds the placeholder.
+func silCanaries(p *silProbe, q Request, body silBody, random string) {
 	if strings.Contains(q.Path, SecretPlaceholder) {
 		where, kind := "the path", silOther
 		if u, err := url.Parse(q.Path); err == nil {
 			for k, vs := range u.Query() {
-				if slices.ContainsFunc(vs, func(v string) bool { return strings.Contains(v, SecretPlaceholder) }) {
+				if silHas(vs) {
 					where, kind = fmt.Sprintf("the query parameter %q", k), silKindOf(k)
 				}
 			}
 		}
-		add(silSecret{value: random, kind: kind, where: where})
+		p.add(silSecret{value: random, kind: kind, where: where})
 	}
 	for _, k := range slices.Sorted(maps.Keys(q.Header)) {
-		if slices.ContainsFunc(q.Header[k], func(v string) bool { return strings.Contains(v, SecretPlaceholder) }) {
-			add(silSecret{value: random, kind: silKindOf(k), where: "the " + http.CanonicalHeaderKey(k) + " header"})
+		if silHas(q.Header[k]) {
+			p.add(silSecret{value: random, kind: silKindOf(k), where: "the " + http.CanonicalHeaderKey(k) + " header"})
 		}
 	}
-	var doc any
-	isJSON := json.Unmarshal(q.Body, &doc) == nil
-	if strings.Contains(body, SecretPlaceholder) {
-		s := silSecret{value: random, kind: silOther, where: "the body"}
-		if isJSON {
-			silJSONStrings("", doc, func(path, v string) {
-				if strings.Contains(v, SecretPlaceholder) && s.where == "the body" {
-					s.where, s.kind = fmt.Sprintf("the %q field of the body", path), silKindOf(silLast(path))
-				}
-			})
-		}
-		add(s)
+	if !strings.Contains(string(q.Body), SecretPlaceholder) {
+		return
 	}
-	// Secrets the request carries without a placeholder.
-	if isJSON {
-		silJSONStrings("", doc, func(path, v string) {
-			if len(v) >= 6 && !strings.Contains(v, SecretPlaceholder) && silSecretKey.MatchString(silLast(path)) {
-				add(silSecret{value: v, kind: silKindOf(silLast(path)), where: fmt.Sprintf("the %q field of the body", path)})
+	s := silSecret{value: random, kind: silOther, where: "the body"}
+	if body.isJSON {
+		silJSONStrings("", body.doc, func(path, v string) {
+			if strings.Contains(v, SecretPlaceholder) && s.where == "the body" {
+				s.where, s.kind = fmt.Sprintf("the %q field of the body", path), silKindOf(silLast(path))
+			}
+		})
+	}
+	p.add(s)
+}
+
+// silValues adds the secrets q carries without a placeholder: JSON fields
+// named for a secret, the Authorization header's credentials, cookies.
+func silValues(p *silProbe, q Request, body silBody) {
+	if body.isJSON {
+		silJSONStrings("", body.doc, func(path, v string) {
+			name := silLast(path)
+			if strings.Contains(v, SecretPlaceholder) {
+				return
+			}
+			if probe.SADName(name, true) != probe.SADNone {
+				return // silSADs
+			}
+			if len(v) >= 6 && silSecretKey.MatchString(name) {
+				p.add(silSecret{value: v, kind: silKindOf(name), where: fmt.Sprintf("the %q field of the body", path)})
 			}
 		})
 	}
 	for _, v := range q.Header.Values("Authorization") {
 		if cred := strings.TrimSpace(v[strings.IndexByte(v, ' ')+1:]); len(cred) >= 6 && !strings.Contains(cred, SecretPlaceholder) {
-			add(silSecret{value: cred, kind: silToken, where: "the Authorization header"})
+			p.add(silSecret{value: cred, kind: silToken, where: "the Authorization header"})
 		}
 	}
 	for _, line := range q.Header.Values("Cookie") {
-		for _, part := range strings.Split(line, ";") {
+		for part := range strings.SplitSeq(line, ";") {
 			if _, v, ok := strings.Cut(strings.TrimSpace(part), "="); ok && len(v) >= 6 && !strings.Contains(v, SecretPlaceholder) {
-				add(silSecret{value: v, kind: silCookie, where: "the Cookie header"})
+				p.add(silSecret{value: v, kind: silCookie, where: "the Cookie header"})
 			}
 		}
 	}
-	// Card numbers anywhere.
+}
+
+// silSADs adds the sensitive authentication data in q's JSON body: a CVC
+// or a PIN, however short, found in a log after its name.
+func silSADs(p *silProbe, body silBody) {
+	if !body.isJSON {
+		return
+	}
+	silJSONStrings("", body.doc, func(path, v string) {
+		name := silLast(path)
+		if sad := probe.SADName(name, true); sad != probe.SADNone && len(v) >= 3 && !strings.Contains(v, SecretPlaceholder) {
+			after := regexp.MustCompile(`(?i)` + regexp.QuoteMeta(name) + `["']?\s*[:=]\s*["']?` + regexp.QuoteMeta(v) + `(?:[^0-9A-Za-z]|$)`)
+			p.add(silSecret{value: v, kind: silSAD, sad: sad, field: name, after: after, where: fmt.Sprintf("the %q field of the body", path)})
+		}
+	})
+}
+
+// silCards adds the card numbers anywhere in q.
+func silCards(p *silProbe, q Request, body silBody) {
 	var all strings.Builder
-	all.WriteString(q.Path + "\n" + body)
+	all.WriteString(q.Path + "\n" + string(q.Body) + "\n" + silUnescape(q.Path+"\n"+string(q.Body)))
 	for _, vs := range q.Header {
 		all.WriteString("\n" + strings.Join(vs, "\n"))
 	}
-	for _, pan := range silPANs(all.String()) {
-		add(silSecret{value: pan, pan: true, kind: silCard, where: silPANWhere(q, doc, pan)})
+	for _, pan := range probe.PANs(all.String()) {
+		p.add(silSecret{value: pan, pan: true, kind: silCard, where: silPANWhere(q, body.doc, pan)})
 	}
-	q.Path, q.Body = sub(q.Path), []byte(sub(body))
+}
+
+// silSubstitute returns q with the canary in place of the placeholder.
+func silSubstitute(q Request, canary string) Request {
+	sub := func(s string) string { return strings.ReplaceAll(s, SecretPlaceholder, canary) }
+	q.Path, q.Body = sub(q.Path), []byte(sub(string(q.Body)))
 	if q.Header != nil {
-		q.Header = q.Header.Clone()
+		h := make(http.Header, len(q.Header))
 		for k, vs := range q.Header {
-			for i := range vs {
-				vs[i] = sub(vs[i])
+			for _, v := range vs {
+				h[k] = append(h[k], sub(v))
 			}
-			q.Header[k] = vs
 		}
+		q.Header = h
 	}
-	p.req = q
-	return p
+	return q
 }
 
 // silPANWhere says where pan is in q.
 func silPANWhere(q Request, doc any, pan string) string {
 	where := "the request"
-	if strings.Contains(silDigits(string(q.Body)), pan) {
+	if strings.Contains(probe.Digits(silUnescape(string(q.Body))), pan) {
 		where = "the body"
 	}
 	silJSONStrings("", doc, func(path, v string) {
-		if where == "the body" && strings.Contains(silDigits(v), pan) {
+		if where == "the body" && strings.Contains(probe.Digits(v), pan) {
 			where = fmt.Sprintf("the %q field of the body", path)
 		}
 	})
 	return where
-}
-
-// silPANRun matches digits separated by at most one space, dash or dot.
-var silPANRun = regexp.MustCompile(`\d(?:[ .\-]?\d)+`)
-
-// silPANs returns the card numbers in s: runs of 13 to 19 digits, in any
-// spacing, that pass the Luhn check.
-func silPANs(s string) []string {
-	var out []string
-	for _, run := range silPANRun.FindAllString(s, -1) {
-		d := silDigits(run)
-		if len(d) >= 13 && len(d) <= 19 && silLuhn(d) && !slices.Contains(out, d) {
-			out = append(out, d)
-		}
-	}
-	return out
-}
-
-// silDigits removes the spaces, dashes and dots between digits, so that a
-// card number in any spacing reads as its digits.
-func silDigits(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if (c == ' ' || c == '-' || c == '.') && i > 0 && i+1 < len(s) && silIsDigit(s[i-1]) && silIsDigit(s[i+1]) {
-			continue
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
-}
-
-func silIsDigit(c byte) bool { return c >= '0' && c <= '9' }
-
-func silLuhn(d string) bool {
-	sum := 0
-	for i := range len(d) {
-		n := int(d[len(d)-1-i] - '0')
-		if i%2 == 1 {
-			if n *= 2; n > 9 {
-				n -= 9
-			}
-		}
-		sum += n
-	}
-	return sum%10 == 0
 }
 
 // silField is one field of a log entry, as text.
@@ -398,192 +433,330 @@ func silText(v any) string {
 	return fmt.Sprintf("%+v", v)
 }
 
+// silHit reports whether field f of a log entry shows secret s; digits is
+// f's text with the separators between digits removed.
+func silHit(s silSecret, f silField, digits string) bool {
+	switch {
+	case s.pan:
+		return strings.Contains(digits, s.value) || strings.Contains(probe.Digits(silUnescape(f.text)), s.value)
+	case s.kind == silSAD:
+		return silSADHit(s, f) || silSADHit(s, silField{path: f.path, text: silUnescape(f.text)})
+	}
+	return strings.Contains(f.text, s.value) || strings.Contains(silUnescape(f.text), s.value)
+}
+
+// silUnescape returns s URL-decoded, as a logged query or form body holds a
+// secret ("card_number=4111%201111…", "password=p%40ss"); s when it is not.
+func silUnescape(s string) string {
+	if !strings.ContainsAny(s, "%+") {
+		return s
+	}
+	if u, err := url.QueryUnescape(s); err == nil {
+		return u
+	}
+	return s
+}
+
+// silSADHit reports whether f shows a short value of sensitive
+// authentication data: as the value of a field named for it, or after its
+// name in a text (`"cvc":"123"`, `cvc=123`, a logged body).
+func silSADHit(s silSecret, f silField) bool {
+	if strings.HasSuffix(f.path, " (its name)") {
+		return false
+	}
+	if probe.SADName(silLast(f.path), true) != probe.SADNone && silBounded(f.text, s.value) {
+		return true
+	}
+	return s.after.MatchString(f.text)
+}
+
+// silBounded reports whether v is in s, not inside a longer run of letters
+// or digits.
+func silBounded(s, v string) bool {
+	alnum := func(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+	for i := 0; ; {
+		j := strings.Index(s[i:], v)
+		if j < 0 {
+			return false
+		}
+		lo, hi := i+j, i+j+len(v)
+		if (lo == 0 || !alnum(s[lo-1])) && (hi == len(s) || !alnum(s[hi])) {
+			return true
+		}
+		i = lo + 1
+	}
+}
+
 // silFound is where a secret was found.
 type silFound struct {
 	probe, secret int
 	path          string
 	entries       []int // 1-based, among the entries written during the run
 	wholeBody     bool
+	shown         string // a masked card number that shows too much: its safe form
+	digits        int    // and how many digits it shows
+}
+
+// silWait is how long the check waits for in-process handlers to return
+// before it reads the log.
+const silWait = 5 * time.Second
+
+// silRun is one run of SecretsInLogs: its configuration, resolved once, and
+// what was seen.
+type silRun struct {
+	x        SecretsInLogs
+	r        reporter
+	c        *client
+	src      string // the log, for messages
+	probes   []silProbe
+	extra    []silSecret // Secrets
+	ok       bool
+	before   []LogEntry
+	answered int // requests that got a whole response
 }
 
 func (x SecretsInLogs) exec(r reporter) {
-	ctx := r.context()
-	var (
-		c      *client
-		probes []silProbe
-		ok     = true
-		extra  []silSecret
-	)
-	src := "the log"
-	if s, isStr := x.Source.(fmt.Stringer); isStr {
-		src = s.String()
+	s := &silRun{x: x, r: r, ok: true, src: "the log"}
+	if str, isStr := x.Source.(fmt.Stringer); isStr {
+		s.src = str.String()
 	}
-	r.step("Given", "the application logs to "+src, func() {
-		bad := func(format string, args ...any) { r.errorf(format, args...); ok = false }
-		if x.Source == nil {
-			bad("SecretsInLogs.Source is not set: log through rec := scenario.NewLogRecorder() (slog.New(rec)) and set Source: rec, or use scenario.JSONLines over the log the application writes")
-		}
-		if len(x.Requests) == 0 {
-			for _, d := range silDefaults() {
-				probes = append(probes, silProbeOf(fmt.Sprintf("%s (%s)", d.req, d.name), d.req))
-			}
-		}
-		for i, q := range x.Requests {
-			def := Request{Method: http.MethodGet, Path: "/"}
-			if len(q.Body) > 0 {
-				def.Method = http.MethodPost
-			}
-			q = q.orDefault(def)
-			if !strings.HasPrefix(q.Path, "/") {
-				bad("SecretsInLogs.Requests[%d].Path = %q: want a path starting with /, such as /login", i, q.Path)
-				continue
-			}
-			p := silProbeOf(fmt.Sprintf("%s (Requests[%d])", q, i), q)
-			if len(p.secrets) == 0 {
-				bad("SecretsInLogs.Requests[%d] (%s) carries no secret: put %s where a secret goes (a header value, a body field), or send a password, token, cookie or card number", i, q, SecretPlaceholder)
-				continue
-			}
-			probes = append(probes, p)
-		}
-		for i, s := range x.Secrets {
-			if len(s) < 6 {
-				bad("SecretsInLogs.Secrets[%d] has %d characters: want 6 or more, or it would match by chance", i, len(s))
-				continue
-			}
-			extra = append(extra, silSecret{value: s, kind: silOther, where: fmt.Sprintf("Secrets[%d]", i)})
-		}
-		if !ok {
-			return
-		}
-		var err error
-		if c, err = x.Target.open(r); err != nil {
-			r.errorf("%v", err)
-			ok = false
-		}
-	})
-	if !ok {
+	r.step("Given", "the application logs to "+s.src, s.open)
+	if !s.ok {
 		return
 	}
-	var before []LogEntry
-	r.step("When", fmt.Sprintf("%d request(s) carrying secrets are sent", len(probes)), func() {
-		var err error
-		if before, err = x.Source.LogEntries(); err != nil {
-			r.errorf("reading %s before the requests: %v", src, err)
-			ok = false
-			return
-		}
-		for _, p := range probes {
-			resp, err := c.do(ctx, p.req.req(nil))
-			if err != nil {
-				r.errorf("%s: %v", p.label, err)
-				continue
-			}
-			wheres := make([]string, len(p.secrets))
-			for i, s := range p.secrets {
-				wheres[i] = s.name() + " in " + s.where
-			}
-			r.logf("%s = %s, carrying %s", p.label, resp, strings.Join(wheres, ", "))
-		}
-	})
-	if !ok {
+	r.step("When", fmt.Sprintf("%d request(s) carrying secrets are sent", len(s.probes)), s.send)
+	if !s.ok {
 		return
 	}
-	r.step("Then", "no log entry contains any of them", func() {
-		all, err := x.Source.LogEntries()
+	r.step("Then", "no log entry contains any of them", s.search)
+}
+
+// open validates the fields, builds the probes and opens the target.
+func (s *silRun) open() {
+	x, r := s.x, s.r
+	bad := func(format string, args ...any) { r.errorf(format, args...); s.ok = false }
+	if x.Source == nil {
+		bad("SecretsInLogs.Source is not set: log through rec := scenario.NewLogRecorder() (slog.New(rec)) and set Source: rec, or use scenario.JSONLines over the log the application writes")
+	}
+	if len(x.Requests) == 0 {
+		for _, d := range silDefaults() {
+			s.probes = append(s.probes, silProbeOf(fmt.Sprintf("%s (%s)", d.req, d.name), d.req))
+		}
+	}
+	for i, q := range x.Requests {
+		def := Request{Method: http.MethodGet, Path: "/"}
+		if len(q.Body) > 0 {
+			def.Method = http.MethodPost
+		}
+		q = q.orDefault(def)
+		if !strings.HasPrefix(q.Path, "/") {
+			bad("SecretsInLogs.Requests[%d].Path = %q: want a path starting with /, such as /login", i, q.Path)
+			continue
+		}
+		p := silProbeOf(fmt.Sprintf("%s (Requests[%d])", q, i), q)
+		if len(p.secrets) == 0 {
+			bad("SecretsInLogs.Requests[%d] (%s) carries no secret: put %s where a secret goes (a header value, a body field), or send a password, token, cookie or card number", i, q, SecretPlaceholder)
+			continue
+		}
+		s.probes = append(s.probes, p)
+	}
+	for i, v := range x.Secrets {
+		if len(v) < 6 {
+			bad("SecretsInLogs.Secrets[%d] has %d characters: want 6 or more, or it would match by chance", i, len(v))
+			continue
+		}
+		s.extra = append(s.extra, silSecret{value: v, kind: silOther, where: fmt.Sprintf("Secrets[%d]", i)})
+	}
+	if !s.ok {
+		return
+	}
+	var err error
+	if s.c, err = x.Target.open(r); err != nil {
+		r.errorf("%v", err)
+		s.ok = false
+	}
+}
+
+// send sends every probe; a probe that got no answer proves nothing.
+func (s *silRun) send() {
+	r := s.r
+	var err error
+	if s.before, err = s.x.Source.LogEntries(); err != nil {
+		r.errorf("reading %s before the requests: %v", s.src, err)
+		s.ok = false
+		return
+	}
+	for _, p := range s.probes {
+		resp, err := s.c.do(r.context(), p.req.req(nil))
 		if err != nil {
-			r.errorf("reading %s after the requests: %v", src, err)
-			return
+			r.errorf("%s: %v: the request got no answer, so what its handler logs was not exercised; make the application answer it, then run the check again", p.label, err)
+			continue
 		}
-		var entries []LogEntry
-		if len(all) >= len(before) {
-			entries = all[len(before):]
+		wheres := make([]string, len(p.secrets))
+		for i, sec := range p.secrets {
+			wheres[i] = sec.name() + " in " + sec.where
 		}
-		if len(entries) == 0 {
-			r.logf("the application wrote no log entry during the requests: if it logs elsewhere, set Source to that log, or this check proves nothing")
-			return
+		r.logf("%s = %s, carrying %s", p.label, resp, strings.Join(wheres, ", "))
+		if problem, unproven := silAnswer(p.label, resp); problem != "" {
+			r.errorf("%s", problem)
+		} else if unproven != "" {
+			r.notProven("%s", unproven)
+		} else {
+			s.answered++
 		}
-		r.logf("%d log entr%s written during the requests searched for %d secret(s)", len(entries), map[bool]string{true: "y", false: "ies"}[len(entries) == 1], silCount(probes)+len(extra))
-		// Every secret of the run masks what is shown of an entry.
-		var values []string
-		for _, p := range probes {
-			for _, s := range p.secrets {
-				values = append(values, s.value)
+	}
+}
+
+// silAnswer judges the response to a probe: one that never came (the
+// handler panicked, the connection dropped) proves nothing and is a
+// problem; a 404 or 405 reached none of the application's handlers.
+func silAnswer(label string, resp *response) (problem, unproven string) {
+	switch {
+	case resp.Dropped:
+		return fmt.Sprintf("%s = %s: the handler panicked or dropped the connection, so what it logs on a request it serves was not exercised and the check proves nothing for it; recover from panics (a middleware that logs the error without the request and answers 500), fix the handler, then run the check again", label, resp), ""
+	case resp.Status == http.StatusNotFound || resp.Status == http.StatusMethodNotAllowed:
+		return "", fmt.Sprintf("%s = %d: the request reached no handler of the application, so what that handler would log was not exercised; set SecretsInLogs.Requests to routes your application serves", label, resp.Status)
+	}
+	return "", ""
+}
+
+// search reads the entries written during the requests and reports every
+// secret found in them.
+func (s *silRun) search() {
+	r := s.r
+	// A middleware logs after its handler wrote the response: wait for
+	// in-process handlers to return before reading the log.
+	if !s.c.WaitHandlers(silWait) {
+		r.notProven("the application's handlers were still running %s after the last response: what they log later was not searched; make them return, or read a log the check can wait for", probe.Words(silWait))
+	}
+	all, err := s.x.Source.LogEntries()
+	if err != nil {
+		r.errorf("reading %s after the requests: %v", s.src, err)
+		return
+	}
+	var entries []LogEntry
+	if len(all) >= len(s.before) {
+		entries = all[len(s.before):]
+	}
+	if len(entries) == 0 {
+		r.notProven("the application wrote no log entry during the requests, so no secret could be seen in one: if it logs elsewhere, set SecretsInLogs.Source to that log")
+		return
+	}
+	r.logf("%d log entr%s written during the requests searched for %d secret(s), and for card data that must never be kept (CVV/CVC, PIN, track data; PCI DSS v4 3.3.1)",
+		len(entries), map[bool]string{true: "y", false: "ies"}[len(entries) == 1], silCount(s.probes)+len(s.extra))
+	probes := append(slices.Clone(s.probes), silProbe{label: "Secrets", secrets: s.extra})
+	mask := silMasker(probes)
+	for _, fd := range silSearch(probes, entries) {
+		s.report(probes, entries, fd, mask)
+	}
+	for _, p := range silTracks(entries) {
+		r.errorf("%s", p)
+	}
+}
+
+// silMasker returns a function that masks every secret of the run, and
+// every card number, in what is shown of an entry.
+func silMasker(probes []silProbe) func(string) string {
+	var values []string
+	for _, p := range probes {
+		for _, sec := range p.secrets {
+			if sec.kind != silSAD {
+				values = append(values, sec.value)
 			}
 		}
-		for _, s := range extra {
-			values = append(values, s.value)
+	}
+	return func(s string) string {
+		for _, v := range values {
+			s = strings.ReplaceAll(s, v, redact.Mask)
 		}
-		mask := func(s string) string {
-			for _, v := range values {
-				s = strings.ReplaceAll(s, v, redact.Mask)
-			}
-			s = strings.ReplaceAll(s, probe.CanaryPrefix+redact.Mask, redact.Mask)
-			return silPANRun.ReplaceAllStringFunc(s, func(run string) string {
-				if d := silDigits(run); len(d) >= 13 && silLuhn(d) {
-					return redact.Mask
-				}
-				return run
-			})
+		s = strings.ReplaceAll(s, probe.CanaryPrefix+redact.Mask, redact.Mask)
+		return probe.MaskPANs(s, redact.Mask)
+	}
+}
+
+// silSearch returns where each secret of probes shows in entries.
+func silSearch(probes []silProbe, entries []LogEntry) []*silFound {
+	var found []*silFound
+	index := map[string]*silFound{}
+	note := func(pi, si int, path string, n int) *silFound {
+		key := fmt.Sprint(pi, "/", si, "/", path)
+		fd := index[key]
+		if fd == nil {
+			fd = &silFound{probe: pi, secret: si, path: path}
+			index[key] = fd
+			found = append(found, fd)
 		}
-		all2 := append(slices.Clone(probes), silProbe{label: "Secrets", secrets: extra})
-		var found []*silFound
-		index := map[string]*silFound{}
-		for n, e := range entries {
-			for _, f := range silFields("", e, nil) {
-				digits := ""
-				for pi, p := range all2 {
-					for si, s := range p.secrets {
-						var hit bool
-						if s.pan {
-							if digits == "" {
-								digits = silDigits(f.text)
-							}
-							hit = strings.Contains(digits, s.value)
-						} else {
-							hit = strings.Contains(f.text, s.value)
-						}
-						if !hit {
-							continue
-						}
-						key := fmt.Sprint(pi, "/", si, "/", f.path)
-						fd := index[key]
-						if fd == nil {
-							fd = &silFound{probe: pi, secret: si, path: f.path}
-							index[key] = fd
-							found = append(found, fd)
-						}
-						fd.entries = append(fd.entries, n+1)
+		fd.entries = append(fd.entries, n+1)
+		return fd
+	}
+	for n, e := range entries {
+		for _, f := range silFields("", e, nil) {
+			digits := probe.Digits(f.text)
+			for pi, p := range probes {
+				for si, sec := range p.secrets {
+					if silHit(sec, f, digits) {
+						fd := note(pi, si, f.path, n)
 						if b := p.req.Body; len(b) >= 16 && strings.Contains(f.text, string(b)) {
 							fd.wholeBody = true
+						}
+					} else if sec.pan {
+						if form, shown := probe.OverShown(f.text, sec.value); form != "" {
+							fd := note(pi, si, f.path, n)
+							fd.shown, fd.digits = form, shown
 						}
 					}
 				}
 			}
 		}
-		for _, fd := range found {
-			p := all2[fd.probe]
-			s := p.secrets[fd.secret]
-			e := entries[fd.entries[0]-1]
-			entry := fmt.Sprintf("log entry #%d", fd.entries[0])
-			if msg, isStr := e[slog.MessageKey].(string); isStr {
-				entry += fmt.Sprintf(" (msg %q)", mask(msg))
+	}
+	return found
+}
+
+// silTracks returns a problem for each entry that holds track data.
+func silTracks(entries []LogEntry) []string {
+	var out []string
+	for n, e := range entries {
+		for _, f := range silFields("", e, nil) {
+			if probe.TrackData([]byte(f.text)) != nil {
+				out = append(out, fmt.Sprintf("log entry #%d, field %q, holds magnetic-stripe track data (a card number with its expiry and service code): full track data must never be kept after authorization, not in a log either (PCI DSS v4 3.3.1.1); never log card-reader data", n+1, f.path))
+				break
 			}
-			if len(fd.entries) > 1 {
-				entry += fmt.Sprintf(" and %d more", len(fd.entries)-1)
-			}
-			what := fmt.Sprintf("%s sent in %s", s.name(), s.where)
-			if fd.probe == len(probes) {
-				what = fmt.Sprintf("the value of %s", s.where)
-			}
-			r.errorf("%s: %s reached the log: %s, field %q; %s; mask at the logging boundary: a slog.LogValuer on the type that holds it, or a ReplaceAttr in the handler (PCI DSS v4 3.3, 8.3.2; OWASP Logging Cheat Sheet; CWE-532)", p.label, what, entry, mask(fd.path), silFix(s, fd))
 		}
-	})
+	}
+	return out
+}
+
+// report reports one secret found.
+func (s *silRun) report(probes []silProbe, entries []LogEntry, fd *silFound, mask func(string) string) {
+	p := probes[fd.probe]
+	sec := p.secrets[fd.secret]
+	e := entries[fd.entries[0]-1]
+	entry := fmt.Sprintf("log entry #%d", fd.entries[0])
+	if msg, isStr := e[slog.MessageKey].(string); isStr {
+		entry += fmt.Sprintf(" (msg %q)", mask(msg))
+	}
+	if len(fd.entries) > 1 {
+		entry += fmt.Sprintf(" and %d more", len(fd.entries)-1)
+	}
+	what := fmt.Sprintf("%s sent in %s", sec.name(), sec.where)
+	if fd.probe == len(probes)-1 {
+		what = fmt.Sprintf("the value of %s", sec.where)
+	}
+	if fd.shown != "" {
+		s.r.errorf("%s: %s reached the log masked but showing %d digits (%s, # marking the digits it must not show): %s, field %q; show at most the first six and last four digits, e.g. 411111******1111 (PCI DSS v4 3.4.1); mask at the logging boundary: a slog.LogValuer on the type that holds it, or a ReplaceAttr in the handler", p.label, what, fd.digits, fd.shown, entry, mask(fd.path))
+		return
+	}
+	s.r.errorf("%s: %s reached the log: %s, field %q; %s; mask at the logging boundary: a slog.LogValuer on the type that holds it, or a ReplaceAttr in the handler (PCI DSS v4 3.3, 3.4.1, 8.3.2; OWASP Logging Cheat Sheet; CWE-532)", p.label, what, entry, mask(fd.path), silFix(sec, fd))
 }
 
 func silCount(probes []silProbe) int {
 	n := 0
 	for _, p := range probes {
-		n += len(p.secrets)
+		for _, s := range p.secrets {
+			if s.kind != silSAD {
+				n++
+			}
+		}
 	}
 	return n
 }
@@ -600,6 +773,8 @@ func silFix(s silSecret, fd *silFound) string {
 		fix = "never log the Cookie header or session IDs: log the session's user ID, or a hash of the session ID"
 	case silCard:
 		fix = "never log a full card number: show at most the first six and last four digits, e.g. 411111******1111 (PCI DSS v4 3.4.1)"
+	case silSAD:
+		fix = "never log the card verification code, the PIN or track data, masked or not: they must not be kept after authorization at all (PCI DSS v4 3.3.1); drop the field from what is logged"
 	default:
 		fix = "never log secrets"
 	}
