@@ -83,9 +83,13 @@ func TestEveryCheckIsBounded(t *testing.T) {
 					err = c.Verify(t.Context())
 					close(release)
 				}
-				if lc.sockets && testing.Short() {
-					// Real sockets: real time, its request deadlines waited out.
-					t.Skip("-short: the bound of a check on real sockets is its request deadlines, waited out in real time; run without -short")
+				if lc.sockets {
+					// Real sockets: real time, its request deadlines waited
+					// out, alongside the others.
+					if testing.Short() {
+						t.Skip("-short: the bound of a check on real sockets is its request deadlines, waited out in real time; run without -short")
+					}
+					t.Parallel()
 				}
 				peak := heapPeak(func() {
 					if lc.sockets {

@@ -618,10 +618,10 @@ func TestInjectionTemplateProductIsNotFoundInsideIDs(t *testing.T) {
 
 func init() {
 	registerLayers(
-		layerCase{name: "Injection/correct", make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+		layerCase{name: "Injection/correct", sockets: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
 			return scenario.Injection{Target: scenario.Handler(wrap(safeApp(t))), Inputs: safeInputs[:1], Canary: filepath.Join(t.TempDir(), "canary")}
 		}},
-		layerCase{name: "Injection/broken", broken: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+		layerCase{name: "Injection/broken", broken: true, sockets: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
 			tc := brokenInjection[2] // reflected XSS
 			return scenario.Injection{Target: scenario.Handler(wrap(tc.app(t, ""))), Inputs: []scenario.Input{tc.input}, Canary: filepath.Join(t.TempDir(), "canary")}
 		}},

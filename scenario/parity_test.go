@@ -106,7 +106,13 @@ func runLines(t *testing.T, c checker) []string {
 
 // layersPending are the checks whose layerCases are not written yet. It
 // only shrinks.
-var layersPending = map[string]bool{
+var layersPending = map[string]bool{}
+
+// runLogs runs c through jetty.Check and returns everything it logged and
+// reported.
+func runLogs(t *testing.T, c checker) string {
+	t.Helper()
+	return tbtest.Run(t, "check", func(tb *tbtest.TB) { jetty.Check(tb, c) }).Output()
 }
 
 func TestEveryCheckHasLayerCases(t *testing.T) {

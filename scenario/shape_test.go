@@ -143,8 +143,7 @@ func TestCheckFilesAreIsolated(t *testing.T) {
 const maxFuncLines = 80
 
 // longFuncs are the functions not yet split into steps. It only shrinks.
-var longFuncs = map[string]bool{
-}
+var longFuncs = map[string]bool{}
 
 func TestNoLongFunctions(t *testing.T) {
 	fset, files := parsePackage(t)

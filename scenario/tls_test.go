@@ -431,10 +431,10 @@ func init() {
 	registerLayers(
 		// TLS is checked on a live socket only: the application is served by
 		// an httptest TLS server on loopback.
-		layerCase{name: "TLS/correct", make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+		layerCase{name: "TLS/correct", sockets: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
 			return scenario.TLS{Target: tlsLayerTarget(t, wrap(tlsApp(tlsHSTS)))}
 		}},
-		layerCase{name: "TLS/broken", broken: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+		layerCase{name: "TLS/broken", broken: true, sockets: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
 			return scenario.TLS{Target: tlsLayerTarget(t, wrap(tlsApp("")))}
 		}},
 	)

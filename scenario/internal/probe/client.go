@@ -220,6 +220,13 @@ func (c *Client) openURL() {
 	}
 }
 
+// Guard is the loopback guard as a net.Dialer Control function: every
+// address but loopback is refused unless allowRemote; see
+// internal/netguard.
+func Guard(allowRemote bool) func(network, address string, c syscall.RawConn) error {
+	return netguard.Control(allowRemote)
+}
+
 // IsLoopbackHost reports whether host is a loopback IP or "localhost" (by
 // spelling: every dial is checked again on the address it resolved to).
 func IsLoopbackHost(host string) bool { return netguard.IsLoopbackHost(host) }
