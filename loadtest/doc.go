@@ -77,6 +77,19 @@
 //	rep, err := loadtest.FromResults(f1, f2) // f1, f2: the opened files
 //	err = rep.Check(loadtest.Budget{P99: 100 * time.Millisecond, MinThroughput: 990})
 //
+// # Secrets
+//
+// Nothing a run prints or writes shows a secret: error groups (a handler's
+// panic value, a server's malformed answer), recorded results, text and
+// JSON reports, plots and budget violations pass through the module's one
+// redaction, internal/redact (values of Authorization and Cookie headers,
+// fields named like a password or token, card numbers, JWTs, well-known key
+// prefixes). loadtest is a leaf of the module: it imports vegeta, the
+// standard library and, besides them, only internal packages that
+// themselves use nothing but the standard library (internal/redact is one),
+// so that loadtest and preset stay usable on their own while every output
+// path of the module shares one redaction.
+//
 // # Parallel tests
 //
 // Run keeps no shared state (each run has its own vegeta Attacker, client and

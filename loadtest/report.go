@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jettymethod/jetty/internal/redact"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
@@ -138,7 +139,7 @@ func groupError(msg string) string {
 	if msg == "" {
 		return "no response"
 	}
-	return mask(urlInError.ReplaceAllString(msg, "$1: "))
+	return redact.String(urlInError.ReplaceAllString(msg, "$1: "))
 }
 
 func (a *aggregator) report(p *plan) *Report {

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jettymethod/jetty/internal/redact"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 	"github.com/tsenart/vegeta/v12/lib/plot"
 )
@@ -232,7 +233,7 @@ func (r *runner) collect(lag bool) func(*vegeta.Result, time.Time) {
 		if r.enc != nil || r.plot != nil {
 			// Only what leaves the run is masked: the hot path stays free
 			// of regular expressions.
-			res.Error, res.URL = mask(res.Error), mask(res.URL)
+			res.Error, res.URL = redact.String(res.Error), redact.String(res.URL)
 		}
 		if r.enc != nil && r.encErr == nil {
 			r.encErr = r.enc.Encode(res)
