@@ -176,6 +176,23 @@ func apply(s string, sh shape) string {
 // is not a secret is skipped only up to its value, so a value that itself
 // holds "password=…" (a JSON string of a form, a broken JSON whose quote
 // closed early) is searched too.
+//
+// Where a name is followed by a value decides how much is masked:
+//
+//   - a quoted value (JSON, SQL, logfmt), a header map's [values] and Go's
+//     Password:x (no space after the colon): the value;
+//   - key=value: the value, up to the next separator of a form, query or
+//     cookie (& ; , space quote);
+//   - key: value on a line of its own (a header, YAML): the rest of the line;
+//   - Cookie: or Set-Cookie: inline: each cookie's value of six or more
+//     characters; Authorization: inline: up to the end of the line or the
+//     closing quote;
+//   - key: value or key = value inside a sentence ("carries no secret: put
+//     it in a header", "alice's token = 200"): the value only when it looks
+//     like a credential (a digit, a symbol or mixed case; for "=" not only
+//     digits).
+//
+// A name right after "/" is a path (/etc/passwd: …), not a field.
 func names(s string) string {
 	var b strings.Builder
 	pos, last := 0, 0
@@ -189,62 +206,70 @@ func names(s string) string {
 				m[i] += pos
 			}
 		}
-		keyLo, keyHi, sep, valLo, valHi := m[2], m[3], m[6], m[8], m[9]
+		keyLo, keyHi, sep, sepHi, valLo, valHi := m[2], m[3], m[6], m[7], m[8], m[9]
 		if keyLo >= 2 && s[keyLo-2] == '%' && isHex(s[keyLo-1]) && isHex(s[keyLo]) {
 			// %3Fuser=: the F belongs to the escape before the name.
 			keyLo++
 		}
 		escaped := keyLo >= 3 && s[keyLo-3] == '%' && isHex(s[keyLo-2]) && isHex(s[keyLo-1])
-		if keyLo >= keyHi || !SecretName(s[keyLo:keyHi]) || (keyLo > 0 && isNameByte(s[keyLo-1]) && !escaped) {
+		key := s[keyLo:keyHi]
+		if keyLo >= keyHi || !SecretName(key) || keyLo > 0 && (isNameByte(s[keyLo-1]) && !escaped || s[keyLo-1] == '/') {
 			pos = valLo
 			continue
 		}
-		lo, hi := valLo, valHi
 		val := s[valLo:valHi]
 		quoted := strings.HasPrefix(val, `"`) || strings.HasPrefix(val, `'`) || strings.HasPrefix(val, `\"`)
 		bare := !quoted && !strings.HasPrefix(val, "[")
-		if bare && s[sep] == ':' && m[4] < 0 && valLo > m[7] && !atLineStart(s, keyLo) && !looksRandom(val) {
-			// Prose ("carries no secret: put it in a header"), not a
-			// field: "password: x" mid-line is masked when x looks like
-			// a credential; on a line of its own, in JSON or Go syntax
-			// (Password:x) it always is.
-			pos = valLo
-			continue
+		keyQuoted := m[4] >= 0
+		colon := s[sep] == ':'
+		spaced := valLo > sepHi || sep > keyHi && !keyQuoted
+		lineStart := !keyQuoted && atLineStart(s, keyLo)
+		inner := strings.Trim(val, `"'\`)
+		if spaced && !keyQuoted && !lineStart {
+			prose := false
+			switch {
+			case colon:
+				prose = !looksRandom(inner)
+			case !quoted: // key = 'x' is SQL, always masked
+				prose = !looksRandom(inner) || allDigits(inner)
+			}
+			if prose {
+				pos = valLo
+				continue
+			}
 		}
-		if bare && s[sep] != ':' {
-			// key=value: the value runs to the next separator of a form,
-			// a query or a cookie ({{canary}} and a]b included).
+		lo, hi := valLo, valHi
+		if bare && !colon {
 			for hi < len(s) && strings.IndexByte(" \t\r\n&;,\"'<>", s[hi]) < 0 {
 				hi++
 			}
-			valHi = hi
 		}
+		repl := ""
 		switch {
-		case s[sep] == ':' && m[4] < 0 && atLineStart(s, keyLo):
+		case colon && lineStart && bare && spaced:
 			// A header or YAML line: the whole rest of the line.
-			hi = lineEnd(s, valLo)
-		case !quoted && headerWord(s[keyLo:keyHi]):
-			// Cookie: a=1; b=2 and Authorization: Digest u="x", r="y"
-			// written inline: up to the end of the line or the quote
-			// around it.
-			hi = valLo + strings.IndexAny(s[valLo:]+"\n", "\r\n\"]")
+			hi = max(hi, lineEnd(s, valLo))
+		case colon && bare && headerWord(key, "cookie"):
+			hi = max(hi, valLo+strings.IndexAny(s[valLo:]+"\n", "\r\n\""))
+			repl = maskCookies(s[lo:hi])
+		case colon && bare && headerWord(key, "authorization"):
+			hi = max(hi, valLo+strings.IndexAny(s[valLo:]+"\n", "\r\n\""))
 		}
-		if hi < valHi {
-			hi = valHi
-		}
-		// Keep the quotes around a quoted value, so JSON stays JSON.
-		open, closing := "", ""
-		for _, q := range []string{`\"`, `"`, `'`} {
-			if strings.HasPrefix(val, q) {
-				open = q
-				if len(val) >= 2*len(q) && strings.HasSuffix(val, q) && hi == valHi {
-					closing = q
+		if repl == "" {
+			// Keep the quotes around a quoted value, so JSON stays JSON.
+			repl = Mask
+			for _, q := range []string{`\"`, `"`, `'`} {
+				if strings.HasPrefix(val, q) {
+					repl = q + Mask
+					if len(val) >= 2*len(q) && strings.HasSuffix(val, q) && hi == valHi {
+						repl += q
+					}
+					break
 				}
-				break
 			}
 		}
 		b.WriteString(s[last:lo])
-		b.WriteString(open + Mask + closing)
+		b.WriteString(repl)
 		last, pos = hi, hi
 	}
 	if last == 0 {
@@ -252,6 +277,41 @@ func names(s string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// maskCookies masks the values of six or more characters in a Cookie or
+// Set-Cookie header's value: session IDs, not flags such as Path=/ or a=1.
+func maskCookies(v string) string {
+	var b strings.Builder
+	for i := 0; i < len(v); {
+		eq := strings.IndexByte(v[i:], '=')
+		if eq < 0 {
+			b.WriteString(v[i:])
+			break
+		}
+		eq += i
+		end := eq + 1
+		for end < len(v) && v[end] != ';' && v[end] != ',' && v[end] != ' ' {
+			end++
+		}
+		b.WriteString(v[i : eq+1])
+		if end-eq-1 >= 6 && !strings.HasPrefix(v[eq+1:end], Mask) {
+			b.WriteString(Mask)
+		} else {
+			b.WriteString(v[eq+1 : end])
+		}
+		i = end
+	}
+	return b.String()
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func isNameByte(c byte) bool {
@@ -415,8 +475,6 @@ var (
 		{"signing", "key"}: true, {"encryption", "key"}: true, {"master", "key"}: true, {"session", "id"}: true,
 		{"card", "number"}: true,
 	}
-	// headerWords make a value run to the end of the line even inline.
-	headerWords = map[string]bool{"cookie": true, "authorization": true}
 )
 
 // SecretName reports whether a field, parameter or header name holds a
@@ -436,9 +494,10 @@ func SecretName(name string) bool {
 	return false
 }
 
-func headerWord(name string) bool {
-	for _, w := range words(name) {
-		if headerWords[w] {
+// headerWord reports whether name has word w.
+func headerWord(name, w string) bool {
+	for _, x := range words(name) {
+		if x == w {
 			return true
 		}
 	}

@@ -118,6 +118,10 @@ var lookalikes = []string{
 	"a session of 3 users",
 	"SecretsInLogs.Requests[0] (GET /) carries no secret: put {{canary}} where a secret goes",
 	"the password: too short",
+	"GET /notes/42 with alice's expired token = 200, want 401 or 403",
+	`SQL logic error: unrecognized token: "'" (1)`,
+	`crlf payload "%0D%0ASet-Cookie: jetty_injected=1": 200`,
+	`path-traversal payload "../../../../etc/passwd": 200, the body shows a system file`,
 }
 
 func TestSecretShapes(t *testing.T) {
