@@ -26,27 +26,27 @@ func Check(t testing.TB, scenarios ...Scenario) {
 	t.Helper()
 	where := callerOutside()
 	if len(scenarios) == 0 {
-		t.Errorf("[jetty] %s: jetty.Check(t): no scenarios: pass at least one, e.g. jetty.Check(t, scenario.RateLimit{…})", where)
+		errorf(t, "[jetty] %s: jetty.Check(t): no scenarios: pass at least one, e.g. jetty.Check(t, scenario.RateLimit{…})", where)
 		return
 	}
 	prof, err := loadProfileHere()
 	if err != nil {
-		t.Errorf("[jetty] %s: jetty.Check: %v", where, err)
+		errorf(t, "[jetty] %s: jetty.Check: %v", where, err)
 		return
 	}
-	misuse := func(format string, args ...any) { t.Errorf("[jetty] "+format, args...) }
+	misuse := func(format string, args ...any) { errorf(t, "[jetty] "+format, args...) }
 	for i, sc := range scenarios {
 		if sc == nil || (reflect.ValueOf(sc).Kind() == reflect.Pointer && reflect.ValueOf(sc).IsNil()) {
-			t.Errorf("[jetty] %s: jetty.Check: scenario #%d is nil: pass a scenario value such as scenario.RateLimit{…}", where, i+1)
+			errorf(t, "[jetty] %s: jetty.Check: scenario #%d is nil: pass a scenario value such as scenario.RateLimit{…}", where, i+1)
 			continue
 		}
 		mode, title := sc.Mode(), sc.Title()
 		if !mode.valid() {
-			t.Errorf("[jetty] %s: jetty.Check: scenario %q has mode %v: its Mode method must return jetty.Speed, jetty.Stable or jetty.Production", where, title, mode)
+			errorf(t, "[jetty] %s: jetty.Check: scenario %q has mode %v: its Mode method must return jetty.Speed, jetty.Stable or jetty.Production", where, title, mode)
 			continue
 		}
 		if title == "" {
-			t.Errorf("[jetty] %s: jetty.Check: scenario #%d (%T) has an empty title: its Title method must name it", where, i+1, sc)
+			errorf(t, "[jetty] %s: jetty.Check: scenario #%d (%T) has an empty title: its Title method must name it", where, i+1, sc)
 			continue
 		}
 		body := func(t testing.TB) {
@@ -82,22 +82,22 @@ func Project(t testing.TB, opts ...Option) {
 	where := callerOutside()
 	cfg := newConfig(opts)
 	for _, p := range cfg.problems {
-		t.Errorf("[jetty] %s: jetty.Project: %s", where, p)
+		errorf(t, "[jetty] %s: jetty.Project: %s", where, p)
 	}
 	file, err := loadProfileHere()
 	if err != nil {
-		t.Errorf("[jetty] %s: jetty.Project: %v", where, err)
+		errorf(t, "[jetty] %s: jetty.Project: %v", where, err)
 		return
 	}
 	prof := cfg.profile(file)
 	if err := prof.Verify(time.Now()); err != nil {
-		t.Errorf("[jetty] %s: %v", where, err)
+		errorf(t, "[jetty] %s: %v", where, err)
 		return
 	}
 	switch {
 	case !prof.External:
-		t.Logf("jetty: internal project: no project-level requirements")
+		logf(t, "jetty: internal project: no project-level requirements")
 	default:
-		t.Logf("jetty: %d attested requirement(s) of preset %q are current", len(prof.Preset.Attested()), prof.Preset.Name)
+		logf(t, "jetty: %d attested requirement(s) of preset %q are current", len(prof.Preset.Attested()), prof.Preset.Name)
 	}
 }

@@ -258,7 +258,7 @@ func rowName(r any, i int) string {
 
 func (f *F) checkOpen(where, method string) bool {
 	if f.closed {
-		f.t.Errorf("[jetty] %s: %s: %s called after the feature's body returned: declare every scenario inside the body passed to jetty.Feature", f.name, where, method)
+		errorf(f.t, "[jetty] %s: %s: %s called after the feature's body returned: declare every scenario inside the body passed to jetty.Feature", f.name, where, method)
 		return true
 	}
 	return false
@@ -302,7 +302,7 @@ func (f *F) declare(where, method string, mode Mode, name string, body func(*S),
 }
 
 func (f *F) problem(where, format string, args ...any) {
-	f.problems = append(f.problems, where+": "+fmt.Sprintf(format, args...))
+	f.problems = append(f.problems, where+": "+maskf(format, args...))
 }
 
 // subtestName is the name testing gives a subtest: spaces become underscores.
@@ -374,7 +374,7 @@ func Feature(t *testing.T, name string, body func(f *F), opts ...Option) {
 		}
 	}
 	if len(f.problems) > 0 {
-		t.Errorf("[jetty] %s: %d declaration error(s); no scenario ran:\n\t%s", name, len(f.problems), strings.Join(f.problems, "\n\t"))
+		errorf(t, "[jetty] %s: %d declaration error(s); no scenario ran:\n\t%s", name, len(f.problems), strings.Join(f.problems, "\n\t"))
 		return
 	}
 	r := &run{f: f, cfg: cfg, profile: prof, sel: sel, tags: set.tags, noGate: set.noGate, maxMode: maxMode}

@@ -43,14 +43,14 @@ func (r *run) feature(t *testing.T) {
 	}
 	cov := r.coverage()
 	if cov.err != "" {
-		t.Errorf("%s", cov.err)
+		errorf(t, "%s", cov.err)
 	}
 	for _, n := range cov.notes {
-		t.Log(n)
+		logf(t, "%s", n)
 	}
 	sum := r.summary(t, cov)
 	t.Attr(SummaryAttr, sum.String())
-	t.Log(sum.Text())
+	logf(t, "%s", sum.Text())
 }
 
 // gate returns why mode m must not run, or "".
@@ -136,11 +136,11 @@ func (r *run) runDecl(t *testing.T, m Mode, blocked string, d *decl) {
 	}
 	if blocked != "" {
 		setAll(gated)
-		t.Skip(blocked)
+		skipf(t, "%s", blocked)
 	}
 	if !r.sel.match(d.tags) {
 		setAll(gated)
-		t.Skipf("not selected by -jetty.tags %q (tags: %s)", r.tags, tagText(d.tags))
+		skipf(t, "not selected by -jetty.tags %q (tags: %s)", r.tags, tagText(d.tags))
 	}
 	if d.rows == nil {
 		defer func() { setAll(verdict(t)) }()
@@ -163,7 +163,7 @@ func (r *run) runDecl(t *testing.T, m Mode, blocked string, d *decl) {
 func (r *run) runBody(t *testing.T, m Mode, title string, body func(*S)) {
 	t.Helper()
 	misuse := func(format string, args ...any) {
-		t.Errorf("[jetty] %s: "+format, append([]any{r.f.name}, args...)...)
+		errorf(t, "[jetty] %s: "+format, append([]any{r.f.name}, args...)...)
 	}
 	s := newS(t, r.f.name, m, title, r.profile, misuse)
 	s.run(body)

@@ -3,6 +3,7 @@ package jetty
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"runtime"
 	"strconv"
 	"strings"
@@ -48,6 +49,7 @@ type S struct {
 	steps    []string
 	inBubble bool
 	panicAt  string // the prefix of the step a panic unwound through
+	out      *maskWriter
 }
 
 func newS(t testing.TB, feature string, mode Mode, title string, p Profile, misuse func(string, ...any)) *S {
@@ -95,23 +97,23 @@ func (s *S) But(text string, fn func()) { s.tb.Helper(); s.step("But", text, fn)
 
 func (s *S) step(keyword, text string, fn func()) {
 	s.tb.Helper()
+	text = redact.String(text)
 	if s.done.Load() {
 		s.misuse("%s: %s %q ran after scenario %q ended: call steps only on the *S passed to the running scenario's body, before it returns", callerOutside(), keyword, text, s.title)
 		return
 	}
 	if g := goid(); g != s.gid {
-		s.tb.Errorf("%s%s %q was called from another goroutine (at %s): run steps on the scenario's goroutine and send results back over a channel", s.prefix(), keyword, text, callerOutside())
+		errorf(s.tb, "%s%s %q was called from another goroutine (at %s): run steps on the scenario's goroutine and send results back over a channel", s.prefix(), keyword, text, callerOutside())
 		return
 	}
 	if strings.TrimSpace(text) == "" {
-		s.tb.Errorf("%s%s has no text (at %s): say what the step does, e.g. s.%s(\"a registered user\", …)", s.prefix(), keyword, callerOutside(), keyword)
+		errorf(s.tb, "%s%s has no text (at %s): say what the step does, e.g. s.%s(\"a registered user\", …)", s.prefix(), keyword, callerOutside(), keyword)
 		return
 	}
 	if fn == nil {
-		s.tb.Errorf("%s%s %q has a nil function (at %s): pass func() { … }", s.prefix(), keyword, text, callerOutside())
+		errorf(s.tb, "%s%s %q has a nil function (at %s): pass func() { … }", s.prefix(), keyword, text, callerOutside())
 		return
 	}
-	text = redact.String(text)
 	s.mu.Lock()
 	depth := len(s.steps)
 	s.steps = append(s.steps, keyword+" "+text)
@@ -126,7 +128,7 @@ func (s *S) step(keyword, text string, fn func()) {
 		s.steps = s.steps[:depth]
 		s.mu.Unlock()
 	}()
-	s.tb.Logf("%s%s %s", strings.Repeat("  ", depth), keyword, text)
+	logf(s.tb, "%s%s %s", strings.Repeat("  ", depth), keyword, text)
 	fn()
 	returned = true
 }
@@ -189,6 +191,36 @@ func (s *S) Fatalf(format string, args ...any) {
 	s.tb.Fatal(redact.String(s.prefix() + fmt.Sprintf(format, args...)))
 }
 
+// Skip is like testing.T.Skip, with secrets masked as Log masks them.
+func (s *S) Skip(args ...any) {
+	s.tb.Helper()
+	s.tb.Skip(redact.String(sprintln(args...)))
+}
+
+// Skipf is like testing.T.Skipf, with secrets masked as Log masks them.
+func (s *S) Skipf(format string, args ...any) {
+	s.tb.Helper()
+	s.tb.Skip(redact.String(fmt.Sprintf(format, args...)))
+}
+
+// Attr is like testing.T.Attr, with secrets in the key and value masked.
+func (s *S) Attr(key, value string) {
+	s.tb.Helper()
+	s.tb.Attr(redact.String(key), redact.String(value))
+}
+
+// Output is like testing.T.Output, with secrets masked as Log masks them:
+// what is written is masked a chunk of whole lines at a time, and a last
+// partial line when the scenario ends.
+func (s *S) Output() io.Writer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.out == nil {
+		s.out = &maskWriter{w: s.tb.Output()}
+	}
+	return s.out
+}
+
 func sprintln(args ...any) string {
 	return strings.TrimSuffix(fmt.Sprintln(args...), "\n")
 }
@@ -198,13 +230,21 @@ func (s *S) run(body func(*S)) {
 	s.tb.Helper()
 	defer s.done.Store(true)
 	defer func() {
+		s.mu.Lock()
+		out := s.out
+		s.mu.Unlock()
+		if out != nil {
+			out.flush()
+		}
+	}()
+	defer func() {
 		if r := recover(); r != nil {
 			s.tb.Helper()
 			at := s.panicAt
 			if at == "" {
 				at = s.prefix()
 			}
-			s.tb.Errorf("%spanic: %v\n%s", at, r, trimStack(debugStack()))
+			errorf(s.tb, "%spanic: %v\n%s", at, r, trimStack(debugStack()))
 		}
 	}()
 	body(s)
