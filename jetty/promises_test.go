@@ -169,12 +169,10 @@ func TestTwoFeaturesInOneTestAreDistinguishable(t *testing.T) {
 	r := innertest.Run(t, "TestInnerTwoFeaturesOneTest")
 	noCrash(t, r)
 	var tests []string
-	for _, e := range r.Events {
-		if e.Action == "attr" && e.Key == jetty.SummaryAttr {
-			s, err := jetty.ParseSummary(e.Value)
-			require.NoError(t, err)
-			tests = append(tests, s.Test)
-		}
+	for _, v := range r.Attrs(jetty.SummaryAttr) {
+		s, err := jetty.ParseSummary(v)
+		require.NoError(t, err)
+		tests = append(tests, s.Test)
 	}
 	require.Len(t, tests, 2, r.Output)
 	assert.NotEqual(t, tests[0], tests[1], "each summary names its own run")

@@ -134,12 +134,7 @@ func TestRedactionNames(t *testing.T) {
 			name := strings.ReplaceAll(oneLine(sh.Example), "/", "|")
 			t.Setenv("JETTY_TEST_NAME", name)
 			r := innertest.Run(t, "TestInnerRedactionNames")
-			var sums []string
-			for _, e := range r.Events {
-				if e.Action == "attr" && e.Key == jetty.SummaryAttr {
-					sums = append(sums, e.Value)
-				}
-			}
+			sums := r.Attrs(jetty.SummaryAttr)
 			require.Len(t, sums, 1, "one summary:\n%s", r.Output)
 			s, err := jetty.ParseSummary(sums[0])
 			require.NoError(t, err)
