@@ -536,7 +536,7 @@ func words(name string) []string {
 // without a regular expression.
 var hints = []string{
 	"pass", "pw", "secret", "token", "key", "auth", "credential", "cookie", "session", "sid", "csrf", "xsrf",
-	"cvv", "cvc", "otp", "bearer", "basic", "digest", "negotiate", "eyj", "akia", "asia", "gh", "glpat",
+	"cvv", "cvc", "otp", "bearer", "basic", "digest", "negotiate", "eyj", "akia", "asia", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat",
 	"xox", "sk_", "rk_", "aiza", "-----begin", "card",
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/jettymethod/jetty/internal/redact"
 )
@@ -292,5 +293,18 @@ func BenchmarkStringSecrets(b *testing.B) {
 	s := `{"email":"a@b.c","password":"x"} Authorization: Bearer abcdef12345 card 4111111111111111`
 	for b.Loop() {
 		_ = redact.String(s)
+	}
+}
+
+// TestFastPath: text with no candidate of a secret (the steps and logs of a
+// passing run) costs a byte scan: no allocation, the same string back.
+func TestFastPath(t *testing.T) {
+	for _, s := range []string{"Then attempts are blocked: POST /login #11 = 200, want 429", "a registered user", "Given the cart holds 3 items"} {
+		if allocs := testing.AllocsPerRun(100, func() { _ = redact.String(s) }); allocs != 0 {
+			t.Errorf("String(%q) allocates %v times, want 0", s, allocs)
+		}
+		if got := redact.String(s); unsafe.StringData(got) != unsafe.StringData(s) {
+			t.Errorf("String(%q) returned a copy", s)
+		}
 	}
 }
