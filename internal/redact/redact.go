@@ -402,16 +402,6 @@ func pickPAN(s string, m []int) (int, int) {
 	return bestLo, bestHi
 }
 
-func digitCount(s string) int {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if isDigit(s[i]) {
-			n++
-		}
-	}
-	return n
-}
-
 // cardPrefix reports whether digits start like a card number: 3, 4, 5 or 6
 // (American Express, Diners, JCB, Visa, Mastercard, Discover, UnionPay), or
 // Mastercard's 2221–2720.
