@@ -389,11 +389,14 @@ func pickPAN(s string, m []int) (int, int) {
 	ends = append(ends, hi)
 	bestLo, bestHi, best := -1, -1, 0
 	for a := range starts {
+		if !cardPrefix(s[starts[a]:hi]) {
+			continue
+		}
 		n := 0
 		for z := a; z < len(ends) && n <= 19; z++ {
 			n += ends[z] - starts[z]
 			span := s[starts[a]:ends[z]]
-			if n < 13 || n > 19 || n <= best || !cardPrefix(span) || !Luhn(span) {
+			if n < 13 || n > 19 || n <= best || !Luhn(span) {
 				continue
 			}
 			bestLo, bestHi, best = starts[a], ends[z], n
@@ -406,7 +409,8 @@ func pickPAN(s string, m []int) (int, int) {
 // (American Express, Diners, JCB, Visa, Mastercard, Discover, UnionPay), or
 // Mastercard's 2221–2720.
 func cardPrefix(digits string) bool {
-	var d []byte
+	var buf [4]byte
+	d := buf[:0]
 	for i := 0; i < len(digits) && len(d) < 4; i++ {
 		if isDigit(digits[i]) {
 			d = append(d, digits[i])
