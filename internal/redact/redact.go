@@ -43,6 +43,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -75,25 +76,28 @@ type shape struct {
 	re              *regexp.Regexp
 	pick            func(s string, m []int) (lo, hi int) // lo < 0: keep the match
 	example, secret string
+	// hints are lower-case substrings every match holds: a text without
+	// any of them skips the row's regular expression (nil: long digit runs).
+	hints []string
 }
 
 // table is applied in order; each row sees the text the rows before it
 // produced. Self-identifying tokens come first, so that a name pass
 // masking a larger value does not matter to them.
 var table = []shape{
-	{name: "PEM private key", re: regexp.MustCompile(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?s:.*?)(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)`),
+	{name: "PEM private key", hints: []string{"-----begin"}, re: regexp.MustCompile(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?s:.*?)(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)`),
 		example: "key:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA7x\n-----END RSA PRIVATE KEY-----\n", secret: "MIIEpAIBAAKCAQEA7x"},
-	{name: "JWT", re: regexp.MustCompile(`eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*`),
+	{name: "JWT", hints: []string{"eyj"}, re: regexp.MustCompile(`eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*`),
 		example: "GET /reset/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl/confirm", secret: "eyJzdWIiOiIxIn0.c2lnbmF0dXJl"},
-	{name: "AWS access key ID", re: regexp.MustCompile(`(?:AKIA|ASIA)[0-9A-Z]{16}\b`), example: "using AKIAIOSFODNN7EXAMPLE for s3", secret: "AKIAIOSFODNN7EXAMPLE"},
-	{name: "GitHub token", re: regexp.MustCompile(`(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})`), example: "remote ghp_16C7e42F292c6912E7710c838347Ae178B4a", secret: "16C7e42F292c6912E7710c838347Ae178B4a"},
-	{name: "GitLab token", re: regexp.MustCompile(`glpat-[A-Za-z0-9_\-]{20,}`), example: "glpat-xAbC12dEf34gHi56jKl7", secret: "xAbC12dEf34gHi56jKl7"},
-	{name: "Slack token", re: regexp.MustCompile(`xox[abposr]-[A-Za-z0-9\-]{10,}`), example: "hook xoxb-123456789012-abcdefABCDEF", secret: "123456789012-abcdefABCDEF"},
-	{name: "Stripe key", re: regexp.MustCompile(`(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}`), example: "stripe sk_live_4eC39HqLyjWDarjtT1zdp7dc", secret: "4eC39HqLyjWDarjtT1zdp7dc"},
-	{name: "Google API key", re: regexp.MustCompile(`AIza[0-9A-Za-z_\-]{30,}`), example: "maps AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY", secret: "SyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY"},
-	{name: "named secret", re: keyValue, pick: nil, // see String: it needs a loop of its own
+	{name: "AWS access key ID", hints: []string{"akia", "asia"}, re: regexp.MustCompile(`(?:AKIA|ASIA)[0-9A-Z]{16}\b`), example: "using AKIAIOSFODNN7EXAMPLE for s3", secret: "AKIAIOSFODNN7EXAMPLE"},
+	{name: "GitHub token", hints: []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"}, re: regexp.MustCompile(`(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})`), example: "remote ghp_16C7e42F292c6912E7710c838347Ae178B4a", secret: "16C7e42F292c6912E7710c838347Ae178B4a"},
+	{name: "GitLab token", hints: []string{"glpat-"}, re: regexp.MustCompile(`glpat-[A-Za-z0-9_\-]{20,}`), example: "glpat-xAbC12dEf34gHi56jKl7", secret: "xAbC12dEf34gHi56jKl7"},
+	{name: "Slack token", hints: []string{"xox"}, re: regexp.MustCompile(`xox[abposr]-[A-Za-z0-9\-]{10,}`), example: "hook xoxb-123456789012-abcdefABCDEF", secret: "123456789012-abcdefABCDEF"},
+	{name: "Stripe key", hints: []string{"sk_", "rk_"}, re: regexp.MustCompile(`(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}`), example: "stripe sk_live_4eC39HqLyjWDarjtT1zdp7dc", secret: "4eC39HqLyjWDarjtT1zdp7dc"},
+	{name: "Google API key", hints: []string{"aiza"}, re: regexp.MustCompile(`AIza[0-9A-Za-z_\-]{30,}`), example: "maps AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY", secret: "SyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY"},
+	{name: "named secret", hints: nameHints, re: keyValue, pick: nil, // see String: it needs a loop of its own
 		example: `{"email":"a@b.c","password":"hunter2-x"}`, secret: "hunter2-x"},
-	{name: "scheme credentials", re: regexp.MustCompile(`(?i)\b(?:bearer|basic|digest|negotiate|token)[ \t]+([A-Za-z0-9._~+/=\-]{8,})`), pick: pickCredentials,
+	{name: "scheme credentials", hints: []string{"bearer", "basic", "digest", "negotiate", "token"}, re: regexp.MustCompile(`(?i)\b(?:bearer|basic|digest|negotiate|token)[ \t]+([A-Za-z0-9._~+/=\-]{8,})`), pick: pickCredentials,
 		example: "sent bearer Zm9vYmFyOjEyMzQ1Ng== upstream", secret: "Zm9vYmFyOjEyMzQ1Ng=="},
 	{name: "card number", re: regexp.MustCompile(`\d(?:[ \-]?\d){12,}`), pick: pickPAN,
 		example: `{"card":"4111 1111 1111 1111","exp":"12/29"}`, secret: "4111 1111 1111 1111"},
@@ -114,6 +118,9 @@ func String(s string) string {
 		return s
 	}
 	for _, sh := range table {
+		if !sh.present(s) {
+			continue
+		}
 		if sh.re == keyValue {
 			s = names(s)
 			continue
@@ -525,13 +532,57 @@ func words(name string) []string {
 	return out
 }
 
-// hints are lower-case substrings at least one of which every shape's
-// match contains; candidate looks for them (and for long digit runs)
-// without a regular expression.
-var hints = []string{
-	"pass", "pw", "secret", "token", "key", "auth", "credential", "cookie", "session", "sid", "csrf", "xsrf",
-	"cvv", "cvc", "otp", "bearer", "basic", "digest", "negotiate", "eyj", "akia", "asia", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat",
-	"xox", "sk_", "rk_", "aiza", "-----begin", "card",
+// nameHints are the substrings a secret name holds: each secret word and
+// pair of words has one of them.
+var nameHints = []string{"pass", "pw", "secret", "token", "key", "auth", "credential", "cookie", "session", "sid", "csrf", "xsrf",
+	"cvv", "cvc", "otp", "card"}
+
+// hints are every row's hints; candidate looks for them (and for long digit
+// runs) in one byte scan, without a regular expression.
+var hints = func() []string {
+	var out []string
+	for _, sh := range table {
+		for _, h := range sh.hints {
+			if !slices.Contains(out, h) {
+				out = append(out, h)
+			}
+		}
+	}
+	return out
+}()
+
+// present reports whether s may hold a match of the row: one of its hints,
+// or for card numbers a run of 13 digits.
+func (sh shape) present(s string) bool {
+	if sh.hints == nil {
+		return digitRun(s)
+	}
+	for _, h := range sh.hints {
+		for i := 0; i+len(h) <= len(s); i++ {
+			if (s[i]|0x20 == h[0] || s[i] == h[0]) && hasPrefixFold(s[i:], h) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// digitRun reports whether s has 13 digits in a row, one space or dash
+// allowed between two of them.
+func digitRun(s string) bool {
+	digits := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case isDigit(c):
+			if digits++; digits >= 13 {
+				return true
+			}
+		case (c == ' ' || c == '-') && i > 0 && isDigit(s[i-1]):
+		default:
+			digits = 0
+		}
+	}
+	return false
 }
 
 // hintsAt lists the hints by their first byte, in either case.
