@@ -71,11 +71,24 @@
 // Check runs scenarios in any existing test, with no gating and no coverage:
 // jetty.Check(t, scenario.SecurityHeaders{Target: scenario.Handler(h)}).
 //
+// # Secrets
+//
+// Nothing jetty prints shows a secret: failures, logs, skip reasons, panics
+// and their values, S.Output and S.Attr, misuse and declaration errors, and
+// the summary (its feature, test, blocked and waiver fields) pass through
+// the module's one redaction, which masks values of fields named like a
+// password, token, API key, session or cookie (in JSON, forms, queries, SQL,
+// Go's %+v, headers), card numbers (Luhn-checked), JWTs, well-known key
+// prefixes and bearer/basic credentials, and leaves look-alikes such as
+// passed=3, tokens_used or "a basic auth form" alone.
+//
 // # Concurrency
 //
 // Feature, Check and Project are safe to call from parallel tests; the
 // package keeps no state but its flags. An F is used only inside the body
 // passed to Feature; an S only on its scenario's goroutine (Log and Error
 // are safe from others while it runs, as on a *testing.T). The Parallel
-// option runs a mode's scenarios in parallel with each other.
+// option runs a mode's scenarios in parallel with each other. FailNow,
+// Fatal and Skip called on an S from another goroutine are reported as
+// misuse and stop the scenario when its running step returns.
 package jetty

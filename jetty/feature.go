@@ -141,15 +141,20 @@ func (f *F) Include(scenarios ...Scenario) {
 		f.problem(where, "Include(): no scenarios: pass at least one, e.g. f.Include(scenario.RateLimit{…})")
 	}
 	for i, sc := range scenarios {
-		if sc == nil || (reflect.ValueOf(sc).Kind() == reflect.Pointer && reflect.ValueOf(sc).IsNil()) {
-			f.problem(where, "Include: scenario #%d is nil: pass a scenario value such as scenario.RateLimit{…}", i+1)
+		if msg := nilScenario(sc); msg != "" {
+			f.problem(where, "Include: scenario #%d %s", i+1, msg)
 			continue
 		}
-		d := f.declare(where, "f.Include", sc.Mode(), sc.Title(), sc.Run, nil)
+		desc, msg := describe(sc)
+		if msg != "" {
+			f.problem(where, "Include: scenario #%d %s", i+1, msg)
+			continue
+		}
+		d := f.declare(where, "f.Include", desc.mode, desc.title, sc.Run, nil)
 		if d.d != nil {
 			d.d.included = true
-			d.d.covers = append(d.d.covers, sc.Covers()...)
-			for _, t := range scenarioTags(sc) {
+			d.d.covers = append(d.d.covers, desc.covers...)
+			for _, t := range desc.tags {
 				if n := normTag(t); validTag(n) {
 					d.d.tags = append(d.d.tags, n)
 				}
@@ -258,7 +263,7 @@ func rowName(r any, i int) string {
 
 func (f *F) checkOpen(where, method string) bool {
 	if f.closed {
-		f.t.Errorf("[jetty] %s: %s: %s called after the feature's body returned: declare every scenario inside the body passed to jetty.Feature", f.name, where, method)
+		errorf(f.t, "[jetty] %s: %s: %s called after the feature's body returned: declare every scenario inside the body passed to jetty.Feature", f.name, where, method)
 		return true
 	}
 	return false
@@ -302,7 +307,7 @@ func (f *F) declare(where, method string, mode Mode, name string, body func(*S),
 }
 
 func (f *F) problem(where, format string, args ...any) {
-	f.problems = append(f.problems, where+": "+fmt.Sprintf(format, args...))
+	f.problems = append(f.problems, where+": "+maskf(format, args...))
 }
 
 // subtestName is the name testing gives a subtest: spaces become underscores.
@@ -331,13 +336,27 @@ func subtestName(s string) string { return strings.ReplaceAll(s, " ", "_") }
 // Declaration errors fail the test with the file and line of the bad
 // declaration, and no scenario runs. Feature is safe to call from parallel
 // tests; use the Parallel option to run a mode's scenarios in parallel.
+//
+// Misuse is loud: Feature(nil, …) panics with the caller's line (there is
+// no test to fail); Feature called inside a testing/synctest bubble fails
+// the test saying to use S.Bubble (or the check's Verify) inside the
+// bubble instead, since a bubble allows no subtests. Several features in
+// one test each run as their own subtest (package testing numbers a
+// repeated name: TestX/Signup, TestX/Signup#01), so their summaries name
+// different tests; the same feature folded twice into the test named after
+// it fails the test as misuse, and its second summary names "TestLogin#01".
 func Feature(t *testing.T, name string, body func(f *F), opts ...Option) {
 	if t == nil {
-		fmt.Fprintf(os.Stderr, "[jetty] %s: jetty.Feature(nil, %q, …): pass the test's *testing.T\n", callerOutside(), name)
-		return
+		// No test to fail: a panic is the only loud way left.
+		panic(maskf("jetty.Feature(nil, %q, …) at %s: pass the test's *testing.T, as in func TestLogin(t *testing.T) { jetty.Feature(t, \"Login\", …) }", name, callerOutside()))
 	}
 	t.Helper()
 	where := callerOutside()
+	if inBubble(t) {
+		errorf(t, "[jetty] %s: jetty.Feature(t, %q, …) was called inside a testing/synctest bubble, where the subtests a feature runs are not allowed: "+
+			"call jetty.Feature outside synctest.Test and use s.Bubble(func(s *jetty.S) { … }) inside the scenario for virtual time, or call the check's Verify inside the bubble", where, name)
+		return
+	}
 	f := &F{name: name, t: t}
 	cfg := newConfig(opts)
 	for _, p := range cfg.problems {
@@ -374,7 +393,7 @@ func Feature(t *testing.T, name string, body func(f *F), opts ...Option) {
 		}
 	}
 	if len(f.problems) > 0 {
-		t.Errorf("[jetty] %s: %d declaration error(s); no scenario ran:\n\t%s", name, len(f.problems), strings.Join(f.problems, "\n\t"))
+		errorf(t, "[jetty] %s: %d declaration error(s); no scenario ran:\n\t%s", name, len(f.problems), strings.Join(f.problems, "\n\t"))
 		return
 	}
 	r := &run{f: f, cfg: cfg, profile: prof, sel: sel, tags: set.tags, noGate: set.noGate, maxMode: maxMode}

@@ -21,6 +21,21 @@ type run struct {
 	maxMode Mode
 	// mode results, filled as the modes run
 	state map[Mode]*modeState
+	// modeTest is the name package testing gave the first mode's subtest:
+	// "TestLogin/speed#01" when another feature already ran in this test.
+	modeTest string
+}
+
+// again returns the "#01" package testing appended to this feature's mode
+// subtests because another Feature call already ran its own in the same
+// test, or "".
+func (r *run) again(t *testing.T) string {
+	for _, m := range modes {
+		if rest, ok := strings.CutPrefix(r.modeTest, t.Name()+"/"+m.String()); ok && strings.HasPrefix(rest, "#") {
+			return rest
+		}
+	}
+	return ""
 }
 
 type modeState struct {
@@ -43,14 +58,21 @@ func (r *run) feature(t *testing.T) {
 	}
 	cov := r.coverage()
 	if cov.err != "" {
-		t.Errorf("%s", cov.err)
+		errorf(t, "%s", cov.err)
 	}
 	for _, n := range cov.notes {
-		t.Log(n)
+		logf(t, "%s", n)
 	}
 	sum := r.summary(t, cov)
+	if n := r.again(t); n != "" {
+		// Two features folded into one test: a summary per run, told apart
+		// by the suffix testing gave the second run's subtests.
+		sum.Test += n
+		errorf(t, "[jetty] %s: jetty.Feature(t, %q, …) ran twice in test %s (its subtests became %s): give each feature its own test, or call it once; its summary names test %q",
+			r.f.name, r.f.name, t.Name(), r.modeTest, sum.Test)
+	}
 	t.Attr(SummaryAttr, sum.String())
-	t.Log(sum.Text())
+	logf(t, "%s", sum.Text())
 }
 
 // gate returns why mode m must not run, or "".
@@ -89,6 +111,9 @@ func (r *run) runMode(t *testing.T, m Mode) {
 	}
 	t.Run(m.String(), func(t *testing.T) {
 		t.Helper()
+		if r.modeTest == "" {
+			r.modeTest = t.Name()
+		}
 		for _, d := range decls {
 			t.Run(d.title, func(t *testing.T) {
 				t.Helper()
@@ -136,11 +161,11 @@ func (r *run) runDecl(t *testing.T, m Mode, blocked string, d *decl) {
 	}
 	if blocked != "" {
 		setAll(gated)
-		t.Skip(blocked)
+		skipf(t, "%s", blocked)
 	}
 	if !r.sel.match(d.tags) {
 		setAll(gated)
-		t.Skipf("not selected by -jetty.tags %q (tags: %s)", r.tags, tagText(d.tags))
+		skipf(t, "not selected by -jetty.tags %q (tags: %s)", r.tags, tagText(d.tags))
 	}
 	if d.rows == nil {
 		defer func() { setAll(verdict(t)) }()
@@ -163,7 +188,7 @@ func (r *run) runDecl(t *testing.T, m Mode, blocked string, d *decl) {
 func (r *run) runBody(t *testing.T, m Mode, title string, body func(*S)) {
 	t.Helper()
 	misuse := func(format string, args ...any) {
-		t.Errorf("[jetty] %s: "+format, append([]any{r.f.name}, args...)...)
+		errorf(t, "[jetty] %s: "+format, append([]any{r.f.name}, args...)...)
 	}
 	s := newS(t, r.f.name, m, title, r.profile, misuse)
 	s.run(body)

@@ -3,6 +3,7 @@ package jetty
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"runtime"
 	"strconv"
 	"strings"
@@ -48,6 +49,8 @@ type S struct {
 	steps    []string
 	inBubble bool
 	panicAt  string // the prefix of the step a panic unwound through
+	out      *maskWriter
+	stopped  atomic.Bool // FailNow or SkipNow came from another goroutine
 }
 
 func newS(t testing.TB, feature string, mode Mode, title string, p Profile, misuse func(string, ...any)) *S {
@@ -95,23 +98,23 @@ func (s *S) But(text string, fn func()) { s.tb.Helper(); s.step("But", text, fn)
 
 func (s *S) step(keyword, text string, fn func()) {
 	s.tb.Helper()
+	text = redact.String(text)
 	if s.done.Load() {
 		s.misuse("%s: %s %q ran after scenario %q ended: call steps only on the *S passed to the running scenario's body, before it returns", callerOutside(), keyword, text, s.title)
 		return
 	}
 	if g := goid(); g != s.gid {
-		s.tb.Errorf("%s%s %q was called from another goroutine (at %s): run steps on the scenario's goroutine and send results back over a channel", s.prefix(), keyword, text, callerOutside())
+		errorf(s.tb, "%s%s %q was called from another goroutine (at %s): run steps on the scenario's goroutine and send results back over a channel", s.prefix(), keyword, text, callerOutside())
 		return
 	}
 	if strings.TrimSpace(text) == "" {
-		s.tb.Errorf("%s%s has no text (at %s): say what the step does, e.g. s.%s(\"a registered user\", …)", s.prefix(), keyword, callerOutside(), keyword)
+		errorf(s.tb, "%s%s has no text (at %s): say what the step does, e.g. s.%s(\"a registered user\", …)", s.prefix(), keyword, callerOutside(), keyword)
 		return
 	}
 	if fn == nil {
-		s.tb.Errorf("%s%s %q has a nil function (at %s): pass func() { … }", s.prefix(), keyword, text, callerOutside())
+		errorf(s.tb, "%s%s %q has a nil function (at %s): pass func() { … }", s.prefix(), keyword, text, callerOutside())
 		return
 	}
-	text = redact.String(text)
 	s.mu.Lock()
 	depth := len(s.steps)
 	s.steps = append(s.steps, keyword+" "+text)
@@ -126,9 +129,11 @@ func (s *S) step(keyword, text string, fn func()) {
 		s.steps = s.steps[:depth]
 		s.mu.Unlock()
 	}()
-	s.tb.Logf("%s%s %s", strings.Repeat("  ", depth), keyword, text)
+	s.stopIfAsked()
+	logf(s.tb, "%s%s %s", strings.Repeat("  ", depth), keyword, text)
 	fn()
 	returned = true
+	s.stopIfAsked()
 }
 
 // prefix returns "[jetty] Feature › mode › title: Step: ".
@@ -180,13 +185,113 @@ func (s *S) Logf(format string, args ...any) {
 // Fatal is Error followed by FailNow: it stops the scenario, not the feature.
 func (s *S) Fatal(args ...any) {
 	s.tb.Helper()
-	s.tb.Fatal(redact.String(s.prefix() + sprintln(args...)))
+	msg := redact.String(s.prefix() + sprintln(args...))
+	if s.offGoroutine("Fatal", msg) {
+		return
+	}
+	s.tb.Fatal(msg)
 }
 
 // Fatalf is Errorf followed by FailNow: it stops the scenario, not the feature.
 func (s *S) Fatalf(format string, args ...any) {
 	s.tb.Helper()
-	s.tb.Fatal(redact.String(s.prefix() + fmt.Sprintf(format, args...)))
+	msg := redact.String(s.prefix() + fmt.Sprintf(format, args...))
+	if s.offGoroutine("Fatalf", msg) {
+		return
+	}
+	s.tb.Fatal(msg)
+}
+
+// FailNow is testing.T.FailNow: it stops the scenario, not the feature.
+// Like Fatal, Fatalf, Skip, Skipf and SkipNow, it must be called on the
+// scenario's goroutine (STYLE: workers send results back). Called from
+// another goroutine it is reported as misuse, that goroutine exits (as
+// testing's FailNow would make it), and the scenario fails and stops when
+// the step that is running returns, or at the next step.
+func (s *S) FailNow() {
+	s.tb.Helper()
+	if s.offGoroutine("FailNow", "") {
+		return
+	}
+	s.tb.FailNow()
+}
+
+// SkipNow is testing.T.SkipNow; see FailNow for other goroutines.
+func (s *S) SkipNow() {
+	s.tb.Helper()
+	if s.offGoroutine("SkipNow", "") {
+		return
+	}
+	s.tb.SkipNow()
+}
+
+// offGoroutine handles method (with its message, if any) called from a
+// goroutine other than the scenario's: it reports the misuse, marks the
+// scenario to stop and ends the calling goroutine. It returns false on the
+// scenario's own goroutine.
+func (s *S) offGoroutine(method, msg string) bool {
+	if goid() == s.gid {
+		return false
+	}
+	where := callerOutside()
+	if s.done.Load() {
+		s.misuse("%s: s.%s was called from another goroutine after scenario %q ended: %s", where, method, s.title, msg)
+		runtime.Goexit()
+	}
+	s.stopped.Store(true)
+	if msg != "" {
+		s.tb.Error(msg)
+	}
+	errorf(s.tb, "%ss.%s was called from another goroutine (at %s): it cannot stop the scenario from there; send the result back over a channel and call s.%s on the scenario's goroutine (the scenario stops at the end of this step)",
+		s.prefix(), method, where, method)
+	runtime.Goexit()
+	return true
+}
+
+// stopIfAsked stops the scenario, on its goroutine, when FailNow or SkipNow
+// was called from another goroutine.
+func (s *S) stopIfAsked() {
+	if s.stopped.Load() && goid() == s.gid {
+		s.tb.FailNow()
+	}
+}
+
+// Skip is like testing.T.Skip, with secrets masked as Log masks them.
+func (s *S) Skip(args ...any) {
+	s.tb.Helper()
+	msg := redact.String(sprintln(args...))
+	if s.offGoroutine("Skip", msg) {
+		return
+	}
+	s.tb.Skip(msg)
+}
+
+// Skipf is like testing.T.Skipf, with secrets masked as Log masks them.
+func (s *S) Skipf(format string, args ...any) {
+	s.tb.Helper()
+	msg := redact.String(fmt.Sprintf(format, args...))
+	if s.offGoroutine("Skipf", msg) {
+		return
+	}
+	s.tb.Skip(msg)
+}
+
+// Attr is like testing.T.Attr, with secrets in the key and value masked.
+func (s *S) Attr(key, value string) {
+	s.tb.Helper()
+	s.tb.Attr(redact.String(key), redact.String(value))
+}
+
+// Output is like testing.T.Output, with secrets masked as Log masks them:
+// what is written is masked a chunk of whole lines at a time, and a last
+// partial line when the scenario ends.
+func (s *S) Output() io.Writer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.out == nil {
+		s.out = &maskWriter{w: s.tb.Output()}
+	}
+	return s.out
 }
 
 func sprintln(args ...any) string {
@@ -198,13 +303,21 @@ func (s *S) run(body func(*S)) {
 	s.tb.Helper()
 	defer s.done.Store(true)
 	defer func() {
+		s.mu.Lock()
+		out := s.out
+		s.mu.Unlock()
+		if out != nil {
+			out.flush()
+		}
+	}()
+	defer func() {
 		if r := recover(); r != nil {
 			s.tb.Helper()
 			at := s.panicAt
 			if at == "" {
 				at = s.prefix()
 			}
-			s.tb.Errorf("%spanic: %v\n%s", at, r, trimStack(debugStack()))
+			errorf(s.tb, "%spanic: %v\n%s", at, r, trimStack(debugStack()))
 		}
 	}()
 	body(s)

@@ -79,7 +79,7 @@ func (r *run) summary(t testing.TB, c coverage) Summary {
 	s := Summary{
 		Version:  SummaryVersion,
 		Feature:  redact.String(r.f.name),
-		Test:     t.Name(),
+		Test:     testName(t.Name()),
 		Audience: r.profile.audience(),
 		Preset:   r.profile.Preset.Name,
 		Modes:    map[string]ModeSummary{},
@@ -96,7 +96,7 @@ func (r *run) summary(t testing.TB, c coverage) Summary {
 			has = has || d.mode == m
 		}
 		if has {
-			s.Modes[m.String()] = ModeSummary{Pass: ms.pass, Fail: ms.fail, Skip: ms.skip, Blocked: ms.blocked}
+			s.Modes[m.String()] = ModeSummary{Pass: ms.pass, Fail: ms.fail, Skip: ms.skip, Blocked: redact.String(ms.blocked)}
 		}
 	}
 	now := time.Now()

@@ -88,6 +88,9 @@ func lexTags(s string) ([]tagToken, error) {
 	var toks []tagToken
 	rs := []rune(s)
 	for i := 0; i < len(rs); {
+		if len(toks) > maxTagTokens {
+			return nil, errTooDeep(i + 1)
+		}
 		r := rs[i]
 		switch {
 		case unicode.IsSpace(r):
@@ -133,8 +136,31 @@ func lexTags(s string) ([]tagToken, error) {
 }
 
 type tagParser struct {
-	toks []tagToken
-	i    int
+	toks  []tagToken
+	i     int
+	depth int
+}
+
+// Limits of a tag expression: matching and printing recurse once per level,
+// so a machine-made expression could otherwise exhaust the stack (a fatal
+// error, not a failed test).
+const (
+	maxTagDepth  = 100  // nested parentheses and negations
+	maxTagTokens = 1000 // tags and operators
+)
+
+// errTooDeep is the error of an expression past the limits.
+func errTooDeep(col int) error {
+	return fmt.Errorf("column %d: nested deeper than %d levels of parentheses and negations, or longer than %d tags and operators: simplify the expression",
+		col, maxTagDepth, maxTagTokens)
+}
+
+// quoteExpr quotes an expression for an error, cut to a readable length.
+func quoteExpr(s string) string {
+	if r := []rune(s); len(r) > 60 {
+		return fmt.Sprintf("%q…", string(r[:60]))
+	}
+	return fmt.Sprintf("%q", s)
 }
 
 func (p *tagParser) peek() tagToken { return p.toks[p.i] }
@@ -147,7 +173,7 @@ func parseTags(s string) (tagExpr, error) {
 	}
 	toks, err := lexTags(s)
 	if err != nil {
-		return nil, fmt.Errorf("tag expression %q: %v", s, err)
+		return nil, fmt.Errorf("tag expression %s: %v", quoteExpr(s), err)
 	}
 	p := &tagParser{toks: toks}
 	x, err := p.or()
@@ -156,7 +182,7 @@ func parseTags(s string) (tagExpr, error) {
 		err = fmt.Errorf("column %d: unexpected %q: join tags with && or ||", t.pos, t.text)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("tag expression %q: %v", s, err)
+		return nil, fmt.Errorf("tag expression %s: %v", quoteExpr(s), err)
 	}
 	return x, nil
 }
@@ -186,9 +212,13 @@ func (p *tagParser) and() (tagExpr, error) {
 }
 
 func (p *tagParser) not() (tagExpr, error) {
-	if p.peek().kind == "!" {
+	if t := p.peek(); t.kind == "!" {
 		p.next()
+		if p.depth++; p.depth > maxTagDepth {
+			return nil, errTooDeep(t.pos)
+		}
 		x, err := p.not()
+		p.depth--
 		return tagNot{x}, err
 	}
 	return p.primary()
@@ -200,7 +230,11 @@ func (p *tagParser) primary() (tagExpr, error) {
 	case "tag":
 		return tagLeaf(normTag(t.text)), nil
 	case "(":
+		if p.depth++; p.depth > maxTagDepth {
+			return nil, errTooDeep(t.pos)
+		}
 		x, err := p.or()
+		p.depth--
 		if err != nil {
 			return nil, err
 		}
@@ -216,7 +250,9 @@ func (p *tagParser) primary() (tagExpr, error) {
 
 // MatchTags reports whether scenarios tagged tags are selected by the tag
 // expression expr, as -jetty.tags would select them. An empty expr selects
-// everything. It returns an error saying where expr is malformed.
+// everything. It returns an error saying where expr is malformed, and one
+// for an expression nested deeper than 100 levels of parentheses and
+// negations or longer than 1000 tags and operators.
 func MatchTags(expr string, tags ...string) (bool, error) {
 	x, err := parseTags(expr)
 	if err != nil {

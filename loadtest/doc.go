@@ -18,7 +18,9 @@
 // handler, not the kernel. [URL] drives a live server, and is refused before
 // any request unless its host is literally localhost, in 127.0.0.0/8 or ::1,
 // or Run is given [AllowRemote]; the run's dialer also refuses non-loopback
-// addresses, redirects included. A Target sends GET of itself by default;
+// addresses. Redirects are never followed: a 3xx is the response a hit
+// measures (counted as success, and matched by Expect(303)), and the
+// redirect's target is neither resolved nor dialed. A Target sends GET of itself by default;
 // [Target.With] sends [Req] values in rotation, [Target.Build] builds each
 // hit's request (unique users, unique bodies).
 //
@@ -39,7 +41,8 @@
 // flight for Rate and Ramp (Users uses exactly n, at most [MaxUsers]),
 // [MaxHits] 100,000 hits and [MaxTime] 60s per run (a plan needing more is
 // refused; every run stops by itself), [MaxBody] 1 MiB kept per response,
-// [MaxLag] 100ms. Success is every 2xx and 3xx status unless [Expect] says
+// [MaxLag] 100ms. A warm-up that uses up MaxHits leaves nothing to measure:
+// the run is invalid and says so. Success is every 2xx and 3xx status unless [Expect] says
 // otherwise (Expect(200, 429) for a rate-limit run); the package counts
 // statuses itself. Invalid options are reported together, each saying how to
 // fix it: "loadtest: Users(0): want at least 1 user".
@@ -51,6 +54,15 @@
 // time, [Report.Lag]) and returns the report with an [*InvalidError] when it
 // sent fewer than 95% of the planned hits, when its p99 lag exceeds MaxLag,
 // or when MaxTime stopped it. [Report.Check] fails an invalid report too.
+//
+// [Report.Check] returns a [*BudgetError] whose Violations each carry a
+// [Kind] (KindInvalidRun, KindEmpty, KindBudget, KindLatency, KindSuccess,
+// KindThroughput, KindRequests, KindRegression), so a caller can tell an
+// invalid run from a slow one without parsing the text. A Budget with NaN,
+// an infinity, a negative figure or a ratio outside 0–1 is itself a
+// violation (KindBudget), never silently accepted. A nil *Report fails
+// Check and Compare and prints "nil report"; Run(nil, …) and ReadReport(nil)
+// return errors.
 //
 // # Reports
 //
@@ -76,6 +88,19 @@
 //	host2$ echo "GET http://10.0.0.5:8080/" | vegeta attack -rate 500/s -duration 30s > host2.bin
 //	rep, err := loadtest.FromResults(f1, f2) // f1, f2: the opened files
 //	err = rep.Check(loadtest.Budget{P99: 100 * time.Millisecond, MinThroughput: 990})
+//
+// # Secrets
+//
+// Nothing a run prints or writes shows a secret: error groups (a handler's
+// panic value, a server's malformed answer), recorded results, text and
+// JSON reports, plots and budget violations pass through the module's one
+// redaction, internal/redact (values of Authorization and Cookie headers,
+// fields named like a password or token, card numbers, JWTs, well-known key
+// prefixes). loadtest is a leaf of the module: it imports vegeta, the
+// standard library and, besides them, only internal packages that
+// themselves use nothing but the standard library (internal/redact is one),
+// so that loadtest and preset stay usable on their own while every output
+// path of the module shares one redaction.
 //
 // # Parallel tests
 //

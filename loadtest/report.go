@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jettymethod/jetty/internal/redact"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
@@ -138,7 +139,7 @@ func groupError(msg string) string {
 	if msg == "" {
 		return "no response"
 	}
-	return mask(urlInError.ReplaceAllString(msg, "$1: "))
+	return redact.String(urlInError.ReplaceAllString(msg, "$1: "))
 }
 
 func (a *aggregator) report(p *plan) *Report {
@@ -231,9 +232,15 @@ func FromResults(r ...io.Reader) (*Report, error) {
 	return rep, nil
 }
 
+// errNilReport is returned by the methods of a nil *Report.
+var errNilReport = errors.New("loadtest: nil report: Run returned an error, check it before using the report")
+
 // ReadReport reads a Report written as JSON (json.Marshal or WriteJSON), for
 // instance a baseline kept in testdata.
 func ReadReport(r io.Reader) (*Report, error) {
+	if r == nil {
+		return nil, errors.New("loadtest: ReadReport(nil): want a reader, such as an opened file")
+	}
 	var rep Report
 	dec := json.NewDecoder(r)
 	if err := dec.Decode(&rep); err != nil {
@@ -247,6 +254,9 @@ func ReadReport(r io.Reader) (*Report, error) {
 
 // WriteJSON writes r as indented JSON.
 func (r *Report) WriteJSON(w io.Writer) error {
+	if r == nil {
+		return errNilReport
+	}
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err
@@ -341,6 +351,9 @@ func (r *Report) UnmarshalJSON(b []byte) error {
 
 // String returns the text summary written by WriteText.
 func (r *Report) String() string {
+	if r == nil {
+		return "loadtest: nil report (Run returned an error)"
+	}
 	var b bytes.Buffer
 	_ = r.WriteText(&b)
 	return b.String()
@@ -348,6 +361,9 @@ func (r *Report) String() string {
 
 // WriteText writes a human-readable summary of r.
 func (r *Report) WriteText(w io.Writer) error {
+	if r == nil {
+		return errNilReport
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d requests, %s success\n", r.Plan, r.Requests, pct(r.Success))
 	if r.Planned > 0 {

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jettymethod/jetty/internal/redact"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 	"github.com/tsenart/vegeta/v12/lib/plot"
 )
@@ -39,6 +40,9 @@ func Run(ctx context.Context, target Target, opts ...Option) (*Report, error) {
 	p, probs := c.validate()
 	res, tprobs := target.check(c.allowRemote)
 	probs = append(probs, tprobs...)
+	if ctx == nil {
+		probs = append([]string{"Run(nil, …): want a context: pass t.Context() in a test, or context.Background()"}, probs...)
+	}
 	if len(probs) == 1 {
 		return nil, errors.New("loadtest: " + probs[0])
 	}
@@ -76,11 +80,18 @@ func Run(ctx context.Context, target Target, opts ...Option) (*Report, error) {
 		}))
 	}
 
+	usedUp := false
 	if p.warmup > 0 {
 		r.warm()
+		usedUp = r.left() == 0 && r.ctx.Err() == nil && r.failed.Load() == nil
 	}
-	r.measure()
+	if !usedUp {
+		r.measure()
+	}
 	rep := r.agg.report(p)
+	if usedUp {
+		rep.Invalid = append(rep.Invalid, fmt.Sprintf("the warm-up used up MaxHits(%d): no hit was left to measure; raise MaxHits or shorten Warmup(%v)", p.maxHits, p.warmup))
+	}
 
 	var errs []error
 	if err := ctx.Err(); err != nil {
@@ -91,7 +102,7 @@ func Run(ctx context.Context, target Target, opts ...Option) (*Report, error) {
 		}
 		if msg := r.failed.Load(); msg != nil {
 			errs = append(errs, errors.New(*msg))
-		} else if runCtx.Err() == nil {
+		} else if runCtx.Err() == nil && !usedUp {
 			rep.Invalid = append(rep.Invalid, judge(p, rep)...)
 		}
 		if len(rep.Invalid) > 0 {
@@ -232,7 +243,7 @@ func (r *runner) collect(lag bool) func(*vegeta.Result, time.Time) {
 		if r.enc != nil || r.plot != nil {
 			// Only what leaves the run is masked: the hot path stays free
 			// of regular expressions.
-			res.Error, res.URL = mask(res.Error), mask(res.URL)
+			res.Error, res.URL = redact.String(res.Error), redact.String(res.URL)
 		}
 		if r.enc != nil && r.encErr == nil {
 			r.encErr = r.enc.Encode(res)

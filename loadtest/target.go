@@ -255,7 +255,10 @@ func (t Target) client(runCtx context.Context, p *plan, r *resolved) (*http.Clie
 		rt = &ctxTransport{rt: tr, dl: dl}
 		release = tr.CloseIdleConnections
 	}
-	return &http.Client{Transport: rt}, release
+	// Never follow a redirect: a 3xx is the response the run measures
+	// (Expect(303) matches it), and a redirect's target is never dialed.
+	noFollow := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &http.Client{Transport: rt, CheckRedirect: noFollow}, release
 }
 
 // loopbackOnly refuses connections to non-loopback addresses.

@@ -23,6 +23,7 @@ package preset
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -193,17 +194,33 @@ func (p Params) List(key string) []string {
 	return out
 }
 
-// ParseDuration is time.ParseDuration that also accepts whole days ("90d").
+// ParseDuration is time.ParseDuration that also accepts whole days ("90d"),
+// for durations of 0 or more: a negative duration, and one too long for a
+// time.Duration (about 292 years, 106751d), is an error, never a wrapped
+// or negative value.
 func ParseDuration(s string) (time.Duration, error) {
 	if n, ok := strings.CutSuffix(s, "d"); ok {
-		days, err := strconv.Atoi(n)
-		if err != nil || days < 0 {
+		days, err := strconv.ParseInt(n, 10, 64)
+		switch {
+		case err != nil || days < 0:
 			return 0, fmt.Errorf("preset: duration %q: want a whole number of days such as \"90d\"", s)
+		case days > maxDays:
+			return 0, fmt.Errorf("preset: duration %q: longer than %dd, the longest a duration can be", s, maxDays)
 		}
 		return time.Duration(days) * 24 * time.Hour, nil
 	}
-	return time.ParseDuration(s)
+	d, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		return 0, err
+	case d < 0:
+		return 0, fmt.Errorf("preset: duration %q is negative: want 0 or more", s)
+	}
+	return d, nil
 }
+
+// maxDays is the most whole days a time.Duration holds.
+const maxDays = int64(math.MaxInt64 / int64(24*time.Hour))
 
 // Preset is a named set of production requirements: the specification of
 // production mode for an external project. The zero Preset has no

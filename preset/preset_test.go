@@ -1,6 +1,8 @@
 package preset_test
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -242,4 +244,44 @@ func TestRegulatedFamilyFollowsEachRegime(t *testing.T) {
 			assert.NotEmpty(t, r.Standard, "%s %s cites no standard", p.Name, r.ID)
 		}
 	}
+}
+
+func TestParseDurationOverflowAndNegative(t *testing.T) {
+	for _, s := range []string{"110000d", "106752d", "9223372036854775807d", "99999999999999999999d", "-1d", "-5s", "-1ns", "3000000h"} {
+		d, err := preset.ParseDuration(s)
+		assert.Error(t, err, "ParseDuration(%q) = %v", s, d)
+		assert.Zero(t, d, s)
+	}
+	d, err := preset.ParseDuration("106751d")
+	assert.NoError(t, err)
+	assert.Equal(t, 106751*24*time.Hour, d)
+	d, err = preset.ParseDuration("0d")
+	assert.NoError(t, err)
+	assert.Zero(t, d)
+}
+
+// FuzzParseDuration: whatever the input, a duration is never negative and
+// never wrapped: a number of days comes back as exactly that many days.
+func FuzzParseDuration(f *testing.F) {
+	for _, s := range []string{"90d", "110000d", "-1d", "1h30m", "-5s", "0d", "106751d", "+3d", "2562047h"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := preset.ParseDuration(s)
+		if err != nil {
+			if d != 0 {
+				t.Fatalf("ParseDuration(%q) = %v with error %v, want 0", s, d, err)
+			}
+			return
+		}
+		if d < 0 {
+			t.Fatalf("ParseDuration(%q) = %v: negative", s, d)
+		}
+		if n, ok := strings.CutSuffix(s, "d"); ok {
+			days, perr := strconv.ParseInt(n, 10, 64)
+			if perr != nil || time.Duration(days)*24*time.Hour != d || d/(24*time.Hour) != time.Duration(days) {
+				t.Fatalf("ParseDuration(%q) = %v: not %s days", s, d, n)
+			}
+		}
+	})
 }

@@ -6,7 +6,9 @@
 //
 // status prints one line per feature; json prints the summaries as a JSON
 // array. The exit status is 1 when a feature has a failed scenario or an
-// uncovered requirement, 2 on bad usage or unreadable input.
+// uncovered requirement, 2 on bad usage or unreadable input. Nothing it
+// prints shows a secret: every text of a summary, and of an error, is masked
+// by the module's one redaction.
 package main
 
 import (
@@ -18,7 +20,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/jettymethod/jetty/internal/redact"
 	"github.com/jettymethod/jetty/jetty"
+	"github.com/jettymethod/jetty/preset"
 )
 
 func main() {
@@ -32,7 +36,7 @@ func run(args []string, in io.Reader, out, errOut io.Writer) int {
 	}
 	sums, err := read(in)
 	if err != nil {
-		fmt.Fprintf(errOut, "jetty: %v\n", err)
+		fmt.Fprintf(errOut, "jetty: %s\n", redact.String(err.Error()))
 		return 2
 	}
 	if args[0] == "json" {
@@ -75,15 +79,45 @@ func read(in io.Reader) ([]jetty.Summary, error) {
 		}
 		s, err := jetty.ParseSummary(e.Value)
 		if err != nil {
-			return nil, fmt.Errorf("line %d (%s %s): %v", line, e.Package, e.Test, err)
+			return nil, fmt.Errorf("line %d (%s %s): %s", line, redact.String(e.Package), redact.String(e.Test), redact.String(err.Error()))
 		}
-		sums = append(sums, s)
+		sums = append(sums, masked(s))
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
 	sort.SliceStable(sums, func(i, j int) bool { return sums[i].Test < sums[j].Test })
 	return sums, nil
+}
+
+// masked returns s with secrets masked in every text it holds: the
+// command prints summaries written by any version of jetty, or by hand.
+func masked(s jetty.Summary) jetty.Summary {
+	m := redact.String
+	ids := func(in []preset.ID) []preset.ID {
+		out := make([]preset.ID, len(in))
+		for i, id := range in {
+			out[i] = preset.ID(m(string(id)))
+		}
+		return out
+	}
+	s.Feature, s.Test, s.Audience, s.Preset = m(s.Feature), m(s.Test), m(s.Audience), m(s.Preset)
+	modes := make(map[string]jetty.ModeSummary, len(s.Modes))
+	for k, v := range s.Modes {
+		v.Blocked = m(v.Blocked)
+		modes[m(k)] = v
+	}
+	s.Modes = modes
+	c := &s.Coverage
+	c.Status = m(c.Status)
+	c.Required, c.Covered, c.Waived, c.Uncovered = ids(c.Required), ids(c.Covered), ids(c.Waived), ids(c.Uncovered)
+	ws := make([]jetty.WaiverSummary, len(s.Waivers))
+	for i, w := range s.Waivers {
+		w.ID, w.Reason, w.Until = preset.ID(m(string(w.ID))), m(w.Reason), m(w.Until)
+		ws[i] = w
+	}
+	s.Waivers = ws
+	return s
 }
 
 func red(s jetty.Summary) bool {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jettymethod/jetty/internal/redact"
 	"github.com/jettymethod/jetty/jetty"
 	"github.com/jettymethod/jetty/preset"
 	"github.com/stretchr/testify/assert"
@@ -66,4 +67,35 @@ func ids(s ...string) []preset.ID {
 func jsonString(s string) (string, error) {
 	b, err := json.Marshal(s)
 	return string(b), err
+}
+
+// TestOutputIsRedacted feeds summaries with secrets of every shape in every
+// text field, and a malformed one: neither status, json nor the error shows
+// them.
+func TestOutputIsRedacted(t *testing.T) {
+	for _, sh := range redact.Shapes() {
+		t.Run(sh.Name, func(t *testing.T) {
+			x := strings.ReplaceAll(sh.Example, "\n", " ")
+			s := jetty.Summary{Version: 1, Feature: x, Test: "TestX/" + x, Audience: x, Preset: x,
+				Modes:    map[string]jetty.ModeSummary{"speed": {Fail: 1}, "stable": {Skip: 1, Blocked: x}},
+				Coverage: jetty.CoverageSummary{Status: "uncovered", Required: ids(x), Uncovered: ids(x), Covered: ids(x), Waived: ids(x)},
+				Waivers:  []jetty.WaiverSummary{{ID: preset.ID(x), Reason: x, Until: x}}}
+			ev, err := json.Marshal(map[string]string{"Action": "attr", "Package": "p", "Test": s.Test, "Key": jetty.SummaryAttr, "Value": s.String()})
+			require.NoError(t, err)
+			in := string(ev) + "\n"
+			for _, cmd := range []string{"status", "json"} {
+				var out, errOut bytes.Buffer
+				run([]string{cmd}, strings.NewReader(in), &out, &errOut)
+				assert.NotContains(t, out.String()+errOut.String(), sh.Secret, cmd)
+				assert.Contains(t, out.String(), redact.Mask, cmd)
+			}
+			ev, err = json.Marshal(map[string]string{"Action": "attr", "Package": "p " + x, "Test": x, "Key": jetty.SummaryAttr, "Value": `{"v":2,"feature":"f"}`})
+			require.NoError(t, err)
+			bad := string(ev) + "\n"
+			var out, errOut bytes.Buffer
+			assert.Equal(t, 2, run([]string{"status"}, strings.NewReader(bad), &out, &errOut))
+			assert.NotContains(t, errOut.String(), sh.Secret)
+			assert.Contains(t, errOut.String(), "version 2")
+		})
+	}
 }

@@ -497,8 +497,11 @@ func load(t *testing.T, f *jetty.F) {
 	}
 	l := scenario.Load{Target: scenario.Handler(srv)}
 	if raceDetector {
-		// The preset's 2 s is checked in builds without -race.
-		l.Budget.Max = 10 * time.Second
+		// The preset's 2 s is checked in builds without -race. Under -race
+		// on a 2-core machine that other builds load, 100 logins at once
+		// were seen to take 10.8 s: the bound is generous, since what it
+		// proves is that every request completes and none fails.
+		l.Budget.Max = 30 * time.Second
 	}
 	f.Include(l)
 }

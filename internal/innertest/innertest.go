@@ -145,6 +145,18 @@ func (r Result) Attr(test, key string) (string, bool) {
 	return "", false
 }
 
+// Attrs returns the values of every attribute key, of any test, in the
+// order they were emitted (e.g. each feature's jetty.summary).
+func (r Result) Attrs(key string) []string {
+	var out []string
+	for _, e := range r.Events {
+		if e.Action == "attr" && e.Key == key {
+			out = append(out, e.Value)
+		}
+	}
+	return out
+}
+
 // Tests returns the names of the tests that reached a verdict, with it.
 func (r Result) Tests() map[string]string {
 	m := map[string]string{}
