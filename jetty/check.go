@@ -72,7 +72,9 @@ func Check(t testing.TB, scenarios ...Scenario) {
 //	func TestProject(t *testing.T) { jetty.Project(t) }
 //
 // Options override the profile file as they do for Feature. An internal
-// project has no project-level requirements. Use LoadProfile and
+// project has no project-level requirements. Project emits a ProjectSummary
+// as the test attribute "jetty.project", which the jetty command reads to
+// list attestations that are stale or expire soon. Use LoadProfile and
 // Profile.Verify to check without a testing.TB.
 func Project(t testing.TB, opts ...Option) {
 	if t == nil {
@@ -90,7 +92,9 @@ func Project(t testing.TB, opts ...Option) {
 		return
 	}
 	prof := cfg.profile(file)
-	if err := prof.Verify(time.Now()); err != nil {
+	now := time.Now()
+	t.Attr(ProjectAttr, prof.projectSummary(t.Name(), now).String())
+	if err := prof.Verify(now); err != nil {
 		t.Errorf("[jetty] %s: %v", where, err)
 		return
 	}

@@ -307,3 +307,14 @@ func TestInnerBubble(t *testing.T) {
 		})
 	})
 }
+
+func TestInnerPartlyProven(t *testing.T) {
+	innertest.Inner(t)
+	jetty.Feature(t, "Partly", func(f *jetty.F) {
+		f.Speed("works", func(s *jetty.S) {})
+		f.Production("has headers", func(s *jetty.S) {}, "T-HEAD")
+		f.Production("limits logins", func(s *jetty.S) {
+			s.NotProven("T-RATE", "the block lifts on time: set Lockout")
+		}, "T-RATE")
+	}, jetty.External(saas), jetty.Traits(preset.Login))
+}

@@ -19,6 +19,9 @@ type run struct {
 	tags    string
 	noGate  bool
 	maxMode Mode
+	// tagsFrom and modeFrom name where tags and maxMode came from:
+	// "-jetty.tags" or "JETTY_TAGS", "-jetty.mode" or "JETTY_MODE".
+	tagsFrom, modeFrom string
 	// mode results, filled as the modes run
 	state map[Mode]*modeState
 }
@@ -56,7 +59,7 @@ func (r *run) feature(t *testing.T) {
 // gate returns why mode m must not run, or "".
 func (r *run) gate(m Mode) string {
 	if m > r.maxMode {
-		return fmt.Sprintf("-jetty.mode=%s: %s mode is not run yet", r.maxMode, m)
+		return fmt.Sprintf("%s=%s: %s mode is not run yet", r.modeFrom, r.maxMode, m)
 	}
 	if r.noGate || m == Speed {
 		return ""
@@ -140,11 +143,11 @@ func (r *run) runDecl(t *testing.T, m Mode, blocked string, d *decl) {
 	}
 	if !r.sel.match(d.tags) {
 		setAll(gated)
-		t.Skipf("not selected by -jetty.tags %q (tags: %s)", r.tags, tagText(d.tags))
+		t.Skipf("not selected by %s %q (tags: %s)", r.tagsFrom, r.tags, tagText(d.tags))
 	}
 	if d.rows == nil {
 		defer func() { setAll(verdict(t)) }()
-		r.runBody(t, m, d.title, d.body)
+		r.runBody(t, m, d, d.title, d.body)
 		return
 	}
 	for i, rw := range d.rows {
@@ -155,17 +158,22 @@ func (r *run) runDecl(t *testing.T, m Mode, blocked string, d *decl) {
 				d.results[i] = verdict(t)
 				d.mu.Unlock()
 			}()
-			r.runBody(t, m, d.title+" › "+rw.name, rw.body)
+			r.runBody(t, m, d, d.title+" › "+rw.name, rw.body)
 		})
 	}
 }
 
-func (r *run) runBody(t *testing.T, m Mode, title string, body func(*S)) {
+func (r *run) runBody(t *testing.T, m Mode, d *decl, title string, body func(*S)) {
 	t.Helper()
 	misuse := func(format string, args ...any) {
 		t.Errorf("[jetty] %s: "+format, append([]any{r.f.name}, args...)...)
 	}
 	s := newS(t, r.f.name, m, title, r.profile, misuse)
+	s.notProven = func(id preset.ID, probe string) {
+		d.mu.Lock()
+		d.notProven = append(d.notProven, notProven{id: id, probe: probe})
+		d.mu.Unlock()
+	}
 	s.run(body)
 }
 
@@ -197,6 +205,7 @@ type coverage struct {
 	covered   []preset.ID
 	waived    []preset.ID
 	uncovered []preset.ID
+	partial   []PartialSummary
 	err       string
 	notes     []string
 }
@@ -204,7 +213,7 @@ type coverage struct {
 func (r *run) coverage() coverage {
 	var c coverage
 	if !r.profile.External {
-		c.status = "not-required"
+		c.status = CoverageNotRequired
 		return c
 	}
 	c.required = r.profile.Preset.For(r.cfg.traits...)
@@ -217,11 +226,11 @@ func (r *run) coverage() coverage {
 	}
 	switch {
 	case prod.blocked != "":
-		c.status = "unchecked"
+		c.status = CoverageUnchecked
 		c.notes = append(c.notes, fmt.Sprintf("[jetty] %s: preset coverage not checked: production mode did not run: %s", r.f.name, prod.blocked))
 		return c
 	case prod.incomplete:
-		c.status = "unchecked"
+		c.status = CoverageUnchecked
 		c.notes = append(c.notes, fmt.Sprintf("[jetty] %s: preset coverage not checked: some production scenarios were not run (filtered by -run or -jetty.tags)", r.f.name))
 		return c
 	}
@@ -229,11 +238,16 @@ func (r *run) coverage() coverage {
 	var lines []string
 	for _, req := range c.required {
 		var passedBy, failedBy []string
+		var partBy []PartialSummary
 		for _, d := range r.f.decls {
 			if d.mode != Production || !slices.Contains(d.covers, req.ID) {
 				continue
 			}
 			if d.allPassed() {
+				if miss := d.missing(req.ID); len(miss) > 0 {
+					partBy = append(partBy, PartialSummary{ID: req.ID, Scenario: d.title, Missing: miss})
+					continue
+				}
 				passedBy = append(passedBy, d.title)
 			} else {
 				failedBy = append(failedBy, fmt.Sprintf("%q", d.title))
@@ -245,6 +259,9 @@ func (r *run) coverage() coverage {
 			c.covered = append(c.covered, req.ID)
 		case w != nil && !w.expired(now):
 			c.waived = append(c.waived, req.ID)
+		case len(partBy) > 0:
+			c.partial = append(c.partial, partBy[0])
+			lines = append(lines, fmt.Sprintf("%-16s %s — only partly proven by %q: not proven: %s", req.ID, req.Title, partBy[0].Scenario, strings.Join(partBy[0].Missing, "; ")))
 		default:
 			c.uncovered = append(c.uncovered, req.ID)
 			how := "add " + req.Scenario + " with f.Include"
@@ -267,18 +284,24 @@ func (r *run) coverage() coverage {
 		}
 	}
 	if nProd == 0 && len(c.required) == 0 {
-		c.status = "uncovered"
+		c.status = CoverageUncovered
 		c.err = fmt.Sprintf("[jetty] %s: external project (preset %q) but the feature declares no production scenario: production mode is required; declare one with f.Production or f.Include",
 			r.f.name, r.profile.Preset.Name)
 		return c
 	}
+	if len(lines) > 0 && len(c.uncovered) == 0 {
+		c.status = CoveragePartial
+		c.err = fmt.Sprintf("[jetty] %s: %d of %d production requirements of preset %q are only partly proven:\n\t%s",
+			r.f.name, len(lines), len(c.required), r.profile.Preset.Name, strings.Join(lines, "\n\t"))
+		return c
+	}
 	if len(lines) > 0 {
-		c.status = "uncovered"
+		c.status = CoverageUncovered
 		c.err = fmt.Sprintf("[jetty] %s: %d of %d production requirements of preset %q are not covered:\n\t%s",
 			r.f.name, len(lines), len(c.required), r.profile.Preset.Name, strings.Join(lines, "\n\t"))
 		return c
 	}
-	c.status = "covered"
+	c.status = CoverageCovered
 	return c
 }
 
@@ -291,6 +314,20 @@ func (d *decl) allPassed() bool {
 		}
 	}
 	return len(d.results) > 0
+}
+
+// missing returns the probes the scenario reported as not proven for id
+// (S.NotProven), in the order reported, without repeats.
+func (d *decl) missing(id preset.ID) []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []string
+	for _, np := range d.notProven {
+		if (np.id == id || np.id == "") && !slices.Contains(out, np.probe) {
+			out = append(out, np.probe)
+		}
+	}
+	return out
 }
 
 func (r *run) waiver(id preset.ID) *waiver {

@@ -1,0 +1,62 @@
+package jetty_test
+
+import (
+	"testing"
+
+	"github.com/jettymethod/jetty/internal/innertest"
+	"github.com/jettymethod/jetty/jetty"
+	"github.com/jettymethod/jetty/preset"
+	"github.com/stretchr/testify/assert"
+)
+
+func TestEnvironmentFormsOfTheFlags(t *testing.T) {
+	t.Setenv("JETTY_MODE", "speed")
+	r := innertest.Run(t, "TestInnerAllGreen")
+	assert.Equal(t, "skip", r.Status("TestInnerAllGreen/Signup/stable/rejects_a_duplicate"))
+	assert.Contains(t, r.TestOutput("TestInnerAllGreen/Signup/stable/rejects_a_duplicate"), "JETTY_MODE=speed: stable mode is not run yet")
+
+	// The flag wins over the environment.
+	r = innertest.Run(t, "TestInnerAllGreen", "-jetty.mode=production")
+	assert.Equal(t, "pass", r.Status("TestInnerAllGreen/Signup/stable/rejects_a_duplicate"))
+
+	t.Setenv("JETTY_MODE", "")
+	t.Setenv("JETTY_NOGATE", "1")
+	r = innertest.Run(t, "TestInnerLogin")
+	assert.Equal(t, "pass", r.Status("TestInnerLogin/Login/stable/wrong_password"))
+	r = innertest.Run(t, "TestInnerLogin", "-jetty.nogate=false")
+	assert.Equal(t, "skip", r.Status("TestInnerLogin/Login/stable/wrong_password"))
+
+	t.Setenv("JETTY_NOGATE", "")
+	t.Setenv("JETTY_TAGS", "smoke && !slow")
+	r = innertest.Run(t, "TestInnerTags")
+	assert.Contains(t, r.Output, `not selected by JETTY_TAGS "smoke && !slow"`)
+
+	t.Setenv("JETTY_TAGS", "")
+	t.Setenv("JETTY_MODE", "fast")
+	t.Setenv("JETTY_NOGATE", "maybe")
+	r = innertest.Run(t, "TestInnerBadFlags")
+	assert.Equal(t, "fail", r.Status("TestInnerBadFlags"))
+	assert.Contains(t, r.Output, `JETTY_MODE: unknown mode "fast"`)
+	assert.Contains(t, r.Output, `JETTY_NOGATE="maybe": want 1, true, 0 or false`)
+}
+
+func TestFlagsListTheirEnvironmentForms(t *testing.T) {
+	for _, f := range jetty.Flags() {
+		assert.Regexp(t, `^jetty\.[a-z]+$`, f.Name)
+		assert.Equal(t, "JETTY_"+map[string]string{"jetty.tags": "TAGS", "jetty.mode": "MODE", "jetty.nogate": "NOGATE"}[f.Name], f.Env)
+	}
+}
+
+func TestPartlyProvenIsRed(t *testing.T) {
+	r := innertest.Run(t, "TestInnerPartlyProven")
+	assert.Equal(t, "fail", r.Status("TestInnerPartlyProven"))
+	assert.Equal(t, "pass", r.Status("TestInnerPartlyProven/Partly/production/limits_logins"))
+	assert.Contains(t, r.Output, "only partly proven by \"limits logins\": not proven: the block lifts on time: set Lockout")
+	sum := summaryOf(t, r, "TestInnerPartlyProven/Partly")
+	assert.Equal(t, jetty.CoveragePartial, sum.Coverage.Status)
+	assert.Equal(t, []jetty.PartialSummary{{ID: "T-RATE", Scenario: "limits logins", Missing: []string{"the block lifts on time: set Lockout"}}}, sum.Coverage.Partial)
+	assert.Equal(t, []preset.ID{"T-HEAD"}, sum.Coverage.Covered)
+	back, err := jetty.ParseSummary(sum.String())
+	assert.NoError(t, err)
+	assert.Equal(t, sum, back)
+}
