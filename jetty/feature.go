@@ -46,6 +46,7 @@ type decl struct {
 	mu        sync.Mutex
 	results   []status
 	notProven []notProven
+	test      string // the subtest's name, once it started
 }
 
 // notProven is one probe a scenario could not run (S.NotProven).

@@ -127,6 +127,9 @@ func (r *run) runMode(t *testing.T, m Mode) {
 
 func (r *run) runDecl(t *testing.T, m Mode, blocked string, d *decl) {
 	t.Helper()
+	d.mu.Lock()
+	d.test = t.Name()
+	d.mu.Unlock()
 	if r.cfg.parallel {
 		t.Parallel()
 	}

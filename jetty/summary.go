@@ -75,6 +75,19 @@ type Summary struct {
 	Modes    map[string]ModeSummary `json:"modes"`
 	Coverage CoverageSummary        `json:"coverage"`
 	Waivers  []WaiverSummary        `json:"waivers"`
+	// Scenarios lists the declared scenarios in declaration order, with
+	// the subtest each ran as, so tools can join go test's events to the
+	// feature. Added within version 1; omitted by older summaries.
+	Scenarios []ScenarioSummary `json:"scenarios,omitempty"`
+}
+
+// ScenarioSummary is one declared scenario of a feature.
+type ScenarioSummary struct {
+	Mode   string      `json:"mode"`
+	Name   string      `json:"name"`
+	Test   string      `json:"test,omitempty"` // the subtest, e.g. "TestLogin/speed/signs_in"; empty if it never started
+	Covers []preset.ID `json:"covers,omitempty"`
+	Tags   []string    `json:"tags,omitempty"`
 }
 
 // ModeSummary counts a mode's scenarios (outline rows count one each).
@@ -139,6 +152,11 @@ func (r *run) summary(t testing.TB, c coverage) Summary {
 		if has {
 			s.Modes[m.String()] = ModeSummary{Pass: ms.pass, Fail: ms.fail, Skip: ms.skip, Blocked: ms.blocked}
 		}
+	}
+	for _, d := range r.f.decls {
+		d.mu.Lock()
+		s.Scenarios = append(s.Scenarios, ScenarioSummary{Mode: d.mode.String(), Name: redact.String(d.title), Test: d.test, Covers: d.covers, Tags: d.tags})
+		d.mu.Unlock()
 	}
 	now := time.Now()
 	for _, w := range r.f.waivers {
