@@ -69,7 +69,7 @@ func (r *run) gate(m Mode) string {
 	case below.blocked != "":
 		return fmt.Sprintf("%s mode did not run: %s", m-1, below.blocked)
 	case below.red():
-		return fmt.Sprintf("%s mode is red: %d of %d scenarios failed: %s (-jetty.nogate runs it anyway)",
+		return fmt.Sprintf("%s mode is red: %d of %d scenarios failed: %s (-jetty.nogate or JETTY_NOGATE=1 runs it anyway)",
 			m-1, below.fail, below.pass+below.fail+below.skip, strings.Join(below.failedNames, ", "))
 	}
 	return ""
