@@ -52,7 +52,7 @@ iframe{width:100%;height:28em;border:1px solid #d0d7de}
 {{if .Rows}}<table id="matrix">
 <thead><tr><th>package</th><th>feature</th><th>runs</th>{{range modes}}<th>{{.}}</th>{{end}}<th>coverage</th></tr></thead>
 <tbody>{{range .Rows}}
-<tr class="feature-row"><td>{{.Pkg}}</td><td><a href="#{{.Anchor}}">{{.Feature}}</a></td><td>{{.Runs}}</td>{{range .Cells}}<td class="{{cellClass .}}">{{.}}</td>{{end}}<td class="{{if .Red}}red{{end}}">{{.Coverage}}</td></tr>{{end}}
+<tr class="feature-row"><td>{{.Pkg}}</td><td><a href="#{{.Anchor}}">{{.Feature}}</a></td><td>{{.Runs}}</td>{{range .Cells}}<td class="{{cellClass .}}">{{.}}</td>{{end}}<td class="{{if .CovRed}}red{{end}}">{{.Coverage}}</td></tr>{{end}}
 </tbody></table>{{else}}<p>No jetty features in the run.</p>{{end}}
 {{if .BadPkgs}}<table id="packages"><thead><tr><th>package</th><th>status</th><th>detail</th></tr></thead><tbody>
 {{range .BadPkgs}}<tr><td>{{.Name}}</td><td class="red">{{.Status}}</td><td>{{.Detail}}</td></tr>
@@ -107,7 +107,7 @@ type htmlRow struct {
 	Pkg, Feature, Test, Audience, Preset, Coverage, Anchor string
 	Runs                                                   int
 	Cells                                                  []string
-	Red                                                    bool
+	Red, CovRed                                            bool
 	Scenarios                                              []htmlScen
 }
 
@@ -163,7 +163,7 @@ func writeHTML(w io.Writer, v *view) error {
 	data.V.Pkgs = v.pkgs
 	for i, r := range v.rows {
 		hr := htmlRow{Pkg: r.pkg, Feature: r.feature, Test: r.test, Audience: r.audience, Preset: r.preset, Coverage: r.coverage,
-			Runs: r.runs, Cells: r.cells, Red: r.red, Anchor: fmt.Sprintf("f%d-%s", i, cukeID(r.feature))}
+			Runs: r.runs, Cells: r.cells, Red: r.red, CovRed: r.cov.Status == jetty.CoverageUncovered || r.cov.Status == jetty.CoveragePartial, Anchor: fmt.Sprintf("f%d-%s", i, cukeID(r.feature))}
 		for _, s := range v.scenarios(r) {
 			hs := htmlScen{Status: s.status, Class: strings.ReplaceAll(s.status, " ", ""), Mode: s.mode, Name: s.name, Covers: idList(s.covers), Skip: s.skipWhy}
 			if s.status == "failed" {

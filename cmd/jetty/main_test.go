@@ -150,7 +150,8 @@ func golden(t *testing.T, name, got string) {
 
 // goldenPkgs are the packages the golden files show: all but panicky,
 // whose stack (addresses, goroutine numbers, Go's own line numbers) changes
-// from run to run and release to release; TestExitCodes covers it.
+// from run to run and release to release, and load, whose latencies do;
+// TestExitCodes and the browser test cover them.
 var goldenPkgs = []string{"attest", "buildbroken", "expired", "gated", "green", "hang", "partial", "plainfail", "red", "waived"}
 
 func TestStatusGolden(t *testing.T) {
@@ -200,6 +201,7 @@ func TestExitCodes(t *testing.T) {
 		{"green", 0, ""},
 		{"waived", 0, ""},
 		{"hang", 0, ""}, // skips unless JETTY_TESTDATA_HANG is set
+		{"load", 0, ""},
 		{"red", 1, kindFeature},
 		{"gated", 1, kindFeature},
 		{"expired", 1, kindWaiver},
@@ -267,7 +269,7 @@ func TestStatusMergesShards(t *testing.T) {
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
 	require.NoError(t, os.WriteFile(a, split(t, "green", "red", "gated", "waived", "expired"), 0o644))
-	require.NoError(t, os.WriteFile(b, split(t, "partial", "buildbroken", "plainfail", "panicky", "attest", "hang"), 0o644))
+	require.NoError(t, os.WriteFile(b, split(t, "partial", "buildbroken", "plainfail", "panicky", "attest", "hang", "load"), 0o644))
 	whole := runCmd(t, suiteStream(t), "status")
 	shards := runCmd(t, nil, "status", a, b)
 	assert.Equal(t, whole.code, shards.code)
