@@ -10,31 +10,25 @@ import (
 )
 
 func TestEnvironmentFormsOfTheFlags(t *testing.T) {
-	t.Setenv("JETTY_MODE", "speed")
-	r := innertest.Run(t, "TestInnerAllGreen")
+	speed := []string{"JETTY_MODE=speed"}
+	r := innertest.RunEnv(t, speed, "TestInnerAllGreen")
 	assert.Equal(t, "skip", r.Status("TestInnerAllGreen/Signup/stable/rejects_a_duplicate"))
 	assert.Contains(t, r.TestOutput("TestInnerAllGreen/Signup/stable/rejects_a_duplicate"), "JETTY_MODE=speed: stable mode is not run yet")
 
 	// The flag wins over the environment.
-	r = innertest.Run(t, "TestInnerAllGreen", "-jetty.mode=production")
+	r = innertest.RunEnv(t, speed, "TestInnerAllGreen", "-jetty.mode=production")
 	assert.Equal(t, "pass", r.Status("TestInnerAllGreen/Signup/stable/rejects_a_duplicate"))
 
-	t.Setenv("JETTY_MODE", "")
-	t.Setenv("JETTY_NOGATE", "1")
-	r = innertest.Run(t, "TestInnerLogin")
+	nogate := []string{"JETTY_NOGATE=1"}
+	r = innertest.RunEnv(t, nogate, "TestInnerLogin")
 	assert.Equal(t, "pass", r.Status("TestInnerLogin/Login/stable/wrong_password"))
-	r = innertest.Run(t, "TestInnerLogin", "-jetty.nogate=false")
+	r = innertest.RunEnv(t, nogate, "TestInnerLogin", "-jetty.nogate=false")
 	assert.Equal(t, "skip", r.Status("TestInnerLogin/Login/stable/wrong_password"))
 
-	t.Setenv("JETTY_NOGATE", "")
-	t.Setenv("JETTY_TAGS", "smoke && !slow")
-	r = innertest.Run(t, "TestInnerTags")
+	r = innertest.RunEnv(t, []string{"JETTY_TAGS=smoke && !slow"}, "TestInnerTags")
 	assert.Contains(t, r.Output, `not selected by JETTY_TAGS "smoke && !slow"`)
 
-	t.Setenv("JETTY_TAGS", "")
-	t.Setenv("JETTY_MODE", "fast")
-	t.Setenv("JETTY_NOGATE", "maybe")
-	r = innertest.Run(t, "TestInnerBadFlags")
+	r = innertest.RunEnv(t, []string{"JETTY_MODE=fast", "JETTY_NOGATE=maybe"}, "TestInnerBadFlags")
 	assert.Equal(t, "fail", r.Status("TestInnerBadFlags"))
 	assert.Contains(t, r.Output, `JETTY_MODE: unknown mode "fast"`)
 	assert.Contains(t, r.Output, `JETTY_NOGATE="maybe": want 1, true, 0 or false`)

@@ -64,7 +64,7 @@ type sys struct {
 	terminal       bool   // stdout is a terminal
 	dir            string // where go test runs
 	goTool         string
-	env            []string // added to go test's environment
+	environ        func() []string // go test's environment
 }
 
 func realSys() sys {
@@ -72,7 +72,7 @@ func realSys() sys {
 	if fi, err := os.Stdout.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 		term = true
 	}
-	return sys{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, now: time.Now, getenv: os.Getenv, terminal: term, goTool: "go"}
+	return sys{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, now: time.Now, getenv: os.Getenv, terminal: term, goTool: "go", environ: os.Environ}
 }
 
 const usage = `usage:

@@ -111,7 +111,7 @@ func runCmd(t *testing.T, stdin []byte, args ...string) runResult {
 	dir, err := filepath.Abs(mod)
 	require.NoError(t, err)
 	code := run(args, sys{stdin: bytes.NewReader(stdin), stdout: &out, stderr: &errOut, now: func() time.Time { return now },
-		getenv: func(string) string { return "" }, dir: dir, goTool: "go", env: []string{"GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off"}})
+		getenv: func(string) string { return "" }, dir: dir, goTool: "go", environ: goEnv})
 	return runResult{code, out.String(), errOut.String()}
 }
 
@@ -232,7 +232,7 @@ func TestTimeoutIsRed(t *testing.T) {
 	dir, err := filepath.Abs(mod)
 	require.NoError(t, err)
 	code := run([]string{"test", "-timeout=1s", "./hang"}, sys{stdout: &out, stderr: &errOut, now: func() time.Time { return now },
-		getenv: func(string) string { return "" }, dir: dir, goTool: "go", env: []string{"GOFLAGS=-mod=mod", "GOPROXY=off", "JETTY_TESTDATA_HANG=1"}})
+		getenv: func(string) string { return "" }, dir: dir, goTool: "go", environ: func() []string { return append(goEnv(), "JETTY_TESTDATA_HANG=1") }})
 	assert.Equal(t, 1, code, out.String()+errOut.String())
 	assert.Contains(t, out.String(), "timeout: example.com/suite/hang: panic: test timed out after 1s")
 }

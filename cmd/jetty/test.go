@@ -47,7 +47,7 @@ func runTest(args []string, s sys) int {
 	}
 	cmd := exec.Command(s.goTool, append([]string{"test", "-json"}, goArgs...)...)
 	cmd.Dir = s.dir
-	cmd.Env = append(append(os.Environ(), s.env...), env...)
+	cmd.Env = append(s.environ(), env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
