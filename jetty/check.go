@@ -10,7 +10,7 @@ import (
 // inside any existing test, without a Feature:
 //
 //	func TestLoginRateLimit(t *testing.T) {
-//		jetty.Check(t, scenario.RateLimit{Handler: newServer, …})
+//		jetty.Check(t, scenario.RateLimit{Target: scenario.HandlerFunc(newServer)})
 //	}
 //
 // With a *testing.T each scenario runs as a subtest named after its title;
