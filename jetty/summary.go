@@ -269,8 +269,8 @@ const ProjectAttr = "jetty.project"
 //	   "date":"2026-10-01","until":"2026-12-30","status":"current"}]}
 //
 // An attestation's "status" is "current", "stale" (older than its validity),
-// "future" (dated after the run) or "missing"; "until" is the last day it is
-// valid.
+// "future" (dated after the run) or "missing" (the Attestation* constants);
+// "until" is the last day it is valid.
 type ProjectSummary struct {
 	Version      int                  `json:"v"`
 	Test         string               `json:"test"`
@@ -278,6 +278,14 @@ type ProjectSummary struct {
 	Preset       string               `json:"preset,omitempty"`
 	Attestations []AttestationSummary `json:"attestations"`
 }
+
+// The statuses of AttestationSummary.Status.
+const (
+	AttestationCurrent = "current"
+	AttestationStale   = "stale"
+	AttestationFuture  = "future"
+	AttestationMissing = "missing"
+)
 
 // AttestationSummary is one attested requirement and its attestation.
 type AttestationSummary struct {
@@ -320,7 +328,7 @@ func (p Profile) projectSummary(test string, now time.Time) ProjectSummary {
 	}
 	s.Preset = p.Preset.Name
 	for _, r := range p.Preset.Attested() {
-		as := AttestationSummary{ID: r.ID, Title: r.Title, Status: "missing"}
+		as := AttestationSummary{ID: r.ID, Title: r.Title, Status: AttestationMissing}
 		var best time.Time
 		for _, a := range p.Attestations {
 			d, err := time.Parse(time.DateOnly, a.Date)
@@ -332,11 +340,11 @@ func (p Profile) projectSummary(test string, now time.Time) ProjectSummary {
 			as.Until = d.Add(r.Validity).Format(time.DateOnly)
 			switch {
 			case d.After(now):
-				as.Status = "future"
+				as.Status = AttestationFuture
 			case now.Sub(d) > r.Validity:
-				as.Status = "stale"
+				as.Status = AttestationStale
 			default:
-				as.Status = "current"
+				as.Status = AttestationCurrent
 			}
 		}
 		s.Attestations = append(s.Attestations, as)

@@ -349,3 +349,43 @@ func TestNoticesOfWhatExpiresSoon(t *testing.T) {
 	assert.Equal(t, 0, r.code)
 	assert.Contains(t, r.stdout, "example.com/suite/waived Search: waiver T-LOAD: 2099-12-31 expires soon: cover it or renew the waiver")
 }
+
+func TestAttestationsExpiringSoon(t *testing.T) {
+	ev := func(v string) string {
+		b, err := json.Marshal(map[string]string{"Action": "attr", "Package": "example.com/p", "Test": "TestProject", "Key": "jetty.project", "Value": v})
+		require.NoError(t, err)
+		return string(b) + "\n"
+	}
+	in := `{"Action":"start","Package":"example.com/p"}` + "\n" +
+		`{"Action":"run","Package":"example.com/p","Test":"TestProject"}` + "\n" +
+		ev(`{"v":1,"test":"TestProject","audience":"external","preset":"Production SaaS","attestations":[{"id":"OPS-ONCALL","title":"on call","by":"ana","date":"2099-10-01","until":"2099-12-30","status":"current"}]}`) +
+		`{"Action":"pass","Package":"example.com/p","Test":"TestProject"}` + "\n" +
+		`{"Action":"pass","Package":"example.com/p"}` + "\n"
+	r := runCmd(t, []byte(in), "status")
+	assert.Equal(t, 0, r.code, r.stdout)
+	assert.Contains(t, r.stdout, "example.com/p attestation OPS-ONCALL: 2099-12-30 expires soon: attest again")
+}
+
+func TestProgressOnATerminal(t *testing.T) {
+	var out bytes.Buffer
+	p := newProgress(sys{stdout: &out, terminal: true, getenv: func(string) string { return "" }})
+	res := newResult()
+	for _, e := range []event{{Action: "run", Package: "x", Test: "TestA"}, {Action: "pass", Package: "x", Elapsed: 0.5}} {
+		p.event(res, &e)
+	}
+	p.done()
+	assert.Equal(t, "\r\x1b[K[0 package(s) done] x TestA\r\x1b[Kok   x 0.50s\n", out.String())
+
+	for _, env := range []string{"CI", "NO_COLOR"} {
+		out.Reset()
+		p := newProgress(sys{stdout: &out, terminal: true, getenv: func(k string) string {
+			if k == env {
+				return "1"
+			}
+			return ""
+		}})
+		e := event{Action: "run", Package: "x", Test: "TestA"}
+		p.event(res, &e)
+		assert.Empty(t, out.String(), "%s set: plain lines only", env)
+	}
+}

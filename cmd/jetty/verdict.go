@@ -110,11 +110,11 @@ func judge(res *result, now time.Time) *view {
 		s := pr.sums[len(pr.sums)-1]
 		for _, a := range s.Attestations {
 			switch a.Status {
-			case "current":
+			case jetty.AttestationCurrent:
 				if until, err := time.Parse(time.DateOnly, a.Until); err == nil && until.Sub(now) < soon {
 					v.notices = append(v.notices, notice{pr.pkg, "attestation " + string(a.ID), a.Until, "expires soon: attest again"})
 				}
-			case "missing":
+			case jetty.AttestationMissing:
 				v.add(kindAttestation, pr.pkg, "%s %s: no attestation in the profile", a.ID, a.Title)
 			default:
 				v.add(kindAttestation, pr.pkg, "%s %s: attestation by %s on %s is %s (valid until %s)", a.ID, a.Title, a.By, a.Date, a.Status, a.Until)
