@@ -389,3 +389,20 @@ func TestProgressOnATerminal(t *testing.T) {
 		assert.Empty(t, out.String(), "%s set: plain lines only", env)
 	}
 }
+
+// A feature whose summary is green but whose test failed (an error after
+// Feature returned) is red: go test's verdict is never lost.
+func TestFailureOutsideTheSummaryIsRed(t *testing.T) {
+	lines := strings.Split(strings.TrimSpace(string(split(t, "green"))), "\n")
+	var in []string
+	for _, l := range lines {
+		l = strings.ReplaceAll(l, `"Action":"pass","Package":"example.com/suite/green","Test":"TestGreeter"`, `"Action":"fail","Package":"example.com/suite/green","Test":"TestGreeter"`)
+		if strings.Contains(l, `"Action":"pass","Package":"example.com/suite/green","Elapsed"`) {
+			l = strings.Replace(l, `"pass"`, `"fail"`, 1)
+		}
+		in = append(in, l)
+	}
+	r := runCmd(t, []byte(strings.Join(in, "\n")+"\n"), "status")
+	assert.Equal(t, 1, r.code, r.stdout)
+	assert.Contains(t, r.stdout, "test failed: example.com/suite/green: TestGreeter failed")
+}

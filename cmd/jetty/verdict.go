@@ -235,6 +235,12 @@ func (v *view) judgePackage(p *pkg, feats []*feature) {
 		if f := owner(n); f != nil {
 			fl.feature = f.last().Feature
 			fl.scenario = f.owns(n)
+			if !v.rowRed(f) {
+				// Failed for a reason the summary does not show (an
+				// error after the feature, a scenario the summary
+				// missed): red all the same.
+				v.add(kindTest, p.name, "%s failed", n)
+			}
 		} else {
 			v.add(kindTest, p.name, "%s failed", n)
 		}
@@ -268,7 +274,20 @@ func (v *view) judgePackage(p *pkg, feats []*feature) {
 		default:
 			v.badPkgs = append(v.badPkgs, pkgLine{p.name, "FAIL", fmt.Sprintf("%d failing test(s)", nfail)})
 		}
+		if !slices.ContainsFunc(v.problems, func(pr problem) bool { return pr.pkg == p.name }) {
+			v.add(kindPackage, p.name, "go test reported the package as failed: %s", lastLines(p.output, 3))
+		}
 	}
+}
+
+// rowRed says whether the feature's matrix row is red.
+func (v *view) rowRed(f *feature) bool {
+	for _, r := range v.rows {
+		if r.f == f {
+			return r.red
+		}
+	}
+	return false
 }
 
 func firstBuildError(build, pkgOut []string) string {
