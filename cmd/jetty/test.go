@@ -167,7 +167,6 @@ type progress struct {
 	live   bool
 	done_  int
 	shown  bool
-	events int
 }
 
 func newProgress(s sys) *progress {
