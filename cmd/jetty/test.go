@@ -163,10 +163,10 @@ func jettyFlag(a string, args []string, i *int) (kv string, ok bool, err error) 
 // progress shows how the run goes: a live line on a terminal, one plain line
 // per finished package otherwise.
 type progress struct {
-	w      io.Writer
-	live   bool
-	done_  int
-	shown  bool
+	w     io.Writer
+	live  bool
+	done_ int
+	shown bool
 }
 
 func newProgress(s sys) *progress {
