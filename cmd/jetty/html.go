@@ -81,7 +81,7 @@ iframe{width:100%;height:28em;border:1px solid #d0d7de}
 
 <h2>Features</h2>
 {{range .Rows}}<section class="feature" id="{{.Anchor}}"><h3>{{.Feature}} <small>{{.Test}} · {{.Pkg}} · {{.Audience}}{{if .Preset}} · {{.Preset}}{{end}}</small></h3>
-{{range .Scenarios}}<div class="scenario"><span class="{{.Class}}">{{.Status}}</span> <b>{{upper .Mode}}</b> {{.Name}}{{if .Covers}} <small>covers {{.Covers}}</small>{{end}}
+{{range .Scenarios}}<div class="scenario"><span class="{{.Class}}">{{.Status}}</span> <b>{{upper .Mode}}</b> {{.Name}}{{if .Time}} <small>({{.Time}})</small>{{end}}{{if .Covers}} <small>covers {{.Covers}}</small>{{end}}
 {{if .Steps}}<ul class="steps">{{range .Steps}}<li class="{{if .Failed}}fail{{else}}pass{{end}}">{{.Text}}</li>{{end}}</ul>{{end}}
 {{if .Skip}}<div class="skipped">{{.Skip}}</div>{{end}}
 {{if .Message}}<pre class="message">{{.Message}}</pre>{{end}}</div>
@@ -112,8 +112,8 @@ type htmlRow struct {
 }
 
 type htmlScen struct {
-	Status, Class, Mode, Name, Covers, Skip, Message string
-	Steps                                            []htmlStep
+	Status, Class, Mode, Name, Covers, Skip, Message, Time string
+	Steps                                                  []htmlStep
 }
 
 type htmlStep struct {
@@ -166,6 +166,12 @@ func writeHTML(w io.Writer, v *view) error {
 			Runs: r.runs, Cells: r.cells, Red: r.red, CovRed: r.cov.Status == jetty.CoverageUncovered || r.cov.Status == jetty.CoveragePartial, Anchor: fmt.Sprintf("f%d-%s", i, cukeID(r.feature))}
 		for _, s := range v.scenarios(r) {
 			hs := htmlScen{Status: s.status, Class: strings.ReplaceAll(s.status, " ", ""), Mode: s.mode, Name: s.name, Covers: idList(s.covers), Skip: s.skipWhy}
+			if s.runs > 0 {
+				hs.Time = fmt.Sprintf("%.2fs", s.elapsed)
+				if s.runs > 1 {
+					hs.Time += fmt.Sprintf(" over %d runs, %d failed", s.runs, s.fails)
+				}
+			}
 			if s.status == "failed" {
 				hs.Message = s.msg.where + ": " + s.msg.text
 			}

@@ -210,18 +210,16 @@ func docProblems(t *testing.T, dir string) []string {
 	imp := exportImporter(t, fset)
 	var problems []string
 	var p comment.Parser
-	{
-		for name, f := range files {
-			for _, cg := range f.Comments {
-				d := p.Parse(cg.Text())
-				for _, blk := range d.Content {
-					code, ok := blk.(*comment.Code)
-					if !ok {
-						continue
-					}
-					for _, e := range checkSnippet(fset, imp, code.Text) {
-						problems = append(problems, fmt.Sprintf("%s:%d: %s", filepath.Base(name), fset.Position(cg.Pos()).Line, e))
-					}
+	for name, f := range files {
+		for _, cg := range f.Comments {
+			d := p.Parse(cg.Text())
+			for _, blk := range d.Content {
+				code, ok := blk.(*comment.Code)
+				if !ok {
+					continue
+				}
+				for _, e := range checkSnippet(fset, imp, code.Text) {
+					problems = append(problems, fmt.Sprintf("%s:%d: %s", filepath.Base(name), fset.Position(cg.Pos()).Line, e))
 				}
 			}
 		}
