@@ -28,6 +28,9 @@ const (
 	MultiRegion      ID = "RES-MULTI-REGION"
 	OnCall           ID = "OPS-ONCALL"
 	PenTest          ID = "CMP-PENTEST"
+	CrossSite        ID = "SEC-CSRF"
+	CORS             ID = "SEC-CORS"
+	Sessions         ID = "SEC-SESSIONS"
 )
 
 const day = 24 * time.Hour
@@ -64,15 +67,18 @@ var Enterprise = enterprise()
 // audited too) and a quarterly penetration test.
 var Regulated = regulated()
 
-// Builtins returns fresh copies of the four built-in presets, strictest last.
+// Builtins returns fresh copies of the built-in presets: the four levels,
+// strictest last, then the Regulated family (PCIDSS, HIPAA,
+// FedRAMPModerate).
 func Builtins() []Preset {
-	return []Preset{startupMVP(), productionSaaS(), enterprise(), regulated()}
+	return append([]Preset{startupMVP(), productionSaaS(), enterprise(), regulated()}, Family()...)
 }
 
 // Lookup returns the built-in preset with the given name. Names match
 // case-insensitively, ignoring spaces, dashes and underscores, so
 // "Production SaaS", "production-saas" and "productionsaas" all find
-// ProductionSaaS; "startup", "saas" are accepted too. It returns a fresh
+// ProductionSaaS; "startup", "saas", "pci", "hipaa" and "fedramp" are
+// accepted too. It returns a fresh
 // copy that the caller may change.
 func Lookup(name string) (Preset, bool) {
 	key := normalize(name)
@@ -114,6 +120,13 @@ func startupMVP() Preset {
 			Standard: "Mozilla HTTP Observatory scoring; OWASP ASVS 5.0 V3.4",
 		},
 		Requirement{
+			ID: Sessions, Title: "sessions are safe from theft, fixation and reuse, and end within 30 days", Category: Security,
+			Traits:   []Trait{Login},
+			Params:   Params{ParamIdle: "30d", ParamLifetime: "30d"},
+			Scenario: "scenario.Session{…}",
+			Standard: "OWASP ASVS 5.0 V7 (level 1); NIST SP 800-63B §4.1.3 (AAL1: reauthenticate within 30 days)",
+		},
+		Requirement{
 			ID: AuthRequired, Title: "protected routes refuse missing, wrong and tampered credentials", Category: Security,
 			Traits:   []Trait{Login, PersonalData, Admin},
 			Scenario: "scenario.AuthRequired{…}",
@@ -144,6 +157,13 @@ func startupMVP() Preset {
 
 func productionSaaS() Preset {
 	p := Extend(startupMVP(), "Production SaaS",
+		Requirement{
+			ID: Sessions, Title: "sessions end after 30 minutes idle and 12 hours in all", Category: Security,
+			Traits:   []Trait{Login},
+			Params:   Params{ParamIdle: "30m", ParamLifetime: "12h"},
+			Scenario: "scenario.Session{…}",
+			Standard: "OWASP ASVS 5.0 V7 (level 2); NIST SP 800-63B §4.2.3 (AAL2: 12 hours, 30 minutes of inactivity)",
+		},
 		Requirement{
 			ID: SecurityHeaders, Title: "security headers grade A- or better, HSTS for a year", Category: Security,
 			Traits:   []Trait{PublicEndpoint},
@@ -179,6 +199,18 @@ func productionSaaS() Preset {
 			Standard: "the seed (100 simultaneous logins within 2 s, none failing)",
 		},
 		Requirement{
+			ID: CrossSite, Title: "state-changing requests from other sites are refused", Category: Security,
+			Traits:   []Trait{Login},
+			Scenario: "scenario.CrossSite{…}",
+			Standard: "OWASP ASVS 5.0 V3.5.1–V3.5.3; Fetch Metadata (Sec-Fetch-Site); Go's http.CrossOriginProtection",
+		},
+		Requirement{
+			ID: CORS, Title: "cross-origin reads are allowed only to declared origins", Category: Security,
+			Traits:   []Trait{PublicEndpoint},
+			Scenario: "scenario.CORS{…}",
+			Standard: "OWASP ASVS 5.0 V3.4.2; the Fetch standard's CORS protocol",
+		},
+		Requirement{
 			ID: Metrics, Title: "request rate, errors and latency are exported as metrics", Category: Monitoring,
 			Traits:   []Trait{PublicEndpoint},
 			Scenario: "scenario.Metrics{…}",
@@ -203,6 +235,13 @@ func productionSaaS() Preset {
 
 func enterprise() Preset {
 	p := Extend(productionSaaS(), "Enterprise",
+		Requirement{
+			ID: Sessions, Title: "sessions end after 15 minutes idle and 12 hours in all", Category: Security,
+			Traits:   []Trait{Login},
+			Params:   Params{ParamIdle: "15m", ParamLifetime: "12h"},
+			Scenario: "scenario.Session{…}",
+			Standard: "OWASP ASVS 5.0 V7 (level 3); NIST SP 800-63B §4.3.3 (AAL3: 12 hours, 15 minutes of inactivity); PCI DSS v4 8.2.8 (15 minutes)",
+		},
 		Requirement{
 			ID: SecurityHeaders, Title: "security headers grade A or better, HSTS for a year", Category: Security,
 			Traits:   []Trait{PublicEndpoint},

@@ -39,11 +39,13 @@ func Example_customPreset() {
 		fmt.Println(" ", r.ID, "-", r.Title)
 	}
 	// Output:
-	// Acme Payments has 13 requirements
+	// Acme Payments has 16 requirements
 	// lockout: 30m
+	//   SEC-SESSIONS - sessions end after 30 minutes idle and 12 hours in all
 	//   SEC-AUTHZ - protected routes refuse missing, wrong and tampered credentials
 	//   SEC-ERRORS - failures answer a generic 500 with a request ID and leak no internals
 	//   SEC-RATE-LIMIT - login attempts are limited to 5, then locked out for 30 minutes
 	//   MON-AUDIT - authentication events are audited with user ID, timestamp and IP
 	//   PERF-LOAD - 100 users at once all complete within 2 seconds, none fails
+	//   SEC-CSRF - state-changing requests from other sites are refused
 }

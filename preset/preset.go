@@ -145,6 +145,8 @@ const (
 	ParamRTO        = "rto"          // backups: restore must complete within (duration)
 	ParamDrain      = "drain"        // graceful shutdown: in-flight requests drain within (duration)
 	ParamFailures   = "failures"     // audit log: "true" when failed logins and denials are audited too
+	ParamIdle       = "idle"         // sessions: the longest a session may stay unused (duration)
+	ParamLifetime   = "lifetime"     // sessions: the longest a session may last (duration)
 )
 
 // String returns the parameter, or def when it is absent.
@@ -364,7 +366,7 @@ func checkParam(key, v string) error {
 		if n, err = strconv.Atoi(v); err == nil && n <= 0 {
 			err = fmt.Errorf("want a positive number")
 		}
-	case ParamWindow, ParamLockout, ParamP99, ParamMax, ParamHSTSMaxAge, ParamBackupAge, ParamRTO, ParamDrain:
+	case ParamWindow, ParamLockout, ParamP99, ParamMax, ParamHSTSMaxAge, ParamBackupAge, ParamRTO, ParamDrain, ParamIdle, ParamLifetime:
 		var d time.Duration
 		if d, err = ParseDuration(v); err == nil && d <= 0 {
 			err = fmt.Errorf("want a positive duration")

@@ -15,7 +15,16 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestBuiltinsAreValidAndGrow(t *testing.T) {
 	all := preset.Builtins()
-	require.Len(t, all, 4)
+	require.Len(t, all, 7)
+	levels, family := all[:4], all[4:]
+	for _, p := range family {
+		require.NoError(t, p.Validate(), p.Name)
+		for _, r := range preset.Regulated.Requirements {
+			assert.True(t, p.Has(r.ID), "%s keeps %s of Regulated", p.Name, r.ID)
+		}
+		assert.Greater(t, len(p.Requirements), len(preset.Regulated.Requirements), p.Name)
+	}
+	all = levels
 	for i, p := range all {
 		require.NoError(t, p.Validate(), p.Name)
 		if i > 0 {
@@ -51,6 +60,18 @@ func TestBuiltinThresholdsFollowTheStandards(t *testing.T) {
 		r, _ := p.Requirement(preset.SecurityHeaders)
 		assert.GreaterOrEqual(t, r.Params.Duration(preset.ParamHSTSMaxAge, 0), 365*24*time.Hour, p.Name)
 	}
+	// Sessions: NIST SP 800-63B AAL1 30 days; AAL2 12 h and 30 min idle;
+	// AAL3 and PCI DSS v4 8.2.8 15 min idle.
+	for p, want := range map[string][2]time.Duration{
+		preset.StartupMVP.Name: {30 * 24 * time.Hour, 30 * 24 * time.Hour}, preset.ProductionSaaS.Name: {30 * time.Minute, 12 * time.Hour},
+		preset.Enterprise.Name: {15 * time.Minute, 12 * time.Hour}, preset.Regulated.Name: {15 * time.Minute, 12 * time.Hour},
+	} {
+		pr, _ := preset.Lookup(p)
+		r, ok := pr.Requirement(preset.Sessions)
+		require.True(t, ok, p)
+		assert.Equal(t, want[0], r.Params.Duration(preset.ParamIdle, 0), p)
+		assert.Equal(t, want[1], r.Params.Duration(preset.ParamLifetime, 0), p)
+	}
 	// PCI DSS v4 10.2.2 audit fields in Regulated.
 	r, _ := preset.Regulated.Requirement(preset.AuditLog)
 	assert.Equal(t, []string{"user_id", "time", "ip", "event", "outcome", "resource", "request_id"}, r.Params.List(preset.ParamFields))
@@ -66,6 +87,8 @@ func TestLookup(t *testing.T) {
 	for name, want := range map[string]string{
 		"Production SaaS": "Production SaaS", "production-saas": "Production SaaS", "saas": "Production SaaS",
 		"startup": "Startup MVP", "STARTUP_MVP": "Startup MVP", "enterprise": "Enterprise", "Regulated": "Regulated",
+		"pci": "PCI DSS v4", "PCI DSS v4": "PCI DSS v4", "hipaa": "HIPAA Security Rule", "fedramp": "FedRAMP Moderate",
+		"FedRAMP Moderate": "FedRAMP Moderate",
 	} {
 		p, ok := preset.Lookup(name)
 		require.True(t, ok, name)
@@ -75,7 +98,7 @@ func TestLookup(t *testing.T) {
 		_, ok := preset.Lookup(name)
 		assert.False(t, ok, name)
 	}
-	assert.Equal(t, []string{"Startup MVP", "Production SaaS", "Enterprise", "Regulated"}, preset.Names())
+	assert.Equal(t, []string{"Startup MVP", "Production SaaS", "Enterprise", "Regulated", "PCI DSS v4", "HIPAA Security Rule", "FedRAMP Moderate"}, preset.Names())
 }
 
 func TestForAppliesByTraits(t *testing.T) {
@@ -169,4 +192,54 @@ func TestBuiltinsAreFreshCopies(t *testing.T) {
 		t.Error(d)
 	}
 	assert.NotEqual(t, "changed", b.Requirements[0].Title)
+}
+
+// The Regulated family: each regime's numbers, as its text sets them.
+func TestRegulatedFamilyFollowsEachRegime(t *testing.T) {
+	dur := func(p preset.Preset, id preset.ID, key string) time.Duration {
+		r, ok := p.Requirement(id)
+		require.True(t, ok, "%s has %s", p.Name, id)
+		return r.Params.Duration(key, 0)
+	}
+	validity := func(p preset.Preset, id preset.ID) time.Duration {
+		r, ok := p.Requirement(id)
+		require.True(t, ok, "%s has %s", p.Name, id)
+		require.Equal(t, preset.KindAttested, r.Kind, "%s %s", p.Name, id)
+		return r.Validity
+	}
+	const day = 24 * time.Hour
+	// PCI DSS v4.0.1.
+	pci := preset.PCIDSS
+	r, _ := pci.Requirement(preset.LoginRateLimit)
+	assert.LessOrEqual(t, r.Params.Int(preset.ParamAttempts, 99), 10, "8.3.4: at most 10 attempts")
+	assert.GreaterOrEqual(t, dur(pci, preset.LoginRateLimit, preset.ParamLockout), 30*time.Minute, "8.3.4: at least 30 minutes")
+	assert.Equal(t, 15*time.Minute, dur(pci, preset.Sessions, preset.ParamIdle), "8.2.8")
+	r, _ = pci.Requirement(preset.AuditLog)
+	assert.Equal(t, []string{"user_id", "time", "ip", "event", "outcome", "resource"}, r.Params.List(preset.ParamFields), "10.2.2")
+	assert.Equal(t, 92*day, validity(pci, preset.VulnScans), "11.3: every three months")
+	assert.Equal(t, 365*day, validity(pci, preset.PenTest), "11.4.1: every 12 months")
+	assert.Equal(t, 365*day, validity(pci, preset.IncidentResponse), "12.10.2")
+	// HIPAA Security Rule.
+	h := preset.HIPAA
+	assert.Equal(t, 15*time.Minute, dur(h, preset.Sessions, preset.ParamIdle), "§164.312(a)(2)(iii)")
+	for _, id := range []preset.ID{preset.RiskAnalysis, preset.BusinessAssoc, preset.ContingencyTest, preset.LogRetention} {
+		assert.Equal(t, 365*day, validity(h, id), string(id))
+	}
+	for _, id := range []preset.ID{preset.AuthRequired, preset.AuditLog, preset.TLS, preset.EncryptionAtRest} {
+		r, ok := h.Requirement(id)
+		require.True(t, ok, string(id))
+		assert.Contains(t, r.Standard, "164.312", string(id))
+	}
+	// FedRAMP Moderate.
+	f := preset.FedRAMPModerate
+	assert.Equal(t, 15*time.Minute, dur(f, preset.Sessions, preset.ParamIdle), "AC-11: fifteen minutes")
+	assert.Equal(t, 31*day, validity(f, preset.VulnScans), "RA-5: monthly")
+	assert.Equal(t, 31*day, validity(f, preset.ContinuousMon), "CA-7: monthly")
+	assert.Equal(t, 365*day, validity(f, preset.PenTest), "CA-8: annually")
+	for _, p := range preset.Family() {
+		require.NoError(t, p.Validate(), p.Name)
+		for _, r := range p.Requirements {
+			assert.NotEmpty(t, r.Standard, "%s %s cites no standard", p.Name, r.ID)
+		}
+	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jettymethod/jetty/jetty"
 	"github.com/jettymethod/jetty/preset"
+	"github.com/jettymethod/jetty/scenario/internal/probe"
 )
 
 // EncryptedAtRest checks that personal data the application stores is
@@ -67,6 +68,11 @@ type EncryptedAtRest struct {
 	// file (a bucket, an in-memory store). Optional alternative to Files;
 	// both may be set.
 	Dump func(ctx context.Context) ([]byte, error)
+	// Preset is the preset this check's thresholds come from. Zero: the
+	// project's (Run: the Feature's options, else the module's profile
+	// file; Verify: the profile file), then the seed's numbers. Fields set
+	// on the check win over both.
+	Preset preset.Preset
 }
 
 var _ jetty.Scenario = EncryptedAtRest{}
@@ -83,11 +89,11 @@ func (EncryptedAtRest) Covers() []preset.ID { return []preset.ID{preset.Encrypti
 // Verify runs the scenario without a testing.T and returns a *Problems
 // listing every problem found, or nil.
 func (x EncryptedAtRest) Verify(ctx context.Context) error {
-	return verify(ctx, x.Title(), preset.Preset{}, x.exec)
+	return verify(ctx, x.Title(), x.Preset, x.exec)
 }
 
 // Run runs the scenario's steps on s.
-func (x EncryptedAtRest) Run(s *jetty.S) { s.Helper(); run(s, x.exec) }
+func (x EncryptedAtRest) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }
 
 // earForm is one form of the canary searched for in storage.
 type earForm struct {
@@ -197,7 +203,7 @@ func (x EncryptedAtRest) earSnapshot(ctx context.Context) (map[string][]byte, er
 func (x EncryptedAtRest) exec(r reporter) {
 	var c *client
 	ctx := r.context()
-	canary, random := silCanary()
+	canary, random := probe.Canary()
 	sub := func(q Request, def string) Request {
 		q = q.orDefault(Request{Method: def})
 		q.Path = strings.ReplaceAll(q.Path, SecretPlaceholder, canary)

@@ -1,260 +1,21 @@
 package scenario
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"maps"
 	"net"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jettymethod/jetty/internal/redact"
 	"github.com/jettymethod/jetty/jetty"
 	"github.com/jettymethod/jetty/preset"
 )
-
-// AuditEntry is one audit log entry: its fields by name, with groups (slog
-// groups, nested JSON objects) as nested map[string]any values. Values are
-// as logged: time.Time, strings, numbers (json.Number for JSON lines)…
-type AuditEntry map[string]any
-
-// Lookup returns the field name: a top-level key, else a dotted path through
-// nested groups ("user.id").
-func (e AuditEntry) Lookup(name string) (any, bool) {
-	if v, ok := e[name]; ok {
-		return v, true
-	}
-	var cur any = map[string]any(e)
-	for part := range strings.SplitSeq(name, ".") {
-		m, ok := auditMap(cur)
-		if !ok {
-			return nil, false
-		}
-		if cur, ok = m[part]; !ok {
-			return nil, false
-		}
-	}
-	return cur, true
-}
-
-func auditMap(v any) (map[string]any, bool) {
-	switch m := v.(type) {
-	case map[string]any:
-		return m, true
-	case AuditEntry:
-		return m, true
-	}
-	return nil, false
-}
-
-// AuditSource is where [AuditLog] reads the application's audit entries:
-// AuditEntries returns every entry written so far, oldest first (the
-// scenario takes the entries after the ones it saw before a request). An
-// [*AuditRecorder] and [JSONLines] are sources; implement it to read from a
-// database table or a log service.
-type AuditSource interface {
-	AuditEntries() ([]AuditEntry, error)
-}
-
-// AuditRecorder is an slog.Handler that records every record as an
-// [AuditEntry], for the application to log its audit events to:
-//
-//	rec := scenario.NewAuditRecorder()
-//	app := newApp(slog.New(rec))
-//
-// Each entry holds the record's attributes (groups nested), its time under
-// "time" (absent when the record's Time is zero, as slog.Handler requires),
-// its level under "level" and message under "msg". It handles WithAttrs and
-// WithGroup as the slog.Handler contract says (checked with
-// testing/slogtest); handlers derived from it record into the same list. It
-// is enabled at every level and safe for concurrent use.
-type AuditRecorder struct {
-	store *auditStore
-	goas  []auditGOA // WithGroup and WithAttrs calls, in order
-}
-
-type auditStore struct {
-	mu      sync.Mutex
-	entries []AuditEntry
-}
-
-// auditGOA is a group (group != "") or attributes.
-type auditGOA struct {
-	group string
-	attrs []slog.Attr
-}
-
-// NewAuditRecorder returns an empty recorder.
-func NewAuditRecorder() *AuditRecorder { return &AuditRecorder{store: &auditStore{}} }
-
-var (
-	_ slog.Handler = (*AuditRecorder)(nil)
-	_ AuditSource  = (*AuditRecorder)(nil)
-)
-
-// Enabled returns true: audit events are recorded at every level.
-func (h *AuditRecorder) Enabled(context.Context, slog.Level) bool { return true }
-
-// Handle records r.
-func (h *AuditRecorder) Handle(_ context.Context, r slog.Record) error {
-	e := map[string]any{}
-	if !r.Time.IsZero() {
-		e[slog.TimeKey] = r.Time
-	}
-	e[slog.LevelKey] = r.Level
-	e[slog.MessageKey] = r.Message
-	cur := e
-	for _, g := range h.goas {
-		if g.group != "" {
-			sub := map[string]any{}
-			cur[g.group] = sub
-			cur = sub
-			continue
-		}
-		for _, a := range g.attrs {
-			auditAdd(cur, a)
-		}
-	}
-	r.Attrs(func(a slog.Attr) bool { auditAdd(cur, a); return true })
-	auditPrune(e)
-	h.store.mu.Lock()
-	h.store.entries = append(h.store.entries, AuditEntry(e))
-	h.store.mu.Unlock()
-	return nil
-}
-
-// auditAdd adds a to m as the slog.Handler contract says: values resolved,
-// empty attributes ignored, groups nested, empty-keyed groups inlined.
-func auditAdd(m map[string]any, a slog.Attr) {
-	a.Value = a.Value.Resolve()
-	if a.Equal(slog.Attr{}) {
-		return
-	}
-	if a.Value.Kind() != slog.KindGroup {
-		m[a.Key] = a.Value.Any()
-		return
-	}
-	attrs := a.Value.Group()
-	if len(attrs) == 0 {
-		return
-	}
-	sub := m
-	if a.Key != "" {
-		s, ok := m[a.Key].(map[string]any)
-		if !ok {
-			s = map[string]any{}
-			m[a.Key] = s
-		}
-		sub = s
-	}
-	for _, b := range attrs {
-		auditAdd(sub, b)
-	}
-}
-
-// auditPrune removes groups left empty.
-func auditPrune(m map[string]any) {
-	for k, v := range m {
-		if sub, ok := v.(map[string]any); ok {
-			auditPrune(sub)
-			if len(sub) == 0 {
-				delete(m, k)
-			}
-		}
-	}
-}
-
-// WithAttrs returns a handler whose records carry attrs, in the current
-// group; it records into the same list.
-func (h *AuditRecorder) WithAttrs(attrs []slog.Attr) slog.Handler {
-	if len(attrs) == 0 {
-		return h
-	}
-	return &AuditRecorder{store: h.store, goas: append(slices.Clip(h.goas), auditGOA{attrs: slices.Clone(attrs)})}
-}
-
-// WithGroup returns a handler that nests the attributes that follow under
-// name; it records into the same list.
-func (h *AuditRecorder) WithGroup(name string) slog.Handler {
-	if name == "" {
-		return h
-	}
-	return &AuditRecorder{store: h.store, goas: append(slices.Clip(h.goas), auditGOA{group: name})}
-}
-
-// Entries returns a copy of the entries recorded so far, oldest first.
-func (h *AuditRecorder) Entries() []AuditEntry {
-	h.store.mu.Lock()
-	defer h.store.mu.Unlock()
-	return slices.Clone(h.store.entries)
-}
-
-// AuditEntries returns Entries and a nil error: it makes the recorder an
-// [AuditSource].
-func (h *AuditRecorder) AuditEntries() ([]AuditEntry, error) { return h.Entries(), nil }
-
-// Reset forgets the entries recorded so far.
-func (h *AuditRecorder) Reset() {
-	h.store.mu.Lock()
-	h.store.entries = nil
-	h.store.mu.Unlock()
-}
-
-// String returns "an audit recorder (slog.Handler)".
-func (h *AuditRecorder) String() string { return "an audit recorder (slog.Handler)" }
-
-// JSONLines returns an [AuditSource] reading one JSON object per line, such
-// as slog.NewJSONHandler writes. open is called for every read and returns
-// the whole log so far (e.g. bytes.NewReader(buf.Bytes()) or os.Open(path));
-// a reader that is an io.Closer is closed. A line that is not a JSON object
-// is reported as an error. Numbers are json.Number.
-func JSONLines(open func() io.Reader) AuditSource { return jsonLines(open) }
-
-type jsonLines func() io.Reader
-
-func (f jsonLines) String() string { return "JSON lines" }
-
-func (f jsonLines) AuditEntries() ([]AuditEntry, error) {
-	if f == nil {
-		return nil, fmt.Errorf("scenario.JSONLines(nil): pass a function that returns the log, e.g. func() io.Reader { return bytes.NewReader(buf.Bytes()) }")
-	}
-	rd := f()
-	if rd == nil {
-		return nil, fmt.Errorf("scenario.JSONLines: the function returned a nil reader: return the log so far")
-	}
-	if c, ok := rd.(io.Closer); ok {
-		defer c.Close()
-	}
-	var out []AuditEntry
-	sc := bufio.NewScanner(rd)
-	sc.Buffer(make([]byte, 64<<10), 4<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
-			continue
-		}
-		var m map[string]any
-		d := json.NewDecoder(bytes.NewReader(line))
-		d.UseNumber()
-		if err := d.Decode(&m); err != nil || m == nil {
-			return out, fmt.Errorf("audit log line %d is not a JSON object (%.80s): write one JSON object per line, e.g. with slog.NewJSONHandler", n, line)
-		}
-		out = append(out, AuditEntry(m))
-	}
-	if err := sc.Err(); err != nil {
-		return out, fmt.Errorf("reading the audit log: %v", err)
-	}
-	return out, nil
-}
 
 // AuditFields names the fields of an audit entry. A zero field takes its
 // default, shown after it.
@@ -332,8 +93,8 @@ type AuditLog struct {
 	// URL target it is a loopback address.
 	Target Target
 	// Source is where the application writes its audit entries: an
-	// *AuditRecorder it logs to, JSONLines, or your own. Required.
-	Source AuditSource
+	// *LogRecorder it logs to, JSONLines, or your own. Required.
+	Source LogSource
 	// Login is a successful login. Zero fields default to LoginRequest(
 	// "alice@example.com", "correct-horse-battery-staple"). Any 2xx or 3xx
 	// answer counts as success.
@@ -368,6 +129,11 @@ type AuditLog struct {
 	// MaxSkew is how far an entry's time may lie outside the request's time
 	// window. Default 2s.
 	MaxSkew time.Duration
+	// Preset is the preset this check's thresholds come from. Zero: the
+	// project's (Run: the Feature's options, else the module's profile
+	// file; Verify: the profile file), then the seed's numbers. Fields set
+	// on the check win over both.
+	Preset preset.Preset
 }
 
 var _ jetty.Scenario = AuditLog{}
@@ -388,12 +154,12 @@ func (AuditLog) Covers() []preset.ID { return []preset.ID{preset.AuditLog} }
 // to user_id, time, ip and failed logins are checked only when Failures or
 // FailedLogin is set.
 func (x AuditLog) Verify(ctx context.Context) error {
-	return verify(ctx, x.Title(), preset.Preset{}, x.exec)
+	return verify(ctx, x.Title(), x.Preset, x.exec)
 }
 
 // Run runs the scenario's steps on s, with defaults from the project's
 // preset.
-func (x AuditLog) Run(s *jetty.S) { s.Helper(); run(s, x.exec) }
+func (x AuditLog) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }
 
 // auditConfig is an AuditLog with its defaults resolved.
 type auditConfig struct {
@@ -414,7 +180,7 @@ func (x AuditLog) config(r reporter) (auditConfig, bool) {
 		bad("AuditLog.Target is not set: set it to scenario.Handler(app), scenario.HandlerFunc(newApp) or scenario.URL(\"http://127.0.0.1:8080\")")
 	}
 	if x.Source == nil {
-		bad("AuditLog.Source is not set: log the application's audit events to rec := scenario.NewAuditRecorder() (slog.New(rec)) and set Source: rec, or use scenario.JSONLines")
+		bad("AuditLog.Source is not set: log the application's audit events to rec := scenario.NewLogRecorder() (slog.New(rec)) and set Source: rec, or use scenario.JSONLines")
 	}
 	if cfg.user == "" {
 		u, found := cfg.login.jsonField("email", "username", "user")
@@ -431,12 +197,12 @@ func (x AuditLog) config(r reporter) (auditConfig, bool) {
 	}
 	cfg.required = slices.Clone(x.Required)
 	if len(cfg.required) == 0 {
-		cfg.required = preset.Params{preset.ParamFields: r.param(preset.AuditLog, preset.ParamFields, "user_id,time,ip")}.List(preset.ParamFields)
+		cfg.required = paramsOf(r, preset.AuditLog).List(preset.ParamFields, []string{"user_id", "time", "ip"})
 	}
 	if len(cfg.required) == 0 {
 		cfg.required = []string{"user_id", "time", "ip"}
 	}
-	cfg.failures = x.Failures || !x.FailedLogin.IsZero() || r.param(preset.AuditLog, preset.ParamFailures, "false") == "true"
+	cfg.failures = x.Failures || !x.FailedLogin.IsZero() || paramsOf(r, preset.AuditLog).Bool(preset.ParamFailures, false)
 	if p, found := cfg.login.jsonField("password"); found && p != "" {
 		cfg.passwords = append(cfg.passwords, p)
 	}
@@ -522,12 +288,12 @@ func auditPasswordName(p string) string {
 	return fmt.Sprintf("the login sent (%d characters, not shown)", len(p))
 }
 
-func auditShow(e AuditEntry) string {
+func auditShow(e LogEntry) string {
 	var parts []string
 	var walk func(prefix string, m map[string]any)
 	walk = func(prefix string, m map[string]any) {
 		for _, k := range slices.Sorted(maps.Keys(m)) {
-			if sub, ok := auditMap(m[k]); ok {
+			if sub, ok := logMap(m[k]); ok {
 				walk(prefix+k+".", sub)
 				continue
 			}
@@ -540,7 +306,7 @@ func auditShow(e AuditEntry) string {
 
 // auditContains reports whether any value in e (recursively) contains s.
 func auditContains(v any, s string) bool {
-	if m, ok := auditMap(v); ok {
+	if m, ok := logMap(v); ok {
 		for k, w := range m {
 			if strings.Contains(k, s) || auditContains(w, s) {
 				return true
@@ -586,8 +352,8 @@ func (x AuditLog) exec(r reporter) {
 	}
 	// send sends q and returns the entries written meanwhile, with the
 	// time window around the request.
-	send := func(what string, q Request) (resp *response, got []AuditEntry, before, after time.Time, sent bool) {
-		old, err := x.Source.AuditEntries()
+	send := func(what string, q Request) (resp *response, got []LogEntry, before, after time.Time, sent bool) {
+		old, err := x.Source.LogEntries()
 		if err != nil {
 			r.errorf("reading %s before %s: %v", src, what, err)
 			return nil, nil, before, after, false
@@ -603,7 +369,7 @@ func (x AuditLog) exec(r reporter) {
 			r.errorf("%s %s: %v", what, q, err)
 			return nil, nil, before, after, false
 		}
-		all, err := x.Source.AuditEntries()
+		all, err := x.Source.LogEntries()
 		if err != nil {
 			r.errorf("reading %s after %s: %v", src, what, err)
 			return resp, nil, before, after, false
@@ -615,7 +381,7 @@ func (x AuditLog) exec(r reporter) {
 		return resp, got, before, after, true
 	}
 	var (
-		entries        []AuditEntry
+		entries        []LogEntry
 		before, after  time.Time
 		successOutcome any
 		haveSuccess    bool
@@ -653,7 +419,7 @@ func (x AuditLog) exec(r reporter) {
 	})
 	if cfg.failures && !cfg.failed.IsZero() {
 		var (
-			fEntries    []AuditEntry
+			fEntries    []LogEntry
 			fb, fa      time.Time
 			sentFailure bool
 		)
@@ -691,7 +457,7 @@ func (x AuditLog) exec(r reporter) {
 	if !x.Denied.IsZero() {
 		q := x.Denied.orDefault(Request{Method: http.MethodGet, Path: "/"})
 		var (
-			dEntries []AuditEntry
+			dEntries []LogEntry
 			db, da   time.Time
 			sent     bool
 		)
@@ -720,8 +486,8 @@ func (x AuditLog) exec(r reporter) {
 
 // pick returns the new entry most like the audit entry: the one with the
 // expected user ID, else the one with most required fields.
-func (x AuditLog) pick(entries []AuditEntry, cfg auditConfig, wantUser bool) AuditEntry {
-	var best AuditEntry
+func (x AuditLog) pick(entries []LogEntry, cfg auditConfig, wantUser bool) LogEntry {
+	var best LogEntry
 	bestScore := 0
 	for _, e := range entries {
 		score := 1
@@ -742,7 +508,7 @@ func (x AuditLog) pick(entries []AuditEntry, cfg auditConfig, wantUser bool) Aud
 
 // checkEntry checks e's required fields. wantUser checks the user ID's value
 // too (the successful login's entry).
-func (x AuditLog) checkEntry(r reporter, what string, e AuditEntry, cfg auditConfig, before, after time.Time, wantUser bool) {
+func (x AuditLog) checkEntry(r reporter, what string, e LogEntry, cfg auditConfig, before, after time.Time, wantUser bool) {
 	for _, f := range cfg.required {
 		name := x.Fields.name(f)
 		v, found := e.Lookup(name)

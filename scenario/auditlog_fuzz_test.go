@@ -25,7 +25,7 @@ func FuzzJSONLines(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		src := scenario.JSONLines(func() io.Reader { return bytes.NewReader(data) })
-		entries, err := src.AuditEntries()
+		entries, err := src.LogEntries()
 		if err != nil && !strings.Contains(err.Error(), "audit log") {
 			t.Fatalf("error does not name the audit log: %v", err)
 		}
@@ -48,10 +48,10 @@ func FuzzJSONLines(f *testing.F) {
 	})
 }
 
-// FuzzAuditEntryLookup looks up any dotted name in any entry (a JSON
+// FuzzLogEntryLookup looks up any dotted name in any entry (a JSON
 // object): it must not panic, and a name found as a top-level key wins over
 // a nested path.
-func FuzzAuditEntryLookup(f *testing.F) {
+func FuzzLogEntryLookup(f *testing.F) {
 	for _, s := range []struct{ entry, name string }{
 		{`{"user":{"id":"u1"}}`, "user.id"}, {`{"user.id":"top","user":{"id":"nested"}}`, "user.id"},
 		{`{"a":{"b":{"c":1}}}`, "a.b.c"}, {`{"a":[{"b":1}]}`, "a.0.b"}, {`{}`, ""}, {`{"":{"":1}}`, "."},
@@ -64,7 +64,7 @@ func FuzzAuditEntryLookup(f *testing.F) {
 		if json.Unmarshal([]byte(entry), &m) != nil || m == nil {
 			return
 		}
-		e := scenario.AuditEntry(m)
+		e := scenario.LogEntry(m)
 		v, ok := e.Lookup(name)
 		if top, isTop := m[name]; isTop {
 			if !ok {

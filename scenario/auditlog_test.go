@@ -23,7 +23,7 @@ import (
 )
 
 func TestAuditLogRecorderSlogtest(t *testing.T) {
-	rec := scenario.NewAuditRecorder()
+	rec := scenario.NewLogRecorder()
 	slogtest.Run(t, func(*testing.T) slog.Handler { rec.Reset(); return rec }, func(t *testing.T) map[string]any {
 		es := rec.Entries()
 		if len(es) != 1 {
@@ -44,7 +44,7 @@ func TestAuditLogRecorderSlogtest(t *testing.T) {
 }
 
 func TestAuditLogRecorderConcurrent(t *testing.T) {
-	rec := scenario.NewAuditRecorder()
+	rec := scenario.NewLogRecorder()
 	log := slog.New(rec).With("app", "x").WithGroup("req")
 	var wg sync.WaitGroup
 	for i := range 50 {
@@ -146,7 +146,7 @@ var regulatedFields = []string{"user_id", "time", "ip", "event", "outcome", "res
 
 // auditFull is the Regulated-style scenario: every field, failures and
 // refusals audited.
-func auditFull(target scenario.Target, src scenario.AuditSource) scenario.AuditLog {
+func auditFull(target scenario.Target, src scenario.LogSource) scenario.AuditLog {
 	return scenario.AuditLog{
 		Target: target, Source: src, UserID: "u-1001",
 		Required: regulatedFields, Failures: true,
@@ -174,7 +174,7 @@ func (b *syncBuffer) reader() io.Reader {
 
 func TestAuditLogPassesCorrectApps(t *testing.T) {
 	t.Run("recorder", func(t *testing.T) {
-		rec := scenario.NewAuditRecorder()
+		rec := scenario.NewLogRecorder()
 		x := auditFull(scenario.Handler(&auditApp{log: slog.New(rec)}), rec)
 		res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, x) })
 		if res.Failed {
@@ -201,7 +201,7 @@ func TestAuditLogPassesCorrectApps(t *testing.T) {
 		}
 	})
 	t.Run("behind a proxy", func(t *testing.T) {
-		rec := scenario.NewAuditRecorder()
+		rec := scenario.NewLogRecorder()
 		x := auditFull(scenario.Handler(&auditApp{log: slog.New(rec)}), rec)
 		x.ForwardedFor = "203.0.113.9"
 		if err := x.Verify(t.Context()); err != nil {
@@ -218,7 +218,7 @@ func TestAuditLogPassesCorrectApps(t *testing.T) {
 	})
 	t.Run("seed defaults", func(t *testing.T) {
 		// Only user_id, time, ip; failures not required.
-		rec := scenario.NewAuditRecorder()
+		rec := scenario.NewLogRecorder()
 		x := scenario.AuditLog{Target: scenario.Handler(&auditApp{log: slog.New(rec), noFailures: true}), Source: rec, UserID: "u-1001"}
 		if err := x.Verify(t.Context()); err != nil {
 			t.Fatal(err)
@@ -249,9 +249,9 @@ func TestAuditLogCatchesBrokenApps(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := scenario.NewAuditRecorder()
+			rec := scenario.NewLogRecorder()
 			var buf syncBuffer
-			var src scenario.AuditSource = rec
+			var src scenario.LogSource = rec
 			tt.app.log = slog.New(rec)
 			if tt.via == "json" {
 				tt.app.log, src = slog.New(slog.NewJSONHandler(&buf, nil)), scenario.JSONLines(buf.reader)
@@ -293,7 +293,7 @@ func TestAuditLogJSONTimes(t *testing.T) {
 }
 
 func TestAuditLogReportsThroughS(t *testing.T) {
-	rec := scenario.NewAuditRecorder()
+	rec := scenario.NewLogRecorder()
 	x := auditFull(scenario.Handler(&auditApp{log: slog.New(rec), wrongUser: true}), rec)
 	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, x) })
 	if !res.Failed {
@@ -306,7 +306,7 @@ func TestAuditLogReportsThroughS(t *testing.T) {
 }
 
 func TestAuditLogBadConfig(t *testing.T) {
-	rec := scenario.NewAuditRecorder()
+	rec := scenario.NewLogRecorder()
 	app := scenario.Handler(&auditApp{log: slog.New(rec)})
 	tests := []struct {
 		name string
@@ -314,7 +314,7 @@ func TestAuditLogBadConfig(t *testing.T) {
 		want string
 	}{
 		{"zero", scenario.AuditLog{}, "AuditLog.Target is not set"},
-		{"no source", scenario.AuditLog{Target: app}, "AuditLog.Source is not set: log the application's audit events to rec := scenario.NewAuditRecorder()"},
+		{"no source", scenario.AuditLog{Target: app}, "AuditLog.Source is not set: log the application's audit events to rec := scenario.NewLogRecorder()"},
 		{"no user", scenario.AuditLog{Target: app, Source: rec, Login: scenario.Request{Body: []byte("user=alice")}}, "AuditLog.UserID is not set"},
 		{"negative skew", scenario.AuditLog{Target: app, Source: rec, MaxSkew: -time.Second}, "AuditLog.MaxSkew = -1s"},
 		{"bad IP", scenario.AuditLog{Target: app, Source: rec, ClientIP: "nope"}, `AuditLog.ClientIP = "nope"`},
@@ -336,7 +336,7 @@ func TestAuditLogBadConfig(t *testing.T) {
 func TestAuditLogTakesPresetParams(t *testing.T) {
 	reg, _ := preset.Regulated.Requirement(preset.AuditLog)
 	p := preset.New("audited", reg)
-	rec := scenario.NewAuditRecorder()
+	rec := scenario.NewLogRecorder()
 	jetty.Feature(t, "Login", func(f *jetty.F) {
 		f.Include(scenario.AuditLog{Target: scenario.Handler(&auditApp{log: slog.New(rec)}), Source: rec, UserID: "u-1001"})
 	}, jetty.External(p), jetty.Traits(preset.Login))

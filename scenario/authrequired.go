@@ -64,6 +64,11 @@ type AuthRequired struct {
 	// Refused are the statuses that count as a refusal. Default 401 and 403.
 	// Add 404 if your app hides other users' objects on purpose.
 	Refused []int
+	// Preset is the preset this check's thresholds come from. Zero: the
+	// project's (Run: the Feature's options, else the module's profile
+	// file; Verify: the profile file), then the seed's numbers. Fields set
+	// on the check win over both.
+	Preset preset.Preset
 }
 
 // AuthRoute is one protected route.
@@ -99,11 +104,11 @@ func (AuthRequired) Covers() []preset.ID { return []preset.ID{preset.AuthRequire
 // Verify runs the scenario without a testing.T and returns a *Problems
 // listing every problem found, or nil.
 func (x AuthRequired) Verify(ctx context.Context) error {
-	return verify(ctx, x.Title(), preset.Preset{}, x.exec)
+	return verify(ctx, x.Title(), x.Preset, x.exec)
 }
 
 // Run runs the scenario's steps on s.
-func (x AuthRequired) Run(s *jetty.S) { s.Helper(); run(s, x.exec) }
+func (x AuthRequired) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }
 
 const authDefaultOwner = "alice"
 

@@ -132,7 +132,7 @@ func (x BackupRestore) Verify(ctx context.Context) error {
 
 // Run runs the scenario's steps on s, with defaults from the project's
 // preset.
-func (x BackupRestore) Run(s *jetty.S) { s.Helper(); run(s, x.exec) }
+func (x BackupRestore) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }
 
 // bkSkew is how far a backup's Taken may lie outside the Backup call.
 const bkSkew = 2 * time.Second
@@ -146,12 +146,7 @@ type bkConfig struct {
 func (x BackupRestore) config(r reporter) (bkConfig, bool) {
 	ok := true
 	bad := func(format string, args ...any) { r.errorf(format, args...); ok = false }
-	param := func(key, def string) string {
-		if !x.Preset.IsZero() {
-			return x.Preset.Param(preset.Backups, key, def)
-		}
-		return r.param(preset.Backups, key, def)
-	}
+	param := paramsOf(r, preset.Backups)
 	cfg := bkConfig{maxAge: x.MaxAge, rto: x.RTO, healthy: x.Healthy}
 	if x.Snapshot == nil {
 		bad("BackupRestore.Snapshot is not set: set it to a function that reads the data the backup must keep, e.g. every row of your tables")
@@ -169,24 +164,13 @@ func (x BackupRestore) config(r reporter) (bkConfig, bool) {
 	case cfg.maxAge < 0:
 		bad("BackupRestore.MaxAge = %v: want a positive duration, or 0 for the preset's (24h)", cfg.maxAge)
 	case cfg.maxAge == 0:
-		s := param(preset.ParamBackupAge, "24h")
-		d, err := preset.ParseDuration(s)
-		if err != nil || d <= 0 {
-			bad("the preset's %s parameter for %s is %q: want a duration such as 24h", preset.ParamBackupAge, preset.Backups, s)
-		}
-		cfg.maxAge = d
+		cfg.maxAge = param.Duration(preset.ParamBackupAge, 24*time.Hour)
 	}
 	switch {
 	case cfg.rto < 0:
 		bad("BackupRestore.RTO = %v: want a positive duration, or 0 for the preset's", cfg.rto)
 	case cfg.rto == 0:
-		if s := param(preset.ParamRTO, ""); s != "" {
-			d, err := preset.ParseDuration(s)
-			if err != nil || d <= 0 {
-				bad("the preset's %s parameter for %s is %q: want a duration such as 1h", preset.ParamRTO, preset.Backups, s)
-			}
-			cfg.rto = d
-		}
+		cfg.rto = param.Duration(preset.ParamRTO, 0)
 	}
 	if cfg.healthy == "" {
 		cfg.healthy = "/healthz"

@@ -54,6 +54,11 @@ type Caching struct {
 	//
 	// At least one Public or Private request is required.
 	Private []Request
+	// Preset is the preset this check's thresholds come from. Zero: the
+	// project's (Run: the Feature's options, else the module's profile
+	// file; Verify: the profile file), then the seed's numbers. Fields set
+	// on the check win over both.
+	Preset preset.Preset
 }
 
 var _ jetty.Scenario = Caching{}
@@ -73,11 +78,11 @@ func (Caching) Covers() []preset.ID { return nil }
 // Verify runs the scenario without a testing.T and returns a *Problems
 // listing every problem found, or nil.
 func (x Caching) Verify(ctx context.Context) error {
-	return verify(ctx, x.Title(), preset.Preset{}, x.exec)
+	return verify(ctx, x.Title(), x.Preset, x.exec)
 }
 
 // Run runs the scenario's steps on s.
-func (x Caching) Run(s *jetty.S) { s.Helper(); run(s, x.exec) }
+func (x Caching) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }
 
 func (x Caching) exec(r reporter) {
 	var c *client

@@ -138,9 +138,6 @@ func TestCachingCatchesBrokenApps(t *testing.T) {
 		{"If-None-Match ignored", cacheApp{handRolled: true}, false, []string{
 			`GET /app.js with If-None-Match: "v1" = 200, want 304 Not Modified: the app ignores the validator it sent`,
 		}},
-		{"304 with a body", cacheApp{body304: true}, true, []string{
-			"GET /app.js with If-None-Match = 304 with a 17-byte body",
-		}},
 		{"304 without ETag or Cache-Control", cacheApp{bare304: true}, false, []string{
 			`GET /app.js with If-None-Match = 304 with ETag "", want "\"v1\""`,
 			"GET /app.js with If-None-Match = 304 without Cache-Control",
@@ -257,5 +254,17 @@ func TestCachingBadConfiguration(t *testing.T) {
 				t.Errorf("problems do not contain %q:\n%s", tc.want, got)
 			}
 		})
+	}
+}
+
+// A handler that writes a body after WriteHeader(304) sends none: net/http
+// drops it (http.ErrBodyNotAllowed). In process the check sees what a real
+// client sees, so it passes the same handler in both places; the recorder
+// the check used before showed a body that no client ever receives.
+func TestCaching304BodyIsDroppedAsNetHTTPDoes(t *testing.T) {
+	for _, url := range []bool{false, true} {
+		if err := (cacheApp{body304: true}).scenario(t, url).Verify(t.Context()); err != nil {
+			t.Errorf("url=%v: %v", url, err)
+		}
 	}
 }

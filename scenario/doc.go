@@ -22,7 +22,8 @@
 // # The scenarios
 //
 // Security: [RateLimit], [SecurityHeaders], [Injection], [AuthRequired],
-// [ErrorHandling], [TLS], [SecretsInLogs], [EncryptedAtRest].
+// [ErrorHandling], [TLS], [SecretsInLogs], [EncryptedAtRest], [Session],
+// [CrossSite], [CORS].
 // Performance: [Load], and by choice [QueryBudget] and [Caching].
 // Monitoring: [AuditLog], [HealthCheck], [Metrics].
 // Resilience: [GracefulShutdown], [Overload], [BackupRestore], [Faults].

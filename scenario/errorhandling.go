@@ -10,6 +10,7 @@ import (
 
 	"github.com/jettymethod/jetty/jetty"
 	"github.com/jettymethod/jetty/preset"
+	"github.com/jettymethod/jetty/scenario/internal/probe"
 )
 
 // ErrorHandling checks what a client sees when the application fails: each
@@ -54,6 +55,11 @@ type ErrorHandling struct {
 	// skipped, and the scenario says so. With it, the panic value reported
 	// must not appear in the body either.
 	Tracker *Tracker
+	// Preset is the preset this check's thresholds come from. Zero: the
+	// project's (Run: the Feature's options, else the module's profile
+	// file; Verify: the profile file), then the seed's numbers. Fields set
+	// on the check win over both.
+	Preset preset.Preset
 }
 
 // ErrorTrigger is one request that makes the application fail.
@@ -114,27 +120,11 @@ func (ErrorHandling) Covers() []preset.ID { return []preset.ID{preset.ErrorLeaks
 // Verify runs the scenario without a testing.T and returns a *Problems
 // listing every problem found, or nil.
 func (x ErrorHandling) Verify(ctx context.Context) error {
-	return verify(ctx, x.Title(), preset.Preset{}, x.exec)
+	return verify(ctx, x.Title(), x.Preset, x.exec)
 }
 
 // Run runs the scenario's steps on s.
-func (x ErrorHandling) Run(s *jetty.S) { s.Helper(); run(s, x.exec) }
-
-// errLeak is one signature of internals in an error body.
-type errLeak struct {
-	what string
-	re   *regexp.Regexp
-}
-
-var errLeaks = []errLeak{
-	{"a Go panic message", regexp.MustCompile(`panic: `)},
-	{"a goroutine stack trace", regexp.MustCompile(`goroutine \d+ \[`)},
-	{"a Go runtime error", regexp.MustCompile(`runtime error:`)},
-	{"a source file and line", regexp.MustCompile(`\w\.go:\d+`)},
-	{"an internal path", regexp.MustCompile(`(/home/|/usr/local/go/src|/usr/lib/go|/go/pkg/mod/|/app/|/root/|/Users/|/var/www/|/srv/|[A-Z]:\\)`)},
-	{"SQL text", regexp.MustCompile(`\bSELECT\b.{0,200}?\bFROM\b|(?i:\binsert\s+into\b|\bdelete\s+from\b)|\bUPDATE\s+\S+\s+SET\b`)},
-	{"a database error", regexp.MustCompile(`near "|SQLITE_ERROR|(?i:syntax error at or near)|SQLSTATE|\bORA-\d{5}\b|error in your SQL syntax|\bpq: |Error 1\d{3} \(`)},
-}
+func (x ErrorHandling) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }
 
 // errRequestID finds a request ID in a body.
 var errRequestID = regexp.MustCompile(`(?i)request[ _-]?id\W{0,4}[A-Za-z0-9][A-Za-z0-9._:-]{5,}`)
@@ -237,9 +227,9 @@ func (x ErrorHandling) exec(r reporter) {
 			} else {
 				r.errorf("%s = %d without a request ID: set the %s header (or put request_id in the body) so that a user can quote it and support can find the failure in the logs", name, resp.Status, idHeader)
 			}
-			for _, l := range errLeaks {
-				if loc := l.re.FindStringIndex(body); loc != nil {
-					r.errorf("%s = %d, and its body leaks %s (%q): answer a generic message and log the details server side (ASVS 16.5.1; CWE-209)", name, resp.Status, l.what, errExcerpt(body, loc[0], loc[1]))
+			for _, l := range probe.Internals {
+				if loc := l.RE.FindStringIndex(body); loc != nil {
+					r.errorf("%s = %d, and its body leaks %s (%q): answer a generic message and log the details server side (ASVS 16.5.1; CWE-209)", name, resp.Status, l.What, probe.Excerpt(body, loc[0], loc[1]))
 				}
 			}
 			if x.Tracker == nil {
@@ -254,7 +244,7 @@ func (x ErrorHandling) exec(r reporter) {
 			for _, ev := range events[before:] {
 				v := strings.TrimSpace(fmt.Sprint(ev))
 				if len(v) >= 6 && strings.Contains(body, v) {
-					r.errorf("%s = %d, and its body leaks the panic value or error %q (what the tracker got): report it to the tracker only and answer a generic message (ASVS 16.5.1; CWE-209)", name, resp.Status, errExcerpt(v, 0, len(v)))
+					r.errorf("%s = %d, and its body leaks the panic value or error %q (what the tracker got): report it to the tracker only and answer a generic message (ASVS 16.5.1; CWE-209)", name, resp.Status, probe.Excerpt(v, 0, len(v)))
 				}
 			}
 		})
@@ -273,14 +263,4 @@ func (x ErrorHandling) exec(r reporter) {
 			r.errorf("GET %s after the failures = %s, want 2xx as before them: the app stopped serving after a failure; recover per request and keep serving", healthy, resp)
 		}
 	})
-}
-
-// errExcerpt returns up to 60 bytes of s around [lo, hi).
-func errExcerpt(s string, lo, hi int) string {
-	lo = max(0, lo-10)
-	hi = min(len(s), max(hi, lo+20)+10)
-	if hi-lo > 60 {
-		hi = lo + 60
-	}
-	return s[lo:hi]
 }

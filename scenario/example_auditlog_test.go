@@ -28,7 +28,7 @@ func newAuditedLogin(log *slog.Logger) http.Handler {
 }
 
 func ExampleAuditLog() {
-	rec := scenario.NewAuditRecorder() // an slog.Handler that keeps what it is given
+	rec := scenario.NewLogRecorder() // an slog.Handler that keeps what it is given
 	audit := scenario.AuditLog{
 		Target:   scenario.Handler(newAuditedLogin(slog.New(rec))),
 		Source:   rec,

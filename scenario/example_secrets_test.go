@@ -12,7 +12,7 @@ import (
 
 func ExampleSecretsInLogs() {
 	// The application's logger writes to a recorder the scenario reads.
-	rec := scenario.NewAuditRecorder()
+	rec := scenario.NewLogRecorder()
 	log := slog.New(rec)
 
 	app := http.NewServeMux()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/jettymethod/jetty/jetty"
 	"github.com/jettymethod/jetty/preset"
+	"github.com/jettymethod/jetty/scenario/internal/probe"
 )
 
 // Faults checks that the application degrades gracefully when a dependency
@@ -71,6 +71,11 @@ type Faults struct {
 	// is well (2xx or 3xx), such as "/healthz"; it is sent before the faults and after
 	// each Up. Optional: with none, only Requests prove recovery.
 	Healthy string
+	// Preset is the preset this check's thresholds come from. Zero: the
+	// project's (Run: the Feature's options, else the module's profile
+	// file; Verify: the profile file), then the seed's numbers. Fields set
+	// on the check win over both.
+	Preset preset.Preset
 }
 
 var _ jetty.Scenario = Faults{}
@@ -87,29 +92,14 @@ func (Faults) Covers() []preset.ID { return []preset.ID{preset.Chaos} }
 // Verify runs the scenario without a testing.T and returns a *Problems
 // listing every problem found, or nil.
 func (x Faults) Verify(ctx context.Context) error {
-	return verify(ctx, x.Title(), preset.Preset{}, x.exec)
+	return verify(ctx, x.Title(), x.Preset, x.exec)
 }
 
 // Run runs the scenario's steps on s.
-func (x Faults) Run(s *jetty.S) { s.Helper(); run(s, x.exec) }
-
-// fltLeaks are dependency errors that must not reach a client, besides
-// errLeaks.
-var fltLeaks = []errLeak{
-	{"a network error", regexp.MustCompile(`dial tcp|connection refused|connection reset by peer|i/o timeout|no such host|broken pipe`)},
-	{"a Go context error", regexp.MustCompile(`context deadline exceeded|context canceled`)},
-	{"a Go database/sql error", regexp.MustCompile(`sql: (database is closed|connection is already closed|no rows)|driver: bad connection`)},
-}
+func (x Faults) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }
 
 // fltDefaultExpect is the default of Expect, without the 2xx.
 var fltDefaultExpect = []int{http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout, http.StatusTooManyRequests}
-
-func fltName(f Dependency, i int) string {
-	if f.Name != "" {
-		return f.Name
-	}
-	return fmt.Sprintf("dependency #%d", i+1)
-}
 
 // fltResult is what one bounded request got.
 type fltResult struct {
@@ -157,7 +147,7 @@ func (x Faults) exec(r reporter) {
 		}
 		for i, d := range x.Dependencies {
 			if d.Down == nil || d.Up == nil {
-				r.errorf("Dependencies[%d] (%s) has a nil Down or Up: set both, e.g. Down: upstream.Fail, Up: upstream.Recover", i, fltName(d, i))
+				r.errorf("Dependencies[%d] (%s) has a nil Down or Up: set both, e.g. Down: upstream.Fail, Up: upstream.Recover", i, depName(d, i))
 			}
 		}
 		if len(reqs) == 0 {
@@ -198,26 +188,12 @@ func (x Faults) exec(r reporter) {
 		margin := max(maxLat/2, 10*time.Millisecond)
 		rctx, cancel := context.WithTimeout(ctx, maxLat+margin)
 		defer cancel()
-		type done struct {
-			resp *response
-			err  error
+		resp, err := c.do(rctx, q)
+		if rctx.Err() != nil && ctx.Err() == nil {
+			// The deadline passed: did the handler give up with it?
+			return fltResult{resp: resp, hung: true, abandoned: !c.WaitHandlers(margin)}
 		}
-		ch := make(chan done, 1)
-		go func() {
-			resp, err := c.do(rctx, q)
-			ch <- done{resp, err}
-		}()
-		grace := time.NewTimer(maxLat + 2*margin)
-		defer grace.Stop()
-		select {
-		case d := <-ch:
-			if rctx.Err() != nil && ctx.Err() == nil {
-				return fltResult{resp: d.resp, hung: true}
-			}
-			return fltResult{resp: d.resp, err: d.err}
-		case <-grace.C:
-			return fltResult{hung: true, abandoned: true}
-		}
+		return fltResult{resp: resp, err: err}
 	}
 	// succeed checks q answers 2xx or 3xx; when says when.
 	succeed := func(q Request, when, fix string) bool {
@@ -251,10 +227,10 @@ func (x Faults) exec(r reporter) {
 		return
 	}
 	for i, d := range x.Dependencies {
-		name := fltName(d, i)
+		name := depName(d, i)
 		injected := false
 		r.step("When", name+" fails", func() {
-			injected = healthCall(r, fmt.Sprintf("Dependencies[%d] (%s).Down", i, name), d.Down)
+			injected = callDep(r, fmt.Sprintf("Dependencies[%d] (%s).Down", i, name), d.Down)
 			if !injected {
 				return
 			}
@@ -288,16 +264,16 @@ func (x Faults) exec(r reporter) {
 						r.errorf("%s %s took %v, want ≤ %v: set shorter timeouts on calls to %s (context.WithTimeout) and fail fast", q, when, resp.Elapsed.Round(time.Millisecond), maxLat, name)
 					}
 					body := string(resp.Body)
-					for _, l := range append(slices.Clip(errLeaks), fltLeaks...) {
-						if loc := l.re.FindStringIndex(body); loc != nil {
-							r.errorf("%s %s = %d, and its body leaks %s (%q): answer a generic message such as \"service temporarily unavailable\" and log the details server side (ASVS 16.5.1; CWE-209)", q, when, resp.Status, l.what, errExcerpt(body, loc[0], loc[1]))
+					for _, l := range append(slices.Clip(probe.Internals), probe.DependencyErrors...) {
+						if loc := l.RE.FindStringIndex(body); loc != nil {
+							r.errorf("%s %s = %d, and its body leaks %s (%q): answer a generic message such as \"service temporarily unavailable\" and log the details server side (ASVS 16.5.1; CWE-209)", q, when, resp.Status, l.What, probe.Excerpt(body, loc[0], loc[1]))
 						}
 					}
 				}
 			})
 		})
 		r.step("When", name+" is healed", func() {
-			if !healthCall(r, fmt.Sprintf("Dependencies[%d] (%s).Up", i, name), d.Up) || !injected {
+			if !callDep(r, fmt.Sprintf("Dependencies[%d] (%s).Up", i, name), d.Up) || !injected {
 				return
 			}
 			when := "after " + name + " was healed"

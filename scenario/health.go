@@ -45,22 +45,11 @@ type HealthCheck struct {
 	// with none, readiness is only checked with everything up, and the
 	// scenario says so.
 	Dependencies []Dependency
-}
-
-// Dependency is something the application needs to serve, such as its
-// database, with functions that take it down and bring it back. HealthCheck
-// uses it to see readiness follow the dependency; Faults to see requests
-// degrade gracefully while it is down and recover when it is up.
-type Dependency struct {
-	// Name names it in reports, e.g. "database". Default "dependency #i".
-	Name string
-	// Down makes the dependency unavailable to the application: close its
-	// connection pool, stop a fake, or make a fake upstream fail or hang
-	// (Faults). Required.
-	Down func()
-	// Up makes it available again. Required; it is called even when a check
-	// while it is down fails.
-	Up func()
+	// Preset is the preset this check's thresholds come from. Zero: the
+	// project's (Run: the Feature's options, else the module's profile
+	// file; Verify: the profile file), then the seed's numbers. Fields set
+	// on the check win over both.
+	Preset preset.Preset
 }
 
 var _ jetty.Scenario = HealthCheck{}
@@ -77,11 +66,11 @@ func (HealthCheck) Covers() []preset.ID { return []preset.ID{preset.HealthCheck}
 // Verify runs the scenario without a testing.T and returns a *Problems
 // listing every problem found, or nil.
 func (x HealthCheck) Verify(ctx context.Context) error {
-	return verify(ctx, x.Title(), preset.Preset{}, x.exec)
+	return verify(ctx, x.Title(), x.Preset, x.exec)
 }
 
 // Run runs the scenario's steps on s.
-func (x HealthCheck) Run(s *jetty.S) { s.Helper(); run(s, x.exec) }
+func (x HealthCheck) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }
 
 func (x HealthCheck) exec(r reporter) {
 	var c *client
@@ -107,7 +96,7 @@ func (x HealthCheck) exec(r reporter) {
 		}
 		for i, d := range x.Dependencies {
 			if d.Down == nil || d.Up == nil {
-				r.errorf("Dependencies[%d] (%s) has a nil Down or Up: set both, e.g. Down: db.Close, Up: db.Reopen", i, healthDepName(d, i))
+				r.errorf("Dependencies[%d] (%s) has a nil Down or Up: set both, e.g. Down: db.Close, Up: db.Reopen", i, depName(d, i))
 			}
 		}
 		if r.failed() {
@@ -161,10 +150,10 @@ func (x HealthCheck) exec(r reporter) {
 		r.logf("Ready and Live are both %s: the check that liveness stays 200 during an outage was skipped; split them so that an outage does not restart every instance", live)
 	}
 	for i, d := range x.Dependencies {
-		name := healthDepName(d, i)
+		name := depName(d, i)
 		downOK := false
 		r.step("When", name+" is down", func() {
-			downOK = healthCall(r, fmt.Sprintf("Dependencies[%d] (%s).Down", i, name), d.Down)
+			downOK = callDep(r, fmt.Sprintf("Dependencies[%d] (%s).Down", i, name), d.Down)
 			if !downOK {
 				return
 			}
@@ -179,7 +168,7 @@ func (x HealthCheck) exec(r reporter) {
 			}
 		})
 		r.step("When", name+" is back up", func() {
-			if !healthCall(r, fmt.Sprintf("Dependencies[%d] (%s).Up", i, name), d.Up) || !downOK {
+			if !callDep(r, fmt.Sprintf("Dependencies[%d] (%s).Up", i, name), d.Up) || !downOK {
 				return
 			}
 			r.step("Then", fmt.Sprintf("GET %s answers 200 again", ready), func() {
@@ -187,25 +176,6 @@ func (x HealthCheck) exec(r reporter) {
 			})
 		})
 	}
-}
-
-func healthDepName(d Dependency, i int) string {
-	if d.Name != "" {
-		return d.Name
-	}
-	return fmt.Sprintf("dependency #%d", i+1)
-}
-
-// healthCall calls fn, reporting a panic; it reports whether fn returned.
-func healthCall(r reporter, what string, fn func()) (ok bool) {
-	defer func() {
-		if p := recover(); p != nil {
-			r.errorf("%s panicked: %v", what, p)
-			ok = false
-		}
-	}()
-	fn()
-	return true
 }
 
 // healthJSON checks a JSON health body has a status that agrees with the

@@ -20,6 +20,7 @@ import (
 
 	"github.com/jettymethod/jetty/jetty"
 	"github.com/jettymethod/jetty/preset"
+	"github.com/jettymethod/jetty/scenario/internal/probe"
 )
 
 // Injection sends a corpus of hostile inputs — SQL, NoSQL, XSS, command,
@@ -77,6 +78,11 @@ type Injection struct {
 	// from every category. Default: the whole selected corpus (130
 	// payloads today).
 	MaxPayloads int
+	// Preset is the preset this check's thresholds come from. Zero: the
+	// project's (Run: the Feature's options, else the module's profile
+	// file; Verify: the profile file), then the seed's numbers. Fields set
+	// on the check win over both.
+	Preset preset.Preset
 }
 
 // Location says where in a request an [Input] goes.
@@ -183,13 +189,13 @@ func (x Injection) Covers() []preset.ID { return []preset.ID{preset.Injection} }
 // Verify runs the check without a testing.T and returns a *Problems listing
 // every problem, or nil.
 func (x Injection) Verify(ctx context.Context) error {
-	return verify(ctx, x.Title(), preset.Preset{}, x.exec)
+	return verify(ctx, x.Title(), x.Preset, x.exec)
 }
 
 // Run runs the check as the steps of a jetty scenario.
 func (x Injection) Run(s *jetty.S) {
 	s.Helper()
-	run(s, x.exec)
+	run(s, x.Preset, x.exec)
 }
 
 // injMaxListed bounds the failing payloads listed per input.
@@ -455,7 +461,7 @@ func injJSONBody(template, name, value string) ([]byte, error) {
 	dec.UseNumber()
 	var obj map[string]any
 	if err := dec.Decode(&obj); err != nil || obj == nil {
-		return nil, fmt.Errorf("field Template %q is not a JSON object: write it like {\"email\": \"x\", \"password\": \"y\"}", truncateText(template, 60))
+		return nil, fmt.Errorf("field Template %q is not a JSON object: write it like {\"email\": \"x\", \"password\": \"y\"}", probe.Clip(template, 60))
 	}
 	keys := strings.Split(name, ".")
 	m := obj
@@ -550,7 +556,7 @@ func injShow(s string) string {
 	if len(s) <= 100 {
 		return fmt.Sprintf("%q", s)
 	}
-	return fmt.Sprintf("%q (%d bytes)", truncateText(s, 40), len(s))
+	return fmt.Sprintf("%q (%d bytes)", probe.Clip(s, 40), len(s))
 }
 
 // injLeakSignatures are texts a response must never show: database errors and

@@ -2,21 +2,19 @@ package scenario
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jettymethod/jetty/jetty"
 	"github.com/jettymethod/jetty/loadtest"
 	"github.com/jettymethod/jetty/preset"
+	"github.com/jettymethod/jetty/scenario/internal/probe"
 )
 
 // Defaults of Load, from the seed: "Given 100 users attempt to log in
@@ -98,6 +96,11 @@ type Load struct {
 	// test's ArtifactDir under Run; nothing is written under Verify unless
 	// Dir is set.
 	Dir string
+	// Preset is the preset this check's thresholds come from. Zero: the
+	// project's (Run: the Feature's options, else the module's profile
+	// file; Verify: the profile file), then the seed's numbers. Fields set
+	// on the check win over both.
+	Preset preset.Preset
 }
 
 var _ jetty.Scenario = Load{}
@@ -116,31 +119,11 @@ func (Load) Covers() []preset.ID { return []preset.ID{preset.Load} }
 // Verify runs the scenario without a testing.T and returns a *Problems
 // listing every problem found, or nil.
 func (x Load) Verify(ctx context.Context) error {
-	return verify(ctx, x.Title(), preset.Preset{}, x.exec)
+	return verify(ctx, x.Title(), x.Preset, x.exec)
 }
 
 // Run runs the scenario's steps on s.
-func (x Load) Run(s *jetty.S) { s.Helper(); run(s, x.exec) }
-
-// loadTarget maps t to a loadtest target.
-func (t Target) loadTarget(r reporter) (loadtest.Target, []loadtest.Option, error) {
-	c, err := t.open(r)
-	if err != nil {
-		return loadtest.Target{}, nil, err
-	}
-	if c.h != nil {
-		return loadtest.Handler(c.h), nil, nil
-	}
-	var opts []loadtest.Option
-	if t.allowRemote {
-		opts = append(opts, loadtest.AllowRemote())
-	}
-	return loadtest.URL(c.base.String()), opts, nil
-}
-
-func loadReq(q Request) loadtest.Req {
-	return loadtest.Req{Method: q.Method, Path: q.Path, Header: q.Header, Body: q.Body}
-}
+func (x Load) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }
 
 func (x Load) exec(r reporter) {
 	var (
@@ -156,7 +139,7 @@ func (x Load) exec(r reporter) {
 	)
 	r.step("Given", x.givenText(r), func() {
 		if users == 0 && x.Rate == 0 {
-			users = loadParamInt(r, preset.ParamUsers, loadDefaultUsers)
+			users = paramsOf(r, preset.Load).Int(preset.ParamUsers, loadDefaultUsers)
 		}
 		switch {
 		case users < 0:
@@ -171,15 +154,13 @@ func (x Load) exec(r reporter) {
 			r.errorf("Duration = %v: want a positive duration, or 0 for the default", x.Duration)
 		}
 		if budget.Max == 0 {
-			budget.Max = loadParamDuration(r, preset.ParamMax, loadDefaultMax)
+			budget.Max = paramsOf(r, preset.Load).Duration(preset.ParamMax, loadDefaultMax)
 		}
 		if budget.MinSuccess == 0 {
-			budget.MinSuccess = loadParamFloat(r, preset.ParamMinSuccess, loadDefaultSuccess)
+			budget.MinSuccess = paramsOf(r, preset.Load).Ratio(preset.ParamMinSuccess, loadDefaultSuccess)
 		}
 		if budget.P99 == 0 {
-			if v := r.param(preset.Load, preset.ParamP99, ""); v != "" {
-				budget.P99 = loadParamDuration(r, preset.ParamP99, 0)
-			}
+			budget.P99 = paramsOf(r, preset.Load).Duration(preset.ParamP99, 0)
 		}
 		if budget.Max < 0 || budget.MinSuccess < 0 || budget.MinSuccess > 1 {
 			r.errorf("Budget = {Max: %v, MinSuccess: %v}: want a positive Max and a MinSuccess between 0 and 1 (write 0.999, not 99.9)", budget.Max, budget.MinSuccess)
@@ -215,15 +196,13 @@ func (x Load) exec(r reporter) {
 			// Users released together may start up to a quarter of the
 			// budget late on a busy machine and still arrive "at once".
 			loadtest.MaxLag(max(loadtest.DefaultMaxLag, budget.Max/4)))
-		r.logf("load: %s sending %s (first request body %.100q) to %s; budget: every request within %v, success ≥ %s", plan, what, first.Body, x.Target, budget.Max, loadPct(budget.MinSuccess))
+		r.logf("load: %s sending %s (first request body %.100q) to %s; budget: every request within %v, success ≥ %s", plan, what, first.Body, x.Target, budget.Max, probe.Percent(budget.MinSuccess))
 	})
 	if r.failed() {
 		return
 	}
 	if dir == "" {
-		if st, ok := r.(stepper); ok {
-			dir = st.s.ArtifactDir()
-		}
+		dir = r.artifactDir()
 	}
 	whenText := "they all send it at once"
 	if x.Rate > 0 {
@@ -307,8 +286,8 @@ func (x Load) givenText(r reporter) string {
 	case x.Users > 0:
 		return fmt.Sprintf("%d users attempt to send %s simultaneously", x.Users, q)
 	}
-	n := r.param(preset.Load, preset.ParamUsers, strconv.Itoa(loadDefaultUsers))
-	return fmt.Sprintf("%s users attempt to send %s simultaneously", n, q)
+	n := paramsOf(r, preset.Load).Int(preset.ParamUsers, loadDefaultUsers)
+	return fmt.Sprintf("%d users attempt to send %s simultaneously", n, q)
 }
 
 // builder returns the loadtest Build function and user 0's request.
@@ -369,67 +348,4 @@ func (x Load) keep(r reporter, dir string, report *loadtest.Report, plot []byte)
 		}
 		r.logf("load plot kept at %s", path)
 	}
-}
-
-// loadStatuses describes the statuses of a run: "503 ×90, 200 ×10".
-func loadStatuses(rep *loadtest.Report) string {
-	codes := make([]int, 0, len(rep.StatusCodes))
-	for c := range rep.StatusCodes {
-		codes = append(codes, c)
-	}
-	slices.SortFunc(codes, func(a, b int) int {
-		if n, m := rep.StatusCodes[a], rep.StatusCodes[b]; n != m {
-			return cmp.Compare(m, n)
-		}
-		return cmp.Compare(a, b)
-	})
-	var parts []string
-	for _, c := range codes {
-		name := strconv.Itoa(c)
-		if c == 0 {
-			name = "no response"
-		}
-		parts = append(parts, fmt.Sprintf("%s ×%d", name, rep.StatusCodes[c]))
-	}
-	for _, e := range rep.Errors {
-		parts = append(parts, fmt.Sprintf("%q ×%d", e.Error, e.Count))
-		if len(parts) > 6 {
-			break
-		}
-	}
-	return strings.Join(parts, ", ")
-}
-
-func loadPct(f float64) string {
-	return strconv.FormatFloat(f*100, 'f', -1, 64) + "%"
-}
-
-func loadParamInt(r reporter, key string, def int) int {
-	v := r.param(preset.Load, key, strconv.Itoa(def))
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
-		r.errorf("the preset's %s parameter %q = %q: want a whole number of at least 1", preset.Load, key, v)
-		return def
-	}
-	return n
-}
-
-func loadParamDuration(r reporter, key string, def time.Duration) time.Duration {
-	v := r.param(preset.Load, key, def.String())
-	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
-		r.errorf("the preset's %s parameter %q = %q: want a positive duration such as 2s", preset.Load, key, v)
-		return def
-	}
-	return d
-}
-
-func loadParamFloat(r reporter, key string, def float64) float64 {
-	v := r.param(preset.Load, key, strconv.FormatFloat(def, 'g', -1, 64))
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f < 0 || f > 1 {
-		r.errorf("the preset's %s parameter %q = %q: want a ratio between 0 and 1", preset.Load, key, v)
-		return def
-	}
-	return f
 }

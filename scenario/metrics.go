@@ -64,6 +64,11 @@ type Metrics struct {
 	// "myapp_response_seconds". Default: any family whose name holds
 	// duration_seconds or latency.
 	Latency string
+	// Preset is the preset this check's thresholds come from. Zero: the
+	// project's (Run: the Feature's options, else the module's profile
+	// file; Verify: the profile file), then the seed's numbers. Fields set
+	// on the check win over both.
+	Preset preset.Preset
 }
 
 var _ jetty.Scenario = Metrics{}
@@ -80,11 +85,11 @@ func (Metrics) Covers() []preset.ID { return []preset.ID{preset.Metrics} }
 // Verify runs the scenario without a testing.T and returns a *Problems
 // listing every problem found, or nil.
 func (x Metrics) Verify(ctx context.Context) error {
-	return verify(ctx, x.Title(), preset.Preset{}, x.exec)
+	return verify(ctx, x.Title(), x.Preset, x.exec)
 }
 
 // Run runs the scenario's steps on s.
-func (x Metrics) Run(s *jetty.S) { s.Helper(); run(s, x.exec) }
+func (x Metrics) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }
 
 // metricsMaxN bounds Metrics.N.
 const metricsMaxN = 10000

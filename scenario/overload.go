@@ -17,6 +17,7 @@ import (
 	"github.com/jettymethod/jetty/jetty"
 	"github.com/jettymethod/jetty/loadtest"
 	"github.com/jettymethod/jetty/preset"
+	"github.com/jettymethod/jetty/scenario/internal/probe"
 )
 
 // Defaults of Overload.
@@ -98,6 +99,11 @@ type Overload struct {
 	// RetryAfterOptional, when set, logs shed responses without a valid
 	// Retry-After instead of reporting them as a problem.
 	RetryAfterOptional bool
+	// Preset is the preset this check's thresholds come from. Zero: the
+	// project's (Run: the Feature's options, else the module's profile
+	// file; Verify: the profile file), then the seed's numbers. Fields set
+	// on the check win over both.
+	Preset preset.Preset
 }
 
 var _ jetty.Scenario = Overload{}
@@ -114,22 +120,22 @@ func (Overload) Covers() []preset.ID { return []preset.ID{preset.Overload} }
 // Verify runs the scenario without a testing.T and returns a *Problems
 // listing every problem found, or nil.
 func (x Overload) Verify(ctx context.Context) error {
-	return verify(ctx, x.Title(), preset.Preset{}, x.exec)
+	return verify(ctx, x.Title(), x.Preset, x.exec)
 }
 
 // Run runs the scenario's steps on s.
-func (x Overload) Run(s *jetty.S) { s.Helper(); run(s, x.exec) }
+func (x Overload) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }
 
 func (x Overload) exec(r reporter) {
 	users, maxLat, minSuccess := x.Users, x.MaxLatency, x.MinSuccess
 	if users == 0 {
-		users = ovlParamInt(r, preset.ParamUsers, ovlDefaultUsers)
+		users = paramsOf(r, preset.Overload).Int(preset.ParamUsers, ovlDefaultUsers)
 	}
 	if maxLat == 0 {
-		maxLat = ovlParamDuration(r, preset.ParamP99, ovlDefaultMaxLatency)
+		maxLat = paramsOf(r, preset.Overload).Duration(preset.ParamP99, ovlDefaultMaxLatency)
 	}
 	if minSuccess == 0 {
-		minSuccess = ovlParamFloat(r, preset.ParamMinSuccess, ovlDefaultMinSuccess)
+		minSuccess = paramsOf(r, preset.Overload).Ratio(preset.ParamMinSuccess, ovlDefaultMinSuccess)
 	}
 	shed := x.Shed
 	if len(shed) == 0 {
@@ -195,7 +201,7 @@ func (x Overload) exec(r reporter) {
 			// budget late on a busy machine and still arrive "at once".
 			loadtest.MaxLag(max(loadtest.DefaultMaxLag, maxLat/4)),
 		}
-		r.logf("overload: %d users at once sending %s (body %.100q) to %s; shed statuses %s; p99 ≤ %v; success ≥ %s", users, q, q.Body, x.Target, shedText, maxLat, loadPct(minSuccess))
+		r.logf("overload: %d users at once sending %s (body %.100q) to %s; shed statuses %s; p99 ≤ %v; success ≥ %s", users, q, q.Body, x.Target, shedText, maxLat, probe.Percent(minSuccess))
 	})
 	if r.failed() {
 		return
@@ -267,13 +273,13 @@ func (x Overload) exec(r reporter) {
 		}
 		r.logf("latency: p99 %v, max %v", p99.Round(100*time.Microsecond), report.Latencies.Max.Round(100*time.Microsecond))
 	})
-	r.step("And", fmt.Sprintf("at least %s succeed: the service still serves", loadPct(minSuccess)), func() {
+	r.step("And", fmt.Sprintf("at least %s succeed: the service still serves", probe.Percent(minSuccess)), func() {
 		ratio := float64(succeeded) / float64(report.Requests)
 		if ratio < minSuccess {
-			r.errorf("%s: %d of %d succeeded (%s), want ≥ %s: the service refuses more than it must; admit as many requests as it can serve (size the limit to its capacity) and shed only the excess, or lower MinSuccess if its capacity in the test is smaller", plan, succeeded, report.Requests, loadPct(ratio), loadPct(minSuccess))
+			r.errorf("%s: %d of %d succeeded (%s), want ≥ %s: the service refuses more than it must; admit as many requests as it can serve (size the limit to its capacity) and shed only the excess, or lower MinSuccess if its capacity in the test is smaller", plan, succeeded, report.Requests, probe.Percent(ratio), probe.Percent(minSuccess))
 			return
 		}
-		r.logf("%d of %d succeeded (%s)", succeeded, report.Requests, loadPct(ratio))
+		r.logf("%d of %d succeeded (%s)", succeeded, report.Requests, probe.Percent(ratio))
 	})
 	r.step("And", "shed responses carry Retry-After (RFC 9110 §10.2.3)", func() {
 		n, missing, bad := rec.retryAfter()
@@ -484,34 +490,4 @@ func ovlProxy(base *url.URL, users int, rec *ovlRecorder) (http.Handler, func())
 		},
 	}
 	return rp, tr.CloseIdleConnections
-}
-
-func ovlParamInt(r reporter, key string, def int) int {
-	v := r.param(preset.Overload, key, strconv.Itoa(def))
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
-		r.errorf("the preset's %s parameter %q = %q: want a whole number of at least 1", preset.Overload, key, v)
-		return def
-	}
-	return n
-}
-
-func ovlParamDuration(r reporter, key string, def time.Duration) time.Duration {
-	v := r.param(preset.Overload, key, def.String())
-	d, err := preset.ParseDuration(v)
-	if err != nil || d <= 0 {
-		r.errorf("the preset's %s parameter %q = %q: want a positive duration such as 1s", preset.Overload, key, v)
-		return def
-	}
-	return d
-}
-
-func ovlParamFloat(r reporter, key string, def float64) float64 {
-	v := r.param(preset.Overload, key, strconv.FormatFloat(def, 'g', -1, 64))
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f < 0 || f > 1 {
-		r.errorf("the preset's %s parameter %q = %q: want a ratio between 0 and 1", preset.Overload, key, v)
-		return def
-	}
-	return f
 }

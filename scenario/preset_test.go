@@ -22,6 +22,7 @@ func TestPresetsNameScenariosThatCoverThem(t *testing.T) {
 		"GracefulShutdown": scenario.GracefulShutdown{}, "Overload": scenario.Overload{},
 		"Metrics": scenario.Metrics{}, "TLS": scenario.TLS{}, "SecretsInLogs": scenario.SecretsInLogs{},
 		"Faults": scenario.Faults{}, "EncryptedAtRest": scenario.EncryptedAtRest{},
+		"CrossSite": scenario.CrossSite{}, "CORS": scenario.CORS{}, "Session": scenario.Session{},
 	}
 	named := map[string]bool{}
 	for _, p := range preset.Builtins() {

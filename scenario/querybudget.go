@@ -65,6 +65,11 @@ type QueryBudget struct {
 	// Slack is how many more queries the request may issue after Grow than
 	// before it. Default 0: the count must not depend on the data.
 	Slack int
+	// Preset is the preset this check's thresholds come from. Zero: the
+	// project's (Run: the Feature's options, else the module's profile
+	// file; Verify: the profile file), then the seed's numbers. Fields set
+	// on the check win over both.
+	Preset preset.Preset
 }
 
 var _ jetty.Scenario = QueryBudget{}
@@ -84,11 +89,11 @@ func (QueryBudget) Covers() []preset.ID { return nil }
 // Verify runs the scenario without a testing.T and returns a *Problems
 // listing every problem found, or nil.
 func (x QueryBudget) Verify(ctx context.Context) error {
-	return verify(ctx, x.Title(), preset.Preset{}, x.exec)
+	return verify(ctx, x.Title(), x.Preset, x.exec)
 }
 
 // Run runs the scenario's steps on s.
-func (x QueryBudget) Run(s *jetty.S) { s.Helper(); run(s, x.exec) }
+func (x QueryBudget) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }
 
 func (x QueryBudget) exec(r reporter) {
 	var c *client

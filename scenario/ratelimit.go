@@ -7,90 +7,16 @@ import (
 	"fmt"
 	"html"
 	"maps"
-	"math"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
-	"testing/synctest"
 	"time"
 
 	"github.com/jettymethod/jetty/jetty"
 	"github.com/jettymethod/jetty/preset"
+	"github.com/jettymethod/jetty/scenario/internal/probe"
 )
-
-// LoginRequest returns POST /login with Content-Type: application/json and
-// the body {"email": email, "password": password}: the shape of the default
-// login attempt of [RateLimit] and [AuditLog].
-func LoginRequest(email, password string) Request {
-	body, _ := json.Marshal(map[string]string{"email": email, "password": password})
-	return Request{
-		Method: http.MethodPost,
-		Path:   "/login",
-		Header: http.Header{"Content-Type": {"application/json"}},
-		Body:   body,
-	}
-}
-
-// IsZero reports whether q has no field set.
-func (q Request) IsZero() bool {
-	return q.Method == "" && q.Path == "" && len(q.Header) == 0 && len(q.Body) == 0
-}
-
-// String describes the request for reports: "POST /login".
-func (q Request) String() string { return q.Method + " " + q.Path }
-
-// orDefault fills q's zero fields from def.
-func (q Request) orDefault(def Request) Request {
-	if q.Method == "" {
-		q.Method = def.Method
-	}
-	if q.Path == "" {
-		q.Path = def.Path
-	}
-	if len(q.Body) == 0 {
-		q.Body = def.Body
-	}
-	if q.Header == nil {
-		q.Header = def.Header.Clone()
-		if q.Header == nil && bytes.HasPrefix(bytes.TrimSpace(q.Body), []byte("{")) {
-			q.Header = http.Header{"Content-Type": {"application/json"}}
-		}
-	}
-	return q
-}
-
-// req converts q to the client's request, with extra headers set on a copy.
-func (q Request) req(extra http.Header) Request {
-	h := q.Header.Clone()
-	if h == nil {
-		h = http.Header{}
-	}
-	maps.Copy(h, extra)
-	return Request{Method: q.Method, Path: q.Path, Header: h, Body: q.Body}
-}
-
-// jsonField returns the string value of the first of keys in q's JSON body.
-func (q Request) jsonField(keys ...string) (string, bool) {
-	var m map[string]any
-	if json.Unmarshal(q.Body, &m) != nil {
-		return "", false
-	}
-	for _, k := range keys {
-		if v, ok := m[k].(string); ok {
-			return v, true
-		}
-	}
-	return "", false
-}
-
-// account names the account q logs in as, for reports.
-func (q Request) account() string {
-	if a, ok := q.jsonField("email", "username", "user", "login", "account"); ok && a != "" {
-		return a
-	}
-	return "the account of " + q.String()
-}
 
 // Defaults of RateLimit, from the seed.
 const (
@@ -188,6 +114,11 @@ type RateLimit struct {
 	// synctest bubble. URL targets always do. Default false: outside a
 	// bubble an in-process target gets a problem instead.
 	TrustRetryAfter bool
+	// Preset is the preset this check's thresholds come from. Zero: the
+	// project's (Run: the Feature's options, else the module's profile
+	// file; Verify: the profile file), then the seed's numbers. Fields set
+	// on the check win over both.
+	Preset preset.Preset
 }
 
 var _ jetty.Scenario = RateLimit{}
@@ -206,7 +137,7 @@ func (RateLimit) Covers() []preset.ID { return []preset.ID{preset.LoginRateLimit
 // seed's numbers (Verify has no preset). Call it inside synctest.Test for an
 // in-process target; see RateLimit.
 func (x RateLimit) Verify(ctx context.Context) error {
-	return verify(ctx, x.Title(), preset.Preset{}, x.exec)
+	return verify(ctx, x.Title(), x.Preset, x.exec)
 }
 
 // Run runs the scenario's steps on s, with thresholds from the project's
@@ -216,24 +147,7 @@ func (x RateLimit) Verify(ctx context.Context) error {
 // reported as not verified, unless TrustRetryAfter is set.
 func (x RateLimit) Run(s *jetty.S) {
 	s.Helper()
-	if !x.Target.IsZero() && !x.Target.IsURL() && !rlInBubble() {
-		if s.Bubble(func(s *jetty.S) { run(s, x.exec) }) {
-			return
-		}
-	}
-	run(s, x.exec)
-}
-
-// rlInBubble reports whether the calling goroutine runs in a synctest
-// bubble: synctest.Wait panics outside one.
-func rlInBubble() (in bool) {
-	defer func() {
-		if recover() != nil {
-			in = false
-		}
-	}()
-	synctest.Wait()
-	return true
+	runBubbled(s, x.Preset, x.Target, x.exec)
 }
 
 // rlConfig is a RateLimit with its defaults resolved.
@@ -248,6 +162,7 @@ type rlConfig struct {
 func (x RateLimit) config(r reporter) (rlConfig, bool) {
 	ok := true
 	bad := func(format string, args ...any) { r.errorf(format, args...); ok = false }
+	param := paramsOf(r, preset.LoginRateLimit)
 	cfg := rlConfig{
 		req:      x.Request.orDefault(LoginRequest(rlDefaultEmail, rlWrongPassword)),
 		attempts: x.Attempts, window: x.Window, lockout: x.Lockout, status: x.Status, message: x.Message,
@@ -267,12 +182,10 @@ func (x RateLimit) config(r reporter) (rlConfig, bool) {
 	case cfg.attempts > 1000:
 		bad("RateLimit.Attempts = %d: more than 1000 attempts is not a login limit (NIST SP 800-63B §3.2.2 allows at most 100 failures); lower it", cfg.attempts)
 	case cfg.attempts == 0:
-		v := r.param(preset.LoginRateLimit, preset.ParamAttempts, strconv.Itoa(rlDefaultAttempts))
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 || n > 1000 {
-			bad("the preset's %s parameter %q = %q: want a positive number such as \"10\"", preset.LoginRateLimit, preset.ParamAttempts, v)
+		cfg.attempts = param.Int(preset.ParamAttempts, rlDefaultAttempts)
+		if cfg.attempts > 1000 {
+			bad("the preset's %s parameter %q = %d: more than 1000 attempts is not a login limit; lower it", preset.LoginRateLimit, preset.ParamAttempts, cfg.attempts)
 		}
-		cfg.attempts = n
 	}
 	dur := func(field string, d *time.Duration, key string, def time.Duration) {
 		if *d < 0 {
@@ -280,13 +193,7 @@ func (x RateLimit) config(r reporter) (rlConfig, bool) {
 			return
 		}
 		if *d == 0 {
-			v := r.param(preset.LoginRateLimit, key, def.String())
-			pd, err := preset.ParseDuration(v)
-			if err != nil || pd <= 0 {
-				bad("the preset's %s parameter %q = %q: want a positive duration such as %q", preset.LoginRateLimit, key, v, def.String())
-				return
-			}
-			*d = pd
+			*d = param.Duration(key, def)
 		}
 	}
 	dur("Window", &cfg.window, preset.ParamWindow, rlDefaultWindow)
@@ -301,7 +208,7 @@ func (x RateLimit) config(r reporter) (rlConfig, bool) {
 		bad("RateLimit.Status = %d: a blocked attempt must answer an error status; want 429 (RFC 6585 §4), or 0 for the default", cfg.status)
 	}
 	if cfg.message == "" {
-		cfg.message = r.param(preset.LoginRateLimit, preset.ParamMessage, preset.LockoutMessage)
+		cfg.message = param.String(preset.ParamMessage, preset.LockoutMessage)
 	}
 	if strings.TrimSpace(cfg.message) == "" {
 		bad("the message a blocked user sees is empty: set RateLimit.Message, e.g. %q", preset.LockoutMessage)
@@ -359,36 +266,6 @@ func rlHasMessage(body []byte, msg string) bool {
 	}
 	q, _ := json.Marshal(msg)
 	return bytes.Contains(body, bytes.Trim(q, `"`))
-}
-
-// rlRetryAfter parses a Retry-After header (RFC 9110 §10.2.3) into the delay
-// it asks for; an HTTP-date counts from the response's Date, else now.
-func rlRetryAfter(h http.Header, now time.Time) (d time.Duration, date bool, err error) {
-	vals := h.Values("Retry-After")
-	if len(vals) == 0 {
-		return 0, false, fmt.Errorf("it has no Retry-After header")
-	}
-	if len(vals) > 1 {
-		return 0, false, fmt.Errorf("it has %d Retry-After headers %q: send one", len(vals), vals)
-	}
-	v := strings.TrimSpace(vals[0])
-	if v != "" && strings.Trim(v, "0123456789") == "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n > int64(math.MaxInt64/time.Second) {
-			// Beyond about 292 years a time.Duration overflows: without
-			// this bound 9227000000 became a negative delay.
-			return 0, false, fmt.Errorf("Retry-After %q is out of range", v)
-		}
-		return time.Duration(n) * time.Second, false, nil
-	}
-	t, err := http.ParseTime(v)
-	if err != nil {
-		return 0, false, fmt.Errorf("Retry-After %q is neither delay-seconds (\"300\") nor an HTTP-date (\"Wed, 21 Oct 2015 07:28:00 GMT\")", v)
-	}
-	if ref, err := http.ParseTime(h.Get("Date")); err == nil {
-		now = ref
-	}
-	return t.Sub(now), true, nil
 }
 
 // rlCacheProblem says why a blocked response could be cached, or "".
@@ -452,7 +329,7 @@ func (x RateLimit) exec(r reporter) {
 			ok = false
 			return
 		}
-		virtual = c.h != nil && rlInBubble()
+		virtual = c.h != nil && probe.InBubble()
 		clock := "real time"
 		switch {
 		case virtual:
@@ -531,7 +408,7 @@ func (x RateLimit) exec(r reporter) {
 		}
 		r.logf("attempt #%d for %s = %d: blocked", send, acct, block.Status)
 		r.step("And", "the blocked response says when to retry and is not cached", func() {
-			d, date, err := rlRetryAfter(block.Header, blockAt)
+			d, date, err := probe.RetryAfter(block.Header, blockAt)
 			slack := time.Duration(0)
 			if date {
 				slack = time.Second // an HTTP-date has whole seconds
@@ -604,7 +481,7 @@ func (x RateLimit) exec(r reporter) {
 			case !blocked(resp, blockAs):
 				r.errorf("%s attempt #%d, %v after the block began = %s, want %d: the block lifted before the %v lockout ended; keep the account blocked for the whole %v", cfg.req, send, before, resp, blockAs, cfg.lockout, cfg.lockout)
 			default:
-				d, _, err := rlRetryAfter(resp.Header, time.Now())
+				d, _, err := probe.RetryAfter(resp.Header, time.Now())
 				if err == nil && d > 2*time.Second {
 					r.errorf("%s attempt #%d, %v after the block began, has Retry-After %q (%v) with 1s of the lockout left: send the remaining lockout, not a constant", cfg.req, send, before, resp.Header.Get("Retry-After"), d)
 				}

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/jettymethod/jetty/internal/redact"
 	"github.com/jettymethod/jetty/jetty"
 	"github.com/jettymethod/jetty/preset"
+	"github.com/jettymethod/jetty/scenario/internal/probe"
 )
 
 // Problem is one thing a scenario found wrong: the step it was found in and
@@ -16,6 +18,9 @@ import (
 type Problem struct {
 	Step string // e.g. "Then my subsequent attempts are blocked for 5 minutes"
 	Text string
+	// Err is the error behind the problem, when there is one (a transport
+	// error, the context's error): Problems unwraps to it.
+	Err error
 }
 
 // Problems is the error an engine (Verify) returns: every problem found, in
@@ -26,6 +31,9 @@ type Problems struct {
 	// Tried lists what the scenario did (requests, payloads, users), as it
 	// logged it.
 	Tried []string
+	// NotProven lists what the scenario could not prove with what it was
+	// given, each with the field to set ("not proven: …; set X").
+	NotProven []string
 }
 
 // Error lists every problem, one per line, under the scenario's title.
@@ -41,6 +49,18 @@ func (p *Problems) Error() string {
 		b.WriteString(q.Text)
 	}
 	return b.String()
+}
+
+// Unwrap returns the errors behind the problems, so that errors.Is and
+// errors.As see them (context.Canceled, a *net.OpError, …).
+func (p *Problems) Unwrap() []error {
+	var errs []error
+	for _, q := range p.List {
+		if q.Err != nil {
+			errs = append(errs, q.Err)
+		}
+	}
+	return errs
 }
 
 // Everything an engine logs or reports passes through redact.String: no
@@ -67,18 +87,69 @@ func redactf(format string, args ...any) string {
 	return redact.String(fmt.Sprintf(format, masked...))
 }
 
+// errorIn returns the first error among args, for Problem.Err.
+func errorIn(args []any) error {
+	for _, a := range args {
+		if err, ok := a.(error); ok {
+			return err
+		}
+	}
+	return nil
+}
+
 // reporter is where an engine reports: a *jetty.S (Run) or a collector
 // (Verify). Engines are written once, as steps, against it.
 type reporter interface {
 	context() context.Context
+	// step runs fn as a step; once the context is done it runs nothing
+	// and reports, once, that the check stopped.
 	step(keyword, text string, fn func())
 	logf(format string, args ...any)
 	errorf(format string, args ...any)
+	// notProven reports what the check could not prove and which field
+	// would let it.
+	notProven(format string, args ...any)
 	// failed reports whether a problem was reported so far.
 	failed() bool
-	param(id preset.ID, key, def string) string
+	// preset is the preset the check's thresholds come from, resolved
+	// once (see resolvePreset).
+	preset() preset.Preset
+	// artifactDir is where the check may keep files for the user ("" when
+	// there is nowhere).
+	artifactDir() string
 	// cleanup registers fn to run when the scenario ends.
 	cleanup(fn func())
+}
+
+// resolvePreset is the one place the precedence of a check's preset is
+// decided: the check's own Preset field; else the preset the scenario runs
+// under (Run: the Feature's options, then the module's profile file;
+// Verify: the module's profile file, found from the working directory as
+// go test sets it); else none, and the check uses the seed's numbers.
+func resolvePreset(own preset.Preset, running func() (preset.Preset, error)) (preset.Preset, error) {
+	if !own.IsZero() {
+		return own, nil
+	}
+	return running()
+}
+
+// profilePreset reads the module's profile file from the working
+// directory: the preset of an external project, none for an internal one.
+func profilePreset() (preset.Preset, error) {
+	p, err := jetty.LoadProfile(".")
+	if err != nil || !p.External {
+		return preset.Preset{}, err
+	}
+	return p.Preset, nil
+}
+
+// stopped is the problem a check reports when its context ends.
+func stopped(ctx context.Context) (string, error) {
+	err := ctx.Err()
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(err, cause) {
+		err = fmt.Errorf("%w (%v)", err, cause)
+	}
+	return fmt.Sprintf("stopped before the next step: %v", err), err
 }
 
 // collector gathers problems for Verify.
@@ -88,33 +159,61 @@ type collector struct {
 	cur      []string
 	probs    Problems
 	cleanups []func()
+	halted   bool
+	reads    []string // "id/key" of every preset parameter read
 }
 
 func (c *collector) context() context.Context { return c.ctx }
 func (c *collector) step(kw, text string, fn func()) {
+	if c.ctx.Err() != nil {
+		c.halt()
+		return
+	}
 	c.cur = append(c.cur, kw+" "+redact.String(text))
 	defer func() { c.cur = c.cur[:len(c.cur)-1] }()
 	fn()
+}
+func (c *collector) halt() {
+	if c.halted {
+		return
+	}
+	c.halted = true
+	text, err := stopped(c.ctx)
+	c.probs.List = append(c.probs.List, Problem{Step: strings.Join(c.cur, ": "), Text: text, Err: err})
 }
 func (c *collector) logf(format string, args ...any) {
 	c.probs.Tried = append(c.probs.Tried, redactf(format, args...))
 }
 func (c *collector) errorf(format string, args ...any) {
-	c.probs.List = append(c.probs.List, Problem{Step: strings.Join(c.cur, ": "), Text: redactf(format, args...)})
+	c.probs.List = append(c.probs.List, Problem{Step: strings.Join(c.cur, ": "), Text: redactf(format, args...), Err: errorIn(args)})
 }
-func (c *collector) failed() bool      { return len(c.probs.List) > 0 }
-func (c *collector) cleanup(fn func()) { c.cleanups = append(c.cleanups, fn) }
-func (c *collector) param(id preset.ID, key, def string) string {
-	return c.p.Param(id, key, def)
+func (c *collector) notProven(format string, args ...any) {
+	msg := redactf(format, args...)
+	c.probs.NotProven = append(c.probs.NotProven, msg)
+	c.probs.Tried = append(c.probs.Tried, "not proven: "+msg)
 }
+func (c *collector) failed() bool          { return len(c.probs.List) > 0 }
+func (c *collector) preset() preset.Preset { return c.p }
+func (c *collector) read(id preset.ID, key string) {
+	c.reads = append(c.reads, string(id)+"/"+key)
+}
+func (c *collector) artifactDir() string { return "" }
+func (c *collector) cleanup(fn func())   { c.cleanups = append(c.cleanups, fn) }
 
-// verify runs an engine without a testing.T and returns its problems.
-func verify(ctx context.Context, title string, p preset.Preset, exec func(reporter)) error {
+// verify runs an engine without a testing.T and returns its problems. A
+// context that is done stops it before its first step.
+func verify(ctx context.Context, title string, own preset.Preset, exec func(reporter)) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	c := &collector{ctx: ctx, p: p}
+	c := &collector{ctx: ctx}
 	c.probs.Scenario = title
+	p, err := resolvePreset(own, profilePreset)
+	if err != nil {
+		c.errorf("reading the module's profile for the preset: %v; fix the profile file, or set the check's Preset field", err)
+		return &c.probs
+	}
+	c.p = p
 	func() {
 		// A panic in a callback the caller gave (a HandlerFunc build,
 		// Credentials, Dependency.Down…) is a problem, as Run reports it:
@@ -129,6 +228,10 @@ func verify(ctx context.Context, title string, p preset.Preset, exec func(report
 				c.cleanups[i]()
 			}
 		}()
+		if ctx.Err() != nil {
+			c.halt()
+			return
+		}
 		exec(c)
 	}()
 	if len(c.probs.List) == 0 {
@@ -138,11 +241,23 @@ func verify(ctx context.Context, title string, p preset.Preset, exec func(report
 }
 
 // stepper reports to a running jetty scenario.
-type stepper struct{ s *jetty.S }
+type stepper struct {
+	s      *jetty.S
+	p      preset.Preset
+	halted *bool
+}
 
 func (r stepper) context() context.Context { return r.s.Context() }
 func (r stepper) step(kw, text string, fn func()) {
 	r.s.Helper()
+	if ctx := r.s.Context(); ctx.Err() != nil {
+		if !*r.halted {
+			*r.halted = true
+			text, _ := stopped(ctx)
+			r.s.Error(text)
+		}
+		return
+	}
 	text = redact.String(text)
 	switch kw {
 	case "Given":
@@ -165,14 +280,37 @@ func (r stepper) errorf(format string, args ...any) {
 	r.s.Helper()
 	r.s.Error(redactf(format, args...))
 }
-func (r stepper) failed() bool      { return r.s.Failed() }
-func (r stepper) cleanup(fn func()) { r.s.Cleanup(fn) }
-func (r stepper) param(id preset.ID, key, def string) string {
-	return r.s.Param(id, key, def)
+func (r stepper) notProven(format string, args ...any) {
+	r.s.Helper()
+	r.s.Log("not proven: " + redactf(format, args...))
 }
+func (r stepper) failed() bool          { return r.s.Failed() }
+func (r stepper) preset() preset.Preset { return r.p }
+func (r stepper) artifactDir() string   { return r.s.ArtifactDir() }
+func (r stepper) cleanup(fn func())     { r.s.Cleanup(fn) }
 
 // run runs an engine as a jetty scenario's steps.
-func run(s *jetty.S, exec func(reporter)) {
+func run(s *jetty.S, own preset.Preset, exec func(reporter)) {
 	s.Helper()
-	exec(stepper{s})
+	p, _ := resolvePreset(own, func() (preset.Preset, error) {
+		if !s.External() {
+			return preset.Preset{}, nil
+		}
+		return s.Preset(), nil
+	})
+	exec(stepper{s: s, p: p, halted: new(bool)})
+}
+
+// runBubbled runs an engine that needs virtual time for an in-process
+// target: inside a synctest bubble that s opens, unless the caller is in
+// one already or s cannot open one (then on real time, and the engine says
+// what it could not verify).
+func runBubbled(s *jetty.S, own preset.Preset, t Target, exec func(reporter)) {
+	s.Helper()
+	if !t.IsZero() && !t.IsURL() && !probe.InBubble() {
+		if s.Bubble(func(s *jetty.S) { run(s, own, exec) }) {
+			return
+		}
+	}
+	run(s, own, exec)
 }

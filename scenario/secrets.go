@@ -2,8 +2,6 @@ package scenario
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -18,12 +16,8 @@ import (
 	"github.com/jettymethod/jetty/internal/redact"
 	"github.com/jettymethod/jetty/jetty"
 	"github.com/jettymethod/jetty/preset"
+	"github.com/jettymethod/jetty/scenario/internal/probe"
 )
-
-// SecretPlaceholder, "{{canary}}", is replaced, in the path, header values and body of
-// each of [SecretsInLogs]' Requests, by a canary: a unique value generated
-// for the run, such as "jetty-canary-5f2a…", that must never reach the log.
-const SecretPlaceholder = "{{canary}}"
 
 // SecretsInLogs checks that no password, token, session cookie or card
 // number reaches the application's log (PCI DSS v4 3.3 — no sensitive
@@ -63,9 +57,9 @@ type SecretsInLogs struct {
 	// Target is the application, logging to Source. Required.
 	Target Target
 	// Source is the application's whole log — not only its audit trail: an
-	// *AuditRecorder as the slog.Handler of its logger (slog.New(rec)),
+	// *LogRecorder as the slog.Handler of its logger (slog.New(rec)),
 	// JSONLines over what it writes, or your own. Required.
-	Source AuditSource
+	Source LogSource
 	// Requests carry the secrets; SecretPlaceholder in a path, header value
 	// or body is replaced with the run's canary for that request. A zero
 	// Method is POST with a body and GET without; a zero Path is "/".
@@ -75,6 +69,11 @@ type SecretsInLogs struct {
 	// key the application calls a payment provider with. Optional; values
 	// shorter than 6 characters are refused (they would match by chance).
 	Secrets []string
+	// Preset is the preset this check's thresholds come from. Zero: the
+	// project's (Run: the Feature's options, else the module's profile
+	// file; Verify: the profile file), then the seed's numbers. Fields set
+	// on the check win over both.
+	Preset preset.Preset
 }
 
 var _ jetty.Scenario = SecretsInLogs{}
@@ -91,11 +90,11 @@ func (SecretsInLogs) Covers() []preset.ID { return []preset.ID{preset.SecretsInL
 // Verify runs the scenario without a testing.T and returns a *Problems
 // listing every problem found, or nil.
 func (x SecretsInLogs) Verify(ctx context.Context) error {
-	return verify(ctx, x.Title(), preset.Preset{}, x.exec)
+	return verify(ctx, x.Title(), x.Preset, x.exec)
 }
 
 // Run runs the scenario's steps on s.
-func (x SecretsInLogs) Run(s *jetty.S) { s.Helper(); run(s, x.exec) }
+func (x SecretsInLogs) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }
 
 // silTestPAN is the default card number: a test number every processor
 // declines, that passes the Luhn check.
@@ -159,17 +158,6 @@ func silKindOf(name string) silKind {
 	return silOther
 }
 
-// silCanaryPrefix starts every canary.
-const silCanaryPrefix = "jetty-canary-"
-
-// silCanary returns a new canary and its random part.
-func silCanary() (canary, random string) {
-	b := make([]byte, 8)
-	rand.Read(b)
-	random = hex.EncodeToString(b)
-	return silCanaryPrefix + random, random
-}
-
 // silDefaults are the default requests, with the canary placeholder.
 func silDefaults() []struct {
 	name string
@@ -220,7 +208,7 @@ func silLast(path string) string {
 
 // silProbeOf substitutes the canary in q and lists the secrets it carries.
 func silProbeOf(label string, q Request) silProbe {
-	canary, random := silCanary()
+	canary, random := probe.Canary()
 	sub := func(s string) string { return strings.ReplaceAll(s, SecretPlaceholder, canary) }
 	p := silProbe{label: label}
 	add := func(s silSecret) {
@@ -370,7 +358,7 @@ type silField struct{ path, text string }
 
 // silFields flattens an entry: every key and value, groups as dotted paths.
 func silFields(prefix string, v any, out []silField) []silField {
-	if m, ok := auditMap(v); ok {
+	if m, ok := logMap(v); ok {
 		for _, k := range slices.Sorted(maps.Keys(m)) {
 			p := k
 			if prefix != "" {
@@ -433,7 +421,7 @@ func (x SecretsInLogs) exec(r reporter) {
 	r.step("Given", "the application logs to "+src, func() {
 		bad := func(format string, args ...any) { r.errorf(format, args...); ok = false }
 		if x.Source == nil {
-			bad("SecretsInLogs.Source is not set: log through rec := scenario.NewAuditRecorder() (slog.New(rec)) and set Source: rec, or use scenario.JSONLines over the log the application writes")
+			bad("SecretsInLogs.Source is not set: log through rec := scenario.NewLogRecorder() (slog.New(rec)) and set Source: rec, or use scenario.JSONLines over the log the application writes")
 		}
 		if len(x.Requests) == 0 {
 			for _, d := range silDefaults() {
@@ -476,10 +464,10 @@ func (x SecretsInLogs) exec(r reporter) {
 	if !ok {
 		return
 	}
-	var before []AuditEntry
+	var before []LogEntry
 	r.step("When", fmt.Sprintf("%d request(s) carrying secrets are sent", len(probes)), func() {
 		var err error
-		if before, err = x.Source.AuditEntries(); err != nil {
+		if before, err = x.Source.LogEntries(); err != nil {
 			r.errorf("reading %s before the requests: %v", src, err)
 			ok = false
 			return
@@ -501,12 +489,12 @@ func (x SecretsInLogs) exec(r reporter) {
 		return
 	}
 	r.step("Then", "no log entry contains any of them", func() {
-		all, err := x.Source.AuditEntries()
+		all, err := x.Source.LogEntries()
 		if err != nil {
 			r.errorf("reading %s after the requests: %v", src, err)
 			return
 		}
-		var entries []AuditEntry
+		var entries []LogEntry
 		if len(all) >= len(before) {
 			entries = all[len(before):]
 		}
@@ -529,7 +517,7 @@ func (x SecretsInLogs) exec(r reporter) {
 			for _, v := range values {
 				s = strings.ReplaceAll(s, v, redact.Mask)
 			}
-			s = strings.ReplaceAll(s, silCanaryPrefix+redact.Mask, redact.Mask)
+			s = strings.ReplaceAll(s, probe.CanaryPrefix+redact.Mask, redact.Mask)
 			return silPANRun.ReplaceAllStringFunc(s, func(run string) string {
 				if d := silDigits(run); len(d) >= 13 && silLuhn(d) {
 					return redact.Mask

@@ -102,7 +102,7 @@ func (b *silBuf) reader() io.Reader {
 // live server.
 func silScenario(t *testing.T, a silApp, url bool) scenario.SecretsInLogs {
 	if !url {
-		rec := scenario.NewAuditRecorder()
+		rec := scenario.NewLogRecorder()
 		return scenario.SecretsInLogs{Target: scenario.Handler(a.handler(slog.New(rec))), Source: rec}
 	}
 	buf := &silBuf{}
@@ -182,7 +182,7 @@ func TestSecretsInLogsCatchesBrokenApps(t *testing.T) {
 }
 
 func TestSecretsInLogsCustomRequests(t *testing.T) {
-	rec := scenario.NewAuditRecorder()
+	rec := scenario.NewLogRecorder()
 	x := scenario.SecretsInLogs{
 		Target: scenario.Handler(silApp{logURL: true, logBody: true}.handler(slog.New(rec))),
 		Source: rec,
@@ -207,7 +207,7 @@ func TestSecretsInLogsCustomRequests(t *testing.T) {
 	}
 
 	// A secret the app holds itself, logged by a dependency.
-	rec = scenario.NewAuditRecorder()
+	rec = scenario.NewLogRecorder()
 	log := slog.New(rec)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		log.Info("calling the payment provider", slog.Group("client", "key", "sk_test_payment_key"))
@@ -246,7 +246,7 @@ func TestSecretsInLogsThroughJettyCheck(t *testing.T) {
 	// An app that logs nothing passes, and the scenario says what it could
 	// not see.
 	res = tbtest.Run(t, "inner", func(tb *tbtest.TB) {
-		jetty.Check(tb, scenario.SecretsInLogs{Target: scenario.Handler(http.NotFoundHandler()), Source: scenario.NewAuditRecorder()})
+		jetty.Check(tb, scenario.SecretsInLogs{Target: scenario.Handler(http.NotFoundHandler()), Source: scenario.NewLogRecorder()})
 	})
 	if res.Failed || !strings.Contains(res.Output(), "the application wrote no log entry during the requests") {
 		t.Errorf("an app that logs nothing: failed=%v\n%s", res.Failed, res.Output())
@@ -254,7 +254,7 @@ func TestSecretsInLogsThroughJettyCheck(t *testing.T) {
 }
 
 func TestSecretsInLogsBadConfiguration(t *testing.T) {
-	rec := scenario.NewAuditRecorder()
+	rec := scenario.NewLogRecorder()
 	ok := scenario.Handler(http.NotFoundHandler())
 	for _, tc := range []struct {
 		name string

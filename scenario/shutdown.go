@@ -118,6 +118,11 @@ type GracefulShutdown struct {
 	// resources (closed its database pool, flushed its logs); it must
 	// report true once Serve has returned. Optional.
 	Closed func() bool
+	// Preset is the preset this check's thresholds come from. Zero: the
+	// project's (Run: the Feature's options, else the module's profile
+	// file; Verify: the profile file), then the seed's numbers. Fields set
+	// on the check win over both.
+	Preset preset.Preset
 }
 
 var _ jetty.Scenario = GracefulShutdown{}
@@ -136,11 +141,11 @@ func (GracefulShutdown) Covers() []preset.ID { return []preset.ID{preset.Gracefu
 // Verify runs the scenario without a testing.T and returns a *Problems
 // listing every problem found, or nil.
 func (x GracefulShutdown) Verify(ctx context.Context) error {
-	return verify(ctx, x.Title(), preset.Preset{}, x.exec)
+	return verify(ctx, x.Title(), x.Preset, x.exec)
 }
 
 // Run runs the scenario's steps on s.
-func (x GracefulShutdown) Run(s *jetty.S) { s.Helper(); run(s, x.exec) }
+func (x GracefulShutdown) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }
 
 // sdResult is what Serve did.
 type sdResult struct {
@@ -167,13 +172,7 @@ func (x GracefulShutdown) exec(r reporter) {
 		slow.Method = http.MethodGet
 	}
 	if drain == 0 {
-		v := r.param(preset.GracefulShutdown, preset.ParamDrain, shutdownDefaultDrain.String())
-		d, err := preset.ParseDuration(v)
-		if err != nil || d <= 0 {
-			r.errorf("the preset's %s parameter %q = %q: want a positive duration such as 10s", preset.GracefulShutdown, preset.ParamDrain, v)
-			return
-		}
-		drain = d
+		drain = paramsOf(r, preset.GracefulShutdown).Duration(preset.ParamDrain, shutdownDefaultDrain)
 	}
 	var (
 		ln      *sdListener
@@ -453,7 +452,7 @@ func (x GracefulShutdown) exec(r reporter) {
 			r.logf("Closed is nil: whether the application released its resources (database, files) was not checked; set Closed to check it")
 			return
 		}
-		if !healthCall(r, "Closed", func() {
+		if !callDep(r, "Closed", func() {
 			if !x.Closed() {
 				r.errorf("Closed() = false after Serve returned: close the application's resources (database pool, files, background workers) after srv.Shutdown returns and before Serve returns")
 			}

@@ -1,20 +1,15 @@
 package scenario
 
 import (
-	"bytes"
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"strings"
-	"sync/atomic"
-	"time"
+
+	"github.com/jettymethod/jetty/scenario/internal/probe"
 )
 
 // Target is what a scenario sends its requests to: an in-process
@@ -36,6 +31,12 @@ type Target struct {
 // scenario's virtual clock.
 func Handler(h http.Handler) Target { return Target{shared: h} }
 
+// In-process targets are served by a real net/http server over in-memory
+// connections, so a check sees what a client of the deployed service sees:
+// content sniffing over the buffered body, Content-Length or chunking,
+// HEAD, 1xx, trailers, Hijack, and a panicking handler's dropped
+// connection.
+
 // HandlerFunc targets an in-process handler that build constructs. A
 // scenario calls build once per run, inside a testing/synctest bubble when it
 // needs virtual time: a 5-minute lockout is then verified in milliseconds,
@@ -46,8 +47,10 @@ func HandlerFunc(build func() http.Handler) Target { return Target{build: build}
 
 // URL targets a live server, such as an httptest.Server or the application
 // started on loopback. Only loopback hosts (127.0.0.0/8, ::1, localhost) are
-// accepted unless AllowRemote is called; the refusal happens before any
-// request. Time cannot be virtual for a URL: scenarios that need minutes to
+// accepted unless AllowRemote is called: a URL whose host is not one is
+// refused before any request, and every connection is checked again on the
+// address actually dialed, so a name that resolves elsewhere is refused
+// too. Redirects are never followed: a check sees each response as sent. Time cannot be virtual for a URL: scenarios that need minutes to
 // pass check the server's Retry-After instead, and say so.
 func URL(raw string) Target { return Target{url: raw} }
 
@@ -105,79 +108,80 @@ func (t Target) String() string {
 }
 
 // defaultClientIP fills RemoteAddr for in-process requests.
-const defaultClientIP = "192.0.2.10"
+const defaultClientIP = probe.DefaultClientIP
 
 // client is a target opened for one run: it sends requests.
 type client struct {
-	h    http.Handler
+	*probe.Client
+	// h is the in-process handler, nil for a URL target.
+	h http.Handler
+	// base is the URL target's base, nil in process.
 	base *url.URL
-	hc   *http.Client
-	ip   string
-	// stalled is set when a request to a URL target got no answer within
-	// urlTimeout: later requests are not sent, so a server that accepts
-	// connections and never answers costs a scenario one timeout, not one
-	// per request.
-	stalled atomic.Pointer[string]
 }
 
-// urlTimeout bounds each request to a URL target; a context deadline
-// bounds it further.
-const urlTimeout = 10 * time.Second
+// response is what came back, as sent.
+type response = probe.Response
+
+// urlTimeout bounds each request; a context deadline bounds it further.
+const urlTimeout = probe.DefaultTimeout
+
+// maxBody caps each response body a check reads.
+const maxBody = probe.DefaultMaxBody
+
+// openOpts are how a check opens its target.
+type openOpts struct {
+	// https makes in-process requests look like TLS (r.TLS set).
+	https bool
+}
 
 // open validates t and returns a client. For HandlerFunc targets it calls
 // build, so call open inside the synctest bubble when time must be virtual;
-// a built handler that is an io.Closer is closed when the scenario ends (r's
-// cleanup), so what it opened inside a bubble does not outlive it.
-func (t Target) open(r reporter) (*client, error) {
-	c, err := t.openClient()
-	if err == nil && c.hc != nil {
-		if tr, ok := c.hc.Transport.(*http.Transport); ok {
-			r.cleanup(tr.CloseIdleConnections)
-		}
+// the client, and a built handler that is an io.Closer, are closed when the
+// scenario ends (r's cleanup), so what they opened inside a bubble does not
+// outlive it.
+func (t Target) open(r reporter, opts ...openOpts) (*client, error) {
+	var o openOpts
+	for _, x := range opts {
+		o.https = o.https || x.https
 	}
-	if err == nil && t.build != nil {
-		if cl, ok := c.h.(io.Closer); ok {
-			r.cleanup(func() { cl.Close() })
-		}
-	}
-	return c, err
-}
-
-func (t Target) openClient() (*client, error) {
-	ip := t.clientIP
-	if ip == "" {
-		ip = defaultClientIP
-	}
+	cfg := probe.Config{AllowRemote: t.allowRemote, ClientIP: t.clientIP, RootCAs: t.rootCAs, TLS: o.https}
+	c := &client{}
 	switch {
 	case t.url != "":
 		u, err := checkURL(t.url, t.allowRemote)
 		if err != nil {
 			return nil, err
 		}
-		hc := &http.Client{
-			Timeout:       urlTimeout,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
-		if t.rootCAs != nil {
-			hc.Transport = &http.Transport{
-				Proxy:               http.ProxyFromEnvironment,
-				TLSClientConfig:     &tls.Config{RootCAs: t.rootCAs, MinVersion: tls.VersionTLS12},
-				ForceAttemptHTTP2:   true,
-				TLSHandshakeTimeout: urlTimeout,
-				IdleConnTimeout:     90 * time.Second,
-			}
-		}
-		return &client{base: u, ip: ip, hc: hc}, nil
+		cfg.URL, c.base = u, u
 	case t.build != nil:
-		h := t.build()
+		var h http.Handler
+		if p := probe.Call(func() { h = t.build() }); p != nil {
+			return nil, fmt.Errorf("scenario.HandlerFunc: build panicked: %v; fix newApp so it returns a handler", p)
+		}
 		if h == nil {
 			return nil, errors.New("scenario.HandlerFunc: build returned a nil handler: return your application's http.Handler")
 		}
-		return &client{h: h, ip: ip}, nil
+		if cl, ok := h.(io.Closer); ok {
+			r.cleanup(func() { cl.Close() })
+		}
+		cfg.Handler, c.h = h, h
 	case t.shared != nil:
-		return &client{h: t.shared, ip: ip}, nil
+		cfg.Handler, c.h = t.shared, t.shared
+	default:
+		return nil, errors.New("no target: set Target to scenario.Handler(h), scenario.HandlerFunc(newApp) or scenario.URL(\"http://127.0.0.1:8080\")")
 	}
-	return nil, errors.New("no target: set Target to scenario.Handler(h), scenario.HandlerFunc(newApp) or scenario.URL(\"http://127.0.0.1:8080\")")
+	pc, err := probe.Open(cfg)
+	if err != nil {
+		return nil, err
+	}
+	c.Client = pc
+	r.cleanup(pc.Close)
+	return c, nil
+}
+
+// do sends one request; see probe.Client.Do.
+func (c *client) do(ctx context.Context, q Request) (*response, error) {
+	return c.Do(ctx, probe.Request(q))
 }
 
 // checkURL parses raw and refuses non-loopback hosts unless allowed.
@@ -189,149 +193,8 @@ func checkURL(raw string, allowRemote bool) (*url.URL, error) {
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
 		return nil, fmt.Errorf("scenario.URL(%q): want an absolute http or https URL such as http://127.0.0.1:8080", raw)
 	}
-	if !allowRemote && !isLoopback(u.Hostname()) {
+	if !allowRemote && !probe.IsLoopbackHost(u.Hostname()) {
 		return nil, fmt.Errorf("scenario.URL(%q): %q is not a loopback host; scenarios send requests only to 127.0.0.0/8, ::1 or localhost unless you call .AllowRemote() on a host you own", raw, u.Hostname())
 	}
 	return u, nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// Request is one request a scenario sends, such as a login attempt. A zero
-// field takes the default of the scenario field that holds the Request
-// (see [RateLimit.Request], [AuditLog.Login]); fields set explicitly win.
-type Request struct {
-	// Method is the HTTP method. Its default depends on the field that
-	// holds the Request: POST for the login requests of RateLimit and
-	// AuditLog, GET for most others.
-	Method string
-	// Path is the path and query, e.g. "/login?next=%2F".
-	Path string
-	// Header is sent with the request. Login defaults add Content-Type:
-	// application/json when the body is a JSON object.
-	Header http.Header
-	// Body is the request body; login defaults use LoginRequest's body.
-	Body []byte
-}
-
-// response is what came back: the status, headers and the whole body (at
-// most maxBody bytes).
-type response struct {
-	Status int
-	Header http.Header
-	Body   []byte
-	// Dropped is true when the server closed the connection (or panicked
-	// in process) without answering.
-	Dropped bool
-	Elapsed time.Duration
-}
-
-const maxBody = 1 << 20
-
-// do sends one request. A handler that panics in process counts as a
-// dropped connection, as net/http would close it.
-func (c *client) do(ctx context.Context, r Request) (resp *response, err error) {
-	method := r.Method
-	if method == "" {
-		method = http.MethodGet
-	}
-	path := r.Path
-	if path == "" {
-		path = "/"
-	}
-	start := time.Now()
-	if c.h != nil {
-		req := httptest.NewRequestWithContext(ctx, method, path, bytes.NewReader(r.Body))
-		req.RemoteAddr = net.JoinHostPort(c.ip, "51234")
-		for k, vs := range r.Header {
-			req.Header[k] = append([]string(nil), vs...)
-		}
-		if host := req.Header.Get("Host"); host != "" {
-			req.Host = host
-		}
-		rec := httptest.NewRecorder()
-		dropped := false
-		func() {
-			defer func() {
-				if p := recover(); p != nil {
-					if p == http.ErrAbortHandler {
-						dropped = true
-						return
-					}
-					dropped = true
-				}
-			}()
-			c.h.ServeHTTP(rec, req)
-		}()
-		res := rec.Result()
-		body, _ := io.ReadAll(io.LimitReader(res.Body, maxBody))
-		return &response{Status: res.StatusCode, Header: res.Header, Body: body, Dropped: dropped, Elapsed: time.Since(start)}, nil
-	}
-	ref := &url.URL{Path: pathOnly(path), RawQuery: queryOnly(path)}
-	if strings.Contains(ref.Path, "%") {
-		// An escaped path ("/users/%2e%2e%2F") travels as escaped, not
-		// escaped twice; the in-process branch reads it the same way.
-		if p, err := url.PathUnescape(ref.Path); err == nil {
-			ref.RawPath, ref.Path = ref.Path, p
-		}
-	}
-	u := c.base.ResolveReference(ref)
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(r.Body))
-	if err != nil {
-		return nil, fmt.Errorf("building %s %s: %w", method, path, err)
-	}
-	for k, vs := range r.Header {
-		req.Header[k] = append([]string(nil), vs...)
-	}
-	if host := req.Header.Get("Host"); host != "" {
-		req.Host = host
-	}
-	if first := c.stalled.Load(); first != nil {
-		return nil, fmt.Errorf("%s %s not sent: %s got no answer within %v, so the scenario stopped sending to %s", method, path, *first, urlTimeout, c.base.Host)
-	}
-	res, err := c.hc.Do(req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		if ne, ok := err.(net.Error); ok && ne.Timeout() {
-			what := method + " " + path
-			c.stalled.CompareAndSwap(nil, &what)
-			return nil, fmt.Errorf("no answer within %v: %s accepted the request but did not respond; find what the handler waits on (a lock, a full connection pool, a slow dependency) and answer, or fail fast with 503", urlTimeout, c.base.Host)
-		}
-		// The server closed the connection without a response.
-		return &response{Dropped: true, Elapsed: time.Since(start)}, nil
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(res.Body, maxBody))
-	return &response{Status: res.StatusCode, Header: res.Header, Body: body, Elapsed: time.Since(start)}, nil
-}
-
-func pathOnly(p string) string {
-	if i := strings.IndexByte(p, '?'); i >= 0 {
-		return p[:i]
-	}
-	return p
-}
-
-func queryOnly(p string) string {
-	if i := strings.IndexByte(p, '?'); i >= 0 {
-		return p[i+1:]
-	}
-	return ""
-}
-
-// String describes the response for failure messages: "429" or "dropped
-// connection (no response)".
-func (r *response) String() string {
-	if r.Dropped {
-		return "no response (the connection was dropped)"
-	}
-	return fmt.Sprintf("%d", r.Status)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/jettymethod/jetty/jetty"
 	"github.com/jettymethod/jetty/preset"
+	"github.com/jettymethod/jetty/scenario/observatory"
 )
 
 // TLS checks that traffic is encrypted with TLS 1.2 or newer, by
@@ -75,6 +76,11 @@ type TLS struct {
 	// server may accept beyond Mozilla intermediate's, e.g. a CBC suite an
 	// old client still needs. Each one accepted is logged. Default none.
 	AllowCipherSuites []uint16
+	// Preset is the preset this check's thresholds come from. Zero: the
+	// project's (Run: the Feature's options, else the module's profile
+	// file; Verify: the profile file), then the seed's numbers. Fields set
+	// on the check win over both.
+	Preset preset.Preset
 }
 
 var _ jetty.Scenario = TLS{}
@@ -91,11 +97,11 @@ func (TLS) Covers() []preset.ID { return []preset.ID{preset.TLS} }
 // Verify runs the scenario without a testing.T and returns a *Problems
 // listing every problem found, or nil.
 func (x TLS) Verify(ctx context.Context) error {
-	return verify(ctx, x.Title(), preset.Preset{}, x.exec)
+	return verify(ctx, x.Title(), x.Preset, x.exec)
 }
 
 // Run runs the scenario's steps on s.
-func (x TLS) Run(s *jetty.S) { s.Helper(); run(s, x.exec) }
+func (x TLS) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }
 
 // tlsDefaultMinValidity is TLS.MinValidity's default.
 const tlsDefaultMinValidity = 14 * 24 * time.Hour
@@ -313,7 +319,7 @@ func (x TLS) exec(r reporter) {
 			r.errorf("GET %s = %d without Strict-Transport-Security: add \"Strict-Transport-Security: max-age=31536000; includeSubDomains\" to every HTTPS response so browsers never fall back to plain HTTP (RFC 6797)", u.String(), resp.StatusCode)
 			return
 		}
-		h, err := ParseHSTS(v)
+		h, err := observatory.ParseHSTS(v)
 		switch {
 		case err != nil:
 			r.errorf("GET %s: Strict-Transport-Security %q is invalid (%v): send \"max-age=31536000; includeSubDomains\"", u.String(), v, err)

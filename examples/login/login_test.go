@@ -277,6 +277,9 @@ func production(t *testing.T, f *jetty.F) {
 		HTTPS:  true, // production runs behind TLS
 	})
 	injection(t, f)
+	crossSite(t, f)
+	session(t, f)
+	f.Include(scenario.CORS{Target: scenario.Handler(newApp(t, fastConfig(nil))), Paths: []string{"/me", "/notes/1"}})
 	f.Include(authRequired(t))
 	f.Include(errorHandling(t))
 	f.Include(healthCheck(t))
@@ -497,6 +500,50 @@ func load(t *testing.T, f *jetty.F) {
 		l.Budget.Max = 10 * time.Second
 	}
 	f.Include(l)
+}
+
+// session: alice's session cookie is safe, changes at login, ends at logout,
+// after 30 idle minutes and after 12 hours — on virtual time.
+func session(t *testing.T, f *jetty.F) {
+	cfg := fastConfig(nil)
+	cfg.IPRate = rate.Inf // this scenario logs in many times on purpose
+	db := newApp(t, cfg)
+	mustRegister(t, db, "alice@example.com", alicePassword)
+	f.Include(scenario.Session{
+		Target: scenario.HandlerFunc(func() http.Handler {
+			cfg := cfg
+			cfg.DB = db.DB()
+			srv, err := app.New(cfg)
+			if err != nil {
+				panic(err)
+			}
+			return srv
+		}),
+		Login: scenario.LoginRequest("alice@example.com", alicePassword),
+	})
+}
+
+// crossSite: another site cannot make alice's browser write a note.
+func crossSite(t *testing.T, f *jetty.F) {
+	srv := newApp(t, fastConfig(nil))
+	mustRegister(t, srv, "alice@example.com", alicePassword)
+	alice := newClient(t, srv)
+	alice.login("alice@example.com", alicePassword)
+	notes := 0
+	f.Include(scenario.CrossSite{
+		Target: scenario.Handler(srv),
+		Requests: []scenario.Request{{
+			Method: "POST", Path: "/notes", Body: []byte(`{"body": "from another site"}`),
+			Header: http.Header{"Cookie": {app.SessionCookie + "=" + alice.session}, "Content-Type": {"application/json"}},
+		}},
+		Changed: func(ctx context.Context) (bool, error) {
+			var n int
+			err := srv.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM notes`).Scan(&n)
+			changed := n != notes
+			notes = n
+			return changed, err
+		},
+	})
 }
 
 // injection: hostile input in every field a client controls.

@@ -93,7 +93,7 @@ func secretHeader(canary string) http.Header {
 // leakyScenarios returns every ready-made scenario aimed at target, each
 // sending the canary as credentials and as password, token and secret
 // fields of request bodies.
-func leakyScenarios(canary string, target scenario.Target, rec *scenario.AuditRecorder, dir string) []verifier {
+func leakyScenarios(canary string, target scenario.Target, rec *scenario.LogRecorder, dir string) []verifier {
 	login := scenario.LoginRequest("alice@example.com", canary)
 	login.Header = secretHeader(canary)
 	login.Body = []byte(`{"email":"alice@example.com","password":"` + canary + `","token":"` + canary + `","secret":"` + canary + `"}`)
@@ -113,7 +113,7 @@ func leakyScenarios(canary string, target scenario.Target, rec *scenario.AuditRe
 func TestRedactionScenarios(t *testing.T) {
 	canary := newCanary(t)
 	for _, status := range []int{http.StatusOK, http.StatusInternalServerError} {
-		rec := scenario.NewAuditRecorder()
+		rec := scenario.NewLogRecorder()
 		h := echo(canary, status, slog.New(rec))
 		srv := httptest.NewServer(h)
 		defer srv.Close()

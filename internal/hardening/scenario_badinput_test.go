@@ -37,7 +37,7 @@ func creds(user string) http.Header { return http.Header{"Authorization": {"Bear
 func withTarget(t scenario.Target) []verifier {
 	return []verifier{
 		scenario.RateLimit{Target: t},
-		scenario.AuditLog{Target: t, Source: scenario.NewAuditRecorder()},
+		scenario.AuditLog{Target: t, Source: scenario.NewLogRecorder()},
 		scenario.Load{Target: t, Users: 2},
 		scenario.AuthRequired{Target: t, Routes: []scenario.AuthRoute{{Path: "/notes/1", Owner: "alice"}}, Credentials: creds},
 		scenario.ErrorHandling{Target: t, Triggers: []scenario.ErrorTrigger{{Path: "/boom"}}},
@@ -131,9 +131,9 @@ func TestScenarioMisuseFields(t *testing.T) {
 		{"negative load duration", scenario.Load{Target: ok, Rate: 5, Duration: -time.Second}, []string{"Duration = -1s", "positive duration"}},
 		{"users and rate", scenario.Load{Target: ok, Users: 2, Rate: 5}, []string{"Rate", "Users"}},
 		{"success ratio as percent", scenario.Load{Target: ok, Users: 2, Budget: budgetPercent}, []string{"MinSuccess", "0.999, not 99.9"}},
-		{"audit without source", scenario.AuditLog{Target: ok}, []string{"Source", "NewAuditRecorder"}},
+		{"audit without source", scenario.AuditLog{Target: ok}, []string{"Source", "NewLogRecorder"}},
 		{"audit nil JSONLines", scenario.AuditLog{Target: ok, Source: scenario.JSONLines(nil)}, []string{"JSONLines(nil)", "pass a function"}},
-		{"audit negative skew", scenario.AuditLog{Target: ok, Source: scenario.NewAuditRecorder(), MaxSkew: -time.Second}, []string{"MaxSkew", "-1s"}},
+		{"audit negative skew", scenario.AuditLog{Target: ok, Source: scenario.NewLogRecorder(), MaxSkew: -time.Second}, []string{"MaxSkew", "-1s"}},
 		{"auth without routes", scenario.AuthRequired{Target: ok, Credentials: creds}, []string{"Routes", "AuthRoute"}},
 		{"auth without credentials", scenario.AuthRequired{Target: ok, Routes: []scenario.AuthRoute{{Path: "/notes/1"}}}, []string{"Credentials"}},
 		{"auth route without path", scenario.AuthRequired{Target: ok, Routes: []scenario.AuthRoute{{}}, Credentials: creds}, []string{"Path"}},

@@ -63,8 +63,12 @@ type Config struct {
 	// BcryptCost is the bcrypt work factor. Default bcrypt.DefaultCost (10);
 	// tests use bcrypt.MinCost to stay fast.
 	BcryptCost int
-	// SessionTTL is how long a session lives. Default 24 hours.
+	// SessionTTL is how long a session lives however busy. Default 12
+	// hours (NIST SP 800-63B AAL2).
 	SessionTTL time.Duration
+	// SessionIdle ends a session unused for that long. Default 30 minutes
+	// (NIST SP 800-63B AAL2).
+	SessionIdle time.Duration
 	// MaxBodyBytes limits request bodies; larger ones get 413. Default 1 MiB.
 	MaxBodyBytes int64
 
@@ -141,7 +145,10 @@ func withDefaults(c Config) Config {
 		c.BcryptCost = bcrypt.DefaultCost
 	}
 	if c.SessionTTL <= 0 {
-		c.SessionTTL = 24 * time.Hour
+		c.SessionTTL = 12 * time.Hour
+	}
+	if c.SessionIdle <= 0 {
+		c.SessionIdle = 30 * time.Minute
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = 1 << 20
@@ -196,6 +203,10 @@ func (s *Server) routes() http.Handler {
 	})
 
 	var h http.Handler = mux
+	// Refuse state-changing requests that other sites make a signed-in
+	// user's browser send (OWASP ASVS 5.0 V3.5); the API sets no CORS
+	// headers, so no other origin may read it.
+	h = http.NewCrossOriginProtection().Handler(h)
 	h = s.limitBody(h)
 	h = s.limitIP(h)
 	h = s.recoverPanics(h)

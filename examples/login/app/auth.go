@@ -147,8 +147,8 @@ func (s *Server) newSession(ctx context.Context, userID int64, now time.Time) (s
 	raw := make([]byte, 32)
 	rand.Read(raw)
 	token := base64.RawURLEncoding.EncodeToString(raw)
-	_, err := s.db.ExecContext(ctx, `INSERT INTO sessions(token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-		hashToken(token), userID, now.Unix(), now.Add(s.cfg.SessionTTL).Unix())
+	_, err := s.db.ExecContext(ctx, `INSERT INTO sessions(token_hash, user_id, created_at, expires_at, last_seen) VALUES (?, ?, ?, ?, ?)`,
+		hashToken(token), userID, now.Unix(), now.Add(s.cfg.SessionTTL).Unix(), now.Unix())
 	return token, err
 }
 
@@ -177,8 +177,8 @@ type ctxKey int
 
 const userKey ctxKey = iota
 
-// requireSession lets through requests with a live session and answers 401
-// to the others.
+// requireSession lets through requests with a live session — younger than
+// SessionTTL and used within SessionIdle — and answers 401 to the others.
 func (s *Server) requireSession(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(SessionCookie)
@@ -187,8 +187,12 @@ func (s *Server) requireSession(next http.HandlerFunc) http.Handler {
 			return
 		}
 		var userID int64
-		err = s.db.QueryRowContext(r.Context(), `SELECT user_id FROM sessions WHERE token_hash = ? AND expires_at > ?`,
-			hashToken(c.Value), time.Now().Unix()).Scan(&userID)
+		now := time.Now()
+		err = s.db.QueryRowContext(r.Context(), `SELECT user_id FROM sessions WHERE token_hash = ? AND expires_at > ? AND last_seen >= ?`,
+			hashToken(c.Value), now.Unix(), now.Add(-s.cfg.SessionIdle).Unix()).Scan(&userID)
+		if err == nil {
+			_, err = s.db.ExecContext(r.Context(), `UPDATE sessions SET last_seen = ? WHERE token_hash = ?`, now.Unix(), hashToken(c.Value))
+		}
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			writeError(w, r, http.StatusUnauthorized, "session expired or invalid; sign in again")

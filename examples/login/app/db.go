@@ -35,6 +35,7 @@ var migrations = []string{
 		created_at INTEGER NOT NULL
 	);
 	CREATE INDEX notes_user ON notes(user_id)`,
+	4: `ALTER TABLE sessions ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0`,
 }
 
 var memoryDBs atomic.Int64

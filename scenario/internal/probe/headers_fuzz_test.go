@@ -1,4 +1,4 @@
-package scenario_test
+package probe_test
 
 import (
 	"net/http"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jettymethod/jetty/scenario"
+	"github.com/jettymethod/jetty/scenario/internal/probe"
 )
 
 // FuzzRetryAfter feeds RateLimit's Retry-After parser (RFC 9110 §10.2.3)
@@ -30,7 +30,7 @@ func FuzzRetryAfter(f *testing.F) {
 		if date != "" {
 			h.Set("Date", date)
 		}
-		d, isDate, err := scenario.RetryAfter(h, now)
+		d, isDate, err := probe.RetryAfter(h, now)
 		if err != nil {
 			if !strings.Contains(err.Error(), "Retry-After") {
 				t.Fatalf("error does not name the header: %v", err)

@@ -1,0 +1,60 @@
+package scenario
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/jettymethod/jetty/loadtest"
+)
+
+// loadTarget maps t to a loadtest target.
+func (t Target) loadTarget(r reporter) (loadtest.Target, []loadtest.Option, error) {
+	c, err := t.open(r)
+	if err != nil {
+		return loadtest.Target{}, nil, err
+	}
+	if c.h != nil {
+		return loadtest.Handler(c.h), nil, nil
+	}
+	var opts []loadtest.Option
+	if t.allowRemote {
+		opts = append(opts, loadtest.AllowRemote())
+	}
+	return loadtest.URL(c.base.String()), opts, nil
+}
+
+func loadReq(q Request) loadtest.Req {
+	return loadtest.Req{Method: q.Method, Path: q.Path, Header: q.Header, Body: q.Body}
+}
+
+// loadStatuses describes the statuses of a run: "503 ×90, 200 ×10".
+func loadStatuses(rep *loadtest.Report) string {
+	codes := make([]int, 0, len(rep.StatusCodes))
+	for c := range rep.StatusCodes {
+		codes = append(codes, c)
+	}
+	slices.SortFunc(codes, func(a, b int) int {
+		if n, m := rep.StatusCodes[a], rep.StatusCodes[b]; n != m {
+			return cmp.Compare(m, n)
+		}
+		return cmp.Compare(a, b)
+	})
+	var parts []string
+	for _, c := range codes {
+		name := strconv.Itoa(c)
+		if c == 0 {
+			name = "no response"
+		}
+		parts = append(parts, fmt.Sprintf("%s ×%d", name, rep.StatusCodes[c]))
+	}
+	for _, e := range rep.Errors {
+		parts = append(parts, fmt.Sprintf("%q ×%d", e.Error, e.Count))
+		if len(parts) > 6 {
+			break
+		}
+	}
+	return strings.Join(parts, ", ")
+}
