@@ -7,6 +7,7 @@ import (
 	"github.com/jettymethod/jetty/jetty"
 	"github.com/jettymethod/jetty/preset"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestEnvironmentFormsOfTheFlags(t *testing.T) {
@@ -53,4 +54,18 @@ func TestPartlyProvenIsRed(t *testing.T) {
 	back, err := jetty.ParseSummary(sum.String())
 	assert.NoError(t, err)
 	assert.Equal(t, sum, back)
+}
+
+func TestSummaryFitsTest2json(t *testing.T) {
+	r := innertest.Run(t, "TestInnerLongWaivers")
+	sum := summaryOf(t, r, "TestInnerLongWaivers/Long")
+	assert.Len(t, sum.Waivers, 2)
+	for _, w := range sum.Waivers {
+		assert.Less(t, len(w.Reason), 300, "reasons are shortened so the summary line stays under test2json's 4096 bytes")
+	}
+	v, ok := r.Attr("TestInnerLongWaivers/Long/speed/works", jetty.ScenarioAttr)
+	require.True(t, ok, "each scenario's subtest carries a jetty.scenario attribute")
+	sc, err := jetty.ParseScenarioSummary(v)
+	require.NoError(t, err)
+	assert.Equal(t, jetty.ScenarioSummary{Mode: "speed", Name: "works", Tags: []string{"smoke"}}, sc)
 }

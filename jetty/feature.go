@@ -46,7 +46,6 @@ type decl struct {
 	mu        sync.Mutex
 	results   []status
 	notProven []notProven
-	test      string // the subtest's name, once it started
 }
 
 // notProven is one probe a scenario could not run (S.NotProven).

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jettymethod/jetty/internal/redact"
 	"github.com/jettymethod/jetty/preset"
 )
 
@@ -52,7 +53,7 @@ func (r *run) feature(t *testing.T) {
 		t.Log(n)
 	}
 	sum := r.summary(t, cov)
-	t.Attr(SummaryAttr, sum.String())
+	t.Attr(SummaryAttr, sum.fit().String())
 	t.Log(sum.Text())
 }
 
@@ -127,9 +128,7 @@ func (r *run) runMode(t *testing.T, m Mode) {
 
 func (r *run) runDecl(t *testing.T, m Mode, blocked string, d *decl) {
 	t.Helper()
-	d.mu.Lock()
-	d.test = t.Name()
-	d.mu.Unlock()
+	t.Attr(ScenarioAttr, ScenarioSummary{Mode: m.String(), Name: redact.String(d.title), Covers: d.covers, Tags: d.tags}.String())
 	if r.cfg.parallel {
 		t.Parallel()
 	}

@@ -75,19 +75,63 @@ type Summary struct {
 	Modes    map[string]ModeSummary `json:"modes"`
 	Coverage CoverageSummary        `json:"coverage"`
 	Waivers  []WaiverSummary        `json:"waivers"`
-	// Scenarios lists the declared scenarios in declaration order, with
-	// the subtest each ran as, so tools can join go test's events to the
-	// feature. Added within version 1; omitted by older summaries.
-	Scenarios []ScenarioSummary `json:"scenarios,omitempty"`
 }
 
-// ScenarioSummary is one declared scenario of a feature.
+// ScenarioAttr is the test attribute key under which each scenario's
+// subtest emits its ScenarioSummary, so tools can join go test's events to
+// the feature's declarations. It is one small attribute per scenario, not a
+// list in Summary: go test -json (test2json) parses an attribute only when
+// its whole line fits in 4096 bytes.
+const ScenarioAttr = "jetty.scenario"
+
+// ScenarioSummary is one declared scenario, as emitted on its subtest:
+//
+//	{"mode":"production","name":"too many login attempts are blocked","covers":["SEC-RATE-LIMIT"],"tags":["slow"]}
 type ScenarioSummary struct {
 	Mode   string      `json:"mode"`
 	Name   string      `json:"name"`
-	Test   string      `json:"test,omitempty"` // the subtest, e.g. "TestLogin/speed/signs_in"; empty if it never started
 	Covers []preset.ID `json:"covers,omitempty"`
 	Tags   []string    `json:"tags,omitempty"`
+}
+
+// String returns the scenario summary as one line of JSON.
+func (s ScenarioSummary) String() string {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Sprintf(`{"error":%q}`, err.Error())
+	}
+	return string(b)
+}
+
+// ParseScenarioSummary parses the value of a "jetty.scenario" attribute.
+func ParseScenarioSummary(value string) (ScenarioSummary, error) {
+	var s ScenarioSummary
+	dec := json.NewDecoder(strings.NewReader(strings.TrimSpace(value)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return ScenarioSummary{}, fmt.Errorf("jetty: parsing scenario summary: %w", err)
+	}
+	return s, nil
+}
+
+// maxAttr bounds an attribute's value: test2json reads lines of up to 4096
+// bytes, and the line also holds "=== ATTR  ", the test name and the key.
+const maxAttr = 3600
+
+// fit shortens the summary's free text (waiver reasons) until its JSON
+// fits in maxAttr bytes, so that go test -json still reports it.
+func (s Summary) fit() Summary {
+	for limit := 200; len(s.String()) > maxAttr && limit >= 20; limit /= 2 {
+		ws := make([]WaiverSummary, len(s.Waivers))
+		copy(ws, s.Waivers)
+		for i := range ws {
+			if r := []rune(ws[i].Reason); len(r) > limit {
+				ws[i].Reason = string(r[:limit]) + "…"
+			}
+		}
+		s.Waivers = ws
+	}
+	return s
 }
 
 // ModeSummary counts a mode's scenarios (outline rows count one each).
@@ -152,11 +196,6 @@ func (r *run) summary(t testing.TB, c coverage) Summary {
 		if has {
 			s.Modes[m.String()] = ModeSummary{Pass: ms.pass, Fail: ms.fail, Skip: ms.skip, Blocked: ms.blocked}
 		}
-	}
-	for _, d := range r.f.decls {
-		d.mu.Lock()
-		s.Scenarios = append(s.Scenarios, ScenarioSummary{Mode: d.mode.String(), Name: redact.String(d.title), Test: d.test, Covers: d.covers, Tags: d.tags})
-		d.mu.Unlock()
 	}
 	now := time.Now()
 	for _, w := range r.f.waivers {

@@ -406,3 +406,17 @@ func TestFailureOutsideTheSummaryIsRed(t *testing.T) {
 	assert.Equal(t, 1, r.code, r.stdout)
 	assert.Contains(t, r.stdout, "test failed: example.com/suite/green: TestGreeter failed")
 }
+
+// A summary line too long for test2json arrives as output, not as an attr:
+// the feature cannot be judged, which is red.
+func TestLostSummaryIsRed(t *testing.T) {
+	in := `{"Action":"start","Package":"example.com/p"}
+{"Action":"run","Package":"example.com/p","Test":"TestBig"}
+{"Action":"output","Package":"example.com/p","Test":"TestBig","Output":"\u0016=== ATTR  TestBig jetty.summary {\"v\":1,\"feature\":\"Big\",\"te"}
+{"Action":"pass","Package":"example.com/p","Test":"TestBig"}
+{"Action":"pass","Package":"example.com/p"}
+`
+	r := runCmd(t, []byte(in), "status")
+	assert.Equal(t, 1, r.code, r.stdout)
+	assert.Contains(t, r.stdout, "TestBig: its jetty.summary line was too long for go test -json to read")
+}

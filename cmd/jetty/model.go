@@ -49,6 +49,13 @@ type pkg struct {
 	elapsed float64
 	output  []string // package-level output (not inside a test)
 	tests   map[string]*test
+	// scen are the scenarios' jetty.scenario attributes by subtest, and
+	// scenOrder the subtests in the order they first arrived.
+	scen      map[string]jetty.ScenarioSummary
+	scenOrder []string
+	// lostSummaries are tests whose jetty.summary line came through as
+	// output; those without a summary attr lost it.
+	lostSummaries []string
 }
 
 // test is one test or subtest, across repeated runs (-count).
@@ -120,7 +127,7 @@ func (r *result) line(b []byte) (*event, error) {
 func (r *result) pkg(name string) *pkg {
 	p := r.pkgs[name]
 	if p == nil {
-		p = &pkg{name: name, tests: map[string]*test{}}
+		p = &pkg{name: name, tests: map[string]*test{}, scen: map[string]jetty.ScenarioSummary{}}
 		r.pkgs[name] = p
 	}
 	return p
@@ -167,6 +174,12 @@ func (r *result) add(e event) error {
 		t.runs++
 		t.cur = nil
 	case "output":
+		if strings.Contains(e.Output, "=== ATTR  ") && strings.Contains(e.Output, " "+jetty.SummaryAttr+" ") {
+			// Echoed with the attr event, or, when test2json could not
+			// parse it (a line over 4096 bytes), instead of it.
+			p.lostSummaries = append(p.lostSummaries, e.Test)
+			return nil
+		}
 		if strings.HasPrefix(e.Output, "=== ATTR") {
 			// Machine data, read from the attr event.
 			return nil
@@ -201,6 +214,15 @@ func (r *result) add(e event) error {
 				r.features[k] = f
 			}
 			f.sums = append(f.sums, s)
+		case jetty.ScenarioAttr:
+			s, err := jetty.ParseScenarioSummary(e.Value)
+			if err != nil {
+				return err
+			}
+			if _, ok := p.scen[e.Test]; !ok {
+				p.scenOrder = append(p.scenOrder, e.Test)
+			}
+			p.scen[e.Test] = s
 		case jetty.ProjectAttr:
 			s, err := jetty.ParseProjectSummary(e.Value)
 			if err != nil {

@@ -35,39 +35,51 @@ type scen struct {
 func (v *view) scenarios(r row) []scen {
 	p := v.res.pkgs[r.pkg]
 	var out []scen
-	decls := r.sum.Scenarios
+	type decl struct {
+		jetty.ScenarioSummary
+		test string
+	}
+	var decls []decl
+	if p != nil {
+		for _, n := range p.scenOrder {
+			if r.f.owns(n) {
+				decls = append(decls, decl{p.scen[n], n})
+			}
+		}
+	}
 	if len(decls) == 0 && p != nil {
-		// A summary without the scenario list: every test under a mode.
+		// No jetty.scenario attributes (an older jetty): every test
+		// directly under a mode.
 		for _, n := range p.testNames() {
 			if !r.f.owns(n) {
 				continue
 			}
 			rest := strings.Split(n[len(r.sum.Test)+1:], "/")
 			if len(rest) == 2 {
-				decls = append(decls, jetty.ScenarioSummary{Mode: rest[0], Name: strings.ReplaceAll(rest[1], "_", " "), Test: n})
+				decls = append(decls, decl{jetty.ScenarioSummary{Mode: rest[0], Name: strings.ReplaceAll(rest[1], "_", " ")}, n})
 			}
 		}
 	}
 	for _, d := range decls {
-		base := scen{mode: d.Mode, name: d.Name, test: d.Test, covers: d.Covers, tags: d.Tags, status: "not run"}
-		if p == nil || d.Test == "" || p.tests[d.Test] == nil {
+		base := scen{mode: d.Mode, name: d.Name, test: d.test, covers: d.Covers, tags: d.Tags, status: "not run"}
+		if p == nil || d.test == "" || p.tests[d.test] == nil {
 			out = append(out, base)
 			continue
 		}
 		var rows []string
 		for _, n := range p.testNames() {
-			if strings.HasPrefix(n, d.Test+"/") && !strings.Contains(n[len(d.Test)+1:], "/") {
+			if strings.HasPrefix(n, d.test+"/") && !strings.Contains(n[len(d.test)+1:], "/") {
 				rows = append(rows, n)
 			}
 		}
 		if len(rows) == 0 {
-			out = append(out, fill(base, p.tests[d.Test]))
+			out = append(out, fill(base, p.tests[d.test]))
 			continue
 		}
 		for _, n := range rows {
 			s := base
 			s.test = n
-			s.name = d.Name + " › " + strings.ReplaceAll(n[len(d.Test)+1:], "_", " ")
+			s.name = d.Name + " › " + strings.ReplaceAll(n[len(d.test)+1:], "_", " ")
 			out = append(out, fill(s, p.tests[n]))
 		}
 	}
