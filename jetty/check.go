@@ -13,7 +13,7 @@ import (
 // inside any existing test, without a Feature:
 //
 //	func TestLoginRateLimit(t *testing.T) {
-//		jetty.Check(t, scenario.RateLimit{Handler: newServer, …})
+//		jetty.Check(t, scenario.RateLimit{Target: scenario.HandlerFunc(newServer)})
 //	}
 //
 // With a *testing.T each scenario runs as a subtest named after its title;
@@ -140,7 +140,9 @@ func describe(sc Scenario) (d description, problem string) {
 //	func TestProject(t *testing.T) { jetty.Project(t) }
 //
 // Options override the profile file as they do for Feature. An internal
-// project has no project-level requirements. Use LoadProfile and
+// project has no project-level requirements. Project emits a ProjectSummary
+// as the test attribute "jetty.project", which the jetty command reads to
+// list attestations that are stale or expire soon. Use LoadProfile and
 // Profile.Verify to check without a testing.TB.
 func Project(t testing.TB, opts ...Option) {
 	if t == nil {
@@ -158,7 +160,9 @@ func Project(t testing.TB, opts ...Option) {
 		return
 	}
 	prof := cfg.profile(file)
-	if err := prof.Verify(time.Now()); err != nil {
+	now := time.Now()
+	t.Attr(ProjectAttr, prof.projectSummary(t.Name(), now).String())
+	if err := prof.Verify(now); err != nil {
 		errorf(t, "[jetty] %s: %v", where, err)
 		return
 	}

@@ -38,9 +38,14 @@
 //
 // # Flags
 //
-//	-jetty.nogate         run every mode even when the one below is red
-//	-jetty.mode=MODE      run modes up to MODE (speed, stable, production)
-//	-jetty.tags=EXPR      run scenarios whose tags match, e.g. 'smoke && !slow'
+//	-jetty.nogate      JETTY_NOGATE=1      run every mode even when the one below is red
+//	-jetty.mode=MODE   JETTY_MODE=MODE     run modes up to MODE (speed, stable, production)
+//	-jetty.tags=EXPR   JETTY_TAGS=EXPR     run scenarios whose tags match, e.g. 'smoke && !slow'
+//
+// Each flag has the environment form beside it, read when the flag is not
+// given (the flag wins). Use the environment form with go test ./... in a
+// module where some packages do not import jetty: go test rejects a flag
+// those packages do not define. The jetty command passes flags that way.
 //
 // Tags are added with Decl.Tag (f.Speed(…).Tag("smoke")) or Tagged; see
 // MatchTags for the expression syntax.

@@ -43,8 +43,15 @@ type decl struct {
 	// included is true for scenarios added with Include.
 	included bool
 	// results, one per row (or one for a plain scenario)
-	mu      sync.Mutex
-	results []status
+	mu        sync.Mutex
+	results   []status
+	notProven []notProven
+}
+
+// notProven is one probe a scenario could not run (S.NotProven).
+type notProven struct {
+	id    preset.ID // "" for every requirement the scenario covers
+	probe string
 }
 
 type row struct {
@@ -384,19 +391,20 @@ func Feature(t *testing.T, name string, body func(f *F), opts ...Option) {
 	set := readFlags()
 	sel, err := parseTags(set.tags)
 	if err != nil {
-		f.problems = append(f.problems, fmt.Sprintf("-jetty.tags: %v", err))
+		f.problems = append(f.problems, fmt.Sprintf("%s: %v", set.tagsFrom, err))
 	}
+	f.problems = append(f.problems, set.problems...)
 	maxMode := Production
 	if set.mode != "" {
 		if maxMode, err = ParseMode(set.mode); err != nil {
-			f.problems = append(f.problems, fmt.Sprintf("-jetty.mode: %v", err))
+			f.problems = append(f.problems, fmt.Sprintf("%s: %v", set.modeFrom, err))
 		}
 	}
 	if len(f.problems) > 0 {
 		errorf(t, "[jetty] %s: %d declaration error(s); no scenario ran:\n\t%s", name, len(f.problems), strings.Join(f.problems, "\n\t"))
 		return
 	}
-	r := &run{f: f, cfg: cfg, profile: prof, sel: sel, tags: set.tags, noGate: set.noGate, maxMode: maxMode}
+	r := &run{f: f, cfg: cfg, profile: prof, sel: sel, tags: set.tags, noGate: set.noGate, maxMode: maxMode, tagsFrom: set.tagsFrom, modeFrom: set.modeFrom}
 	last := t.Name()
 	if i := strings.LastIndexByte(last, '/'); i >= 0 {
 		last = last[i+1:]

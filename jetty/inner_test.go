@@ -8,6 +8,7 @@ package jetty_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -306,4 +307,26 @@ func TestInnerBubble(t *testing.T) {
 			}
 		})
 	})
+}
+
+func TestInnerPartlyProven(t *testing.T) {
+	innertest.Inner(t)
+	jetty.Feature(t, "Partly", func(f *jetty.F) {
+		f.Speed("works", func(s *jetty.S) {})
+		f.Production("has headers", func(s *jetty.S) {}, "T-HEAD")
+		f.Production("limits logins", func(s *jetty.S) {
+			s.NotProven("T-RATE", "the block lifts on time: set Lockout")
+		}, "T-RATE")
+	}, jetty.External(saas), jetty.Traits(preset.Login))
+}
+
+func TestInnerLongWaivers(t *testing.T) {
+	innertest.Inner(t)
+	long := strings.Repeat("a very long reason for a waiver ", 80)
+	jetty.Feature(t, "Long", func(f *jetty.F) {
+		f.Speed("works", func(s *jetty.S) {}).Tag("smoke")
+		f.Production("has headers", func(s *jetty.S) {}, "T-HEAD")
+		f.Waive("T-RATE", long)
+		f.Waive("T-BACKUP", long)
+	}, jetty.External(saas), jetty.Traits(preset.Login, preset.StoredData))
 }

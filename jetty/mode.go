@@ -24,6 +24,10 @@ const (
 
 var modes = [...]Mode{Speed, Stable, Production}
 
+// Modes returns the three modes in the order they run: Speed, Stable,
+// Production. Their String forms are the keys of Summary.Modes.
+func Modes() []Mode { return modes[:] }
+
 // String returns "speed", "stable" or "production".
 func (m Mode) String() string {
 	switch m {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jettymethod/jetty/internal/redact"
 	"github.com/jettymethod/jetty/preset"
 )
 
@@ -19,6 +20,9 @@ type run struct {
 	tags    string
 	noGate  bool
 	maxMode Mode
+	// tagsFrom and modeFrom name where tags and maxMode came from:
+	// "-jetty.tags" or "JETTY_TAGS", "-jetty.mode" or "JETTY_MODE".
+	tagsFrom, modeFrom string
 	// mode results, filled as the modes run
 	state map[Mode]*modeState
 	// modeTest is the name package testing gave the first mode's subtest:
@@ -71,14 +75,14 @@ func (r *run) feature(t *testing.T) {
 		errorf(t, "[jetty] %s: jetty.Feature(t, %q, …) ran twice in test %s (its subtests became %s): give each feature its own test, or call it once; its summary names test %q",
 			r.f.name, r.f.name, t.Name(), r.modeTest, sum.Test)
 	}
-	t.Attr(SummaryAttr, sum.String())
+	t.Attr(SummaryAttr, sum.fit().String())
 	logf(t, "%s", sum.Text())
 }
 
 // gate returns why mode m must not run, or "".
 func (r *run) gate(m Mode) string {
 	if m > r.maxMode {
-		return fmt.Sprintf("-jetty.mode=%s: %s mode is not run yet", r.maxMode, m)
+		return fmt.Sprintf("%s=%s: %s mode is not run yet", r.modeFrom, r.maxMode, m)
 	}
 	if r.noGate || m == Speed {
 		return ""
@@ -88,7 +92,7 @@ func (r *run) gate(m Mode) string {
 	case below.blocked != "":
 		return fmt.Sprintf("%s mode did not run: %s", m-1, below.blocked)
 	case below.red():
-		return fmt.Sprintf("%s mode is red: %d of %d scenarios failed: %s (-jetty.nogate runs it anyway)",
+		return fmt.Sprintf("%s mode is red: %d of %d scenarios failed: %s (-jetty.nogate or JETTY_NOGATE=1 runs it anyway)",
 			m-1, below.fail, below.pass+below.fail+below.skip, strings.Join(below.failedNames, ", "))
 	}
 	return ""
@@ -149,6 +153,7 @@ func (r *run) runMode(t *testing.T, m Mode) {
 
 func (r *run) runDecl(t *testing.T, m Mode, blocked string, d *decl) {
 	t.Helper()
+	t.Attr(ScenarioAttr, ScenarioSummary{Mode: m.String(), Name: redact.String(d.title), Covers: d.covers, Tags: d.tags}.String())
 	if r.cfg.parallel {
 		t.Parallel()
 	}
@@ -165,11 +170,11 @@ func (r *run) runDecl(t *testing.T, m Mode, blocked string, d *decl) {
 	}
 	if !r.sel.match(d.tags) {
 		setAll(gated)
-		skipf(t, "not selected by -jetty.tags %q (tags: %s)", r.tags, tagText(d.tags))
+		skipf(t, "not selected by %s %q (tags: %s)", r.tagsFrom, r.tags, tagText(d.tags))
 	}
 	if d.rows == nil {
 		defer func() { setAll(verdict(t)) }()
-		r.runBody(t, m, d.title, d.body)
+		r.runBody(t, m, d, d.title, d.body)
 		return
 	}
 	for i, rw := range d.rows {
@@ -180,17 +185,22 @@ func (r *run) runDecl(t *testing.T, m Mode, blocked string, d *decl) {
 				d.results[i] = verdict(t)
 				d.mu.Unlock()
 			}()
-			r.runBody(t, m, d.title+" › "+rw.name, rw.body)
+			r.runBody(t, m, d, d.title+" › "+rw.name, rw.body)
 		})
 	}
 }
 
-func (r *run) runBody(t *testing.T, m Mode, title string, body func(*S)) {
+func (r *run) runBody(t *testing.T, m Mode, d *decl, title string, body func(*S)) {
 	t.Helper()
 	misuse := func(format string, args ...any) {
 		errorf(t, "[jetty] %s: "+format, append([]any{r.f.name}, args...)...)
 	}
 	s := newS(t, r.f.name, m, title, r.profile, misuse)
+	s.notProven = func(id preset.ID, probe string) {
+		d.mu.Lock()
+		d.notProven = append(d.notProven, notProven{id: id, probe: probe})
+		d.mu.Unlock()
+	}
 	s.run(body)
 }
 
@@ -222,6 +232,7 @@ type coverage struct {
 	covered   []preset.ID
 	waived    []preset.ID
 	uncovered []preset.ID
+	partial   []PartialSummary
 	err       string
 	notes     []string
 }
@@ -229,7 +240,7 @@ type coverage struct {
 func (r *run) coverage() coverage {
 	var c coverage
 	if !r.profile.External {
-		c.status = "not-required"
+		c.status = CoverageNotRequired
 		return c
 	}
 	c.required = r.profile.Preset.For(r.cfg.traits...)
@@ -242,11 +253,11 @@ func (r *run) coverage() coverage {
 	}
 	switch {
 	case prod.blocked != "":
-		c.status = "unchecked"
+		c.status = CoverageUnchecked
 		c.notes = append(c.notes, fmt.Sprintf("[jetty] %s: preset coverage not checked: production mode did not run: %s", r.f.name, prod.blocked))
 		return c
 	case prod.incomplete:
-		c.status = "unchecked"
+		c.status = CoverageUnchecked
 		c.notes = append(c.notes, fmt.Sprintf("[jetty] %s: preset coverage not checked: some production scenarios were not run (filtered by -run or -jetty.tags)", r.f.name))
 		return c
 	}
@@ -254,11 +265,16 @@ func (r *run) coverage() coverage {
 	var lines []string
 	for _, req := range c.required {
 		var passedBy, failedBy []string
+		var partBy []PartialSummary
 		for _, d := range r.f.decls {
 			if d.mode != Production || !slices.Contains(d.covers, req.ID) {
 				continue
 			}
 			if d.allPassed() {
+				if miss := d.missing(req.ID); len(miss) > 0 {
+					partBy = append(partBy, PartialSummary{ID: req.ID, Scenario: d.title, Missing: miss})
+					continue
+				}
 				passedBy = append(passedBy, d.title)
 			} else {
 				failedBy = append(failedBy, fmt.Sprintf("%q", d.title))
@@ -270,6 +286,9 @@ func (r *run) coverage() coverage {
 			c.covered = append(c.covered, req.ID)
 		case w != nil && !w.expired(now):
 			c.waived = append(c.waived, req.ID)
+		case len(partBy) > 0:
+			c.partial = append(c.partial, partBy[0])
+			lines = append(lines, fmt.Sprintf("%-16s %s — only partly proven by %q: not proven: %s", req.ID, req.Title, partBy[0].Scenario, strings.Join(partBy[0].Missing, "; ")))
 		default:
 			c.uncovered = append(c.uncovered, req.ID)
 			how := "add " + req.Scenario + " with f.Include"
@@ -292,18 +311,24 @@ func (r *run) coverage() coverage {
 		}
 	}
 	if nProd == 0 && len(c.required) == 0 {
-		c.status = "uncovered"
+		c.status = CoverageUncovered
 		c.err = fmt.Sprintf("[jetty] %s: external project (preset %q) but the feature declares no production scenario: production mode is required; declare one with f.Production or f.Include",
 			r.f.name, r.profile.Preset.Name)
 		return c
 	}
+	if len(lines) > 0 && len(c.uncovered) == 0 {
+		c.status = CoveragePartial
+		c.err = fmt.Sprintf("[jetty] %s: %d of %d production requirements of preset %q are only partly proven:\n\t%s",
+			r.f.name, len(lines), len(c.required), r.profile.Preset.Name, strings.Join(lines, "\n\t"))
+		return c
+	}
 	if len(lines) > 0 {
-		c.status = "uncovered"
+		c.status = CoverageUncovered
 		c.err = fmt.Sprintf("[jetty] %s: %d of %d production requirements of preset %q are not covered:\n\t%s",
 			r.f.name, len(lines), len(c.required), r.profile.Preset.Name, strings.Join(lines, "\n\t"))
 		return c
 	}
-	c.status = "covered"
+	c.status = CoverageCovered
 	return c
 }
 
@@ -316,6 +341,20 @@ func (d *decl) allPassed() bool {
 		}
 	}
 	return len(d.results) > 0
+}
+
+// missing returns the probes the scenario reported as not proven for id
+// (S.NotProven), in the order reported, without repeats.
+func (d *decl) missing(id preset.ID) []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []string
+	for _, np := range d.notProven {
+		if (np.id == id || np.id == "") && !slices.Contains(out, np.probe) {
+			out = append(out, np.probe)
+		}
+	}
+	return out
 }
 
 func (r *run) waiver(id preset.ID) *waiver {

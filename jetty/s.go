@@ -51,6 +51,29 @@ type S struct {
 	panicAt  string // the prefix of the step a panic unwound through
 	out      *maskWriter
 	stopped  atomic.Bool // FailNow or SkipNow came from another goroutine
+	// notProven records a probe that could not run; nil outside a Feature.
+	notProven func(id preset.ID, probe string)
+}
+
+// NotProven records that the scenario could not run one of the probes that
+// requirement id needs, and logs it: probe says what was not proven and
+// what would let it run, e.g. "lockout lifts: set Lockout". An empty id
+// means every requirement the scenario covers. A passing production
+// scenario with a probe not proven covers id only partly: the feature's
+// coverage is "partial" (red) and the summary lists the missing probes in
+// CoverageSummary.Partial. Under Check, which judges no coverage, it only
+// logs. Safe to call from any goroutine while the scenario runs.
+func (s *S) NotProven(id preset.ID, probe string) {
+	s.tb.Helper()
+	probe = redact.String(probe)
+	what := string(id)
+	if what == "" {
+		what = "covered requirements"
+	}
+	s.tb.Logf("not proven (%s): %s", what, probe)
+	if s.notProven != nil {
+		s.notProven(id, probe)
+	}
 }
 
 func newS(t testing.TB, feature string, mode Mode, title string, p Profile, misuse func(string, ...any)) *S {

@@ -22,6 +22,31 @@ const SummaryAttr = "jetty.summary"
 // when a field changes meaning or is removed.
 const SummaryVersion = 1
 
+// The coverage statuses of CoverageSummary.Status, in the order the jetty
+// command lists them. Iterate CoverageStatuses rather than spelling them.
+const (
+	// CoverageCovered: every requirement that applies is covered by a
+	// passing production scenario that proved everything it needs, or waived.
+	CoverageCovered = "covered"
+	// CoveragePartial: every requirement is covered or waived, but some
+	// were covered only by scenarios that could not prove every probe the
+	// requirement needs ("not proven: set X"); CoverageSummary.Partial
+	// lists them with the missing probes. Red, like uncovered.
+	CoveragePartial = "partial"
+	// CoverageUncovered: some requirement is neither covered nor waived.
+	CoverageUncovered = "uncovered"
+	// CoverageUnchecked: production did not run to the end (gated,
+	// -jetty.mode, -run or -jetty.tags), so coverage was not judged.
+	CoverageUnchecked = "unchecked"
+	// CoverageNotRequired: an internal project; production is not required.
+	CoverageNotRequired = "not-required"
+)
+
+// CoverageStatuses returns every coverage status, in a fixed order.
+func CoverageStatuses() []string {
+	return []string{CoverageCovered, CoveragePartial, CoverageUncovered, CoverageUnchecked, CoverageNotRequired}
+}
+
 // Summary is the machine-readable outcome of one feature. Its JSON form is
 // the value of the "jetty.summary" attribute:
 //
@@ -37,7 +62,10 @@ const SummaryVersion = 1
 // Modes without scenarios are omitted. "blocked" says why a mode did not
 // run (gating or -jetty.mode). Coverage "status" is "covered", "uncovered",
 // "unchecked" (production did not run to the end, so coverage was not
-// judged) or "not-required" (an internal project).
+// judged), "partial" (covered, but some requirement only partly proven; see
+// PartialSummary) or "not-required" (an internal project); see the
+// Coverage* constants. "partial" (the status and the field) was added
+// without a version change: a summary without it reads as before.
 type Summary struct {
 	Version  int                    `json:"v"`
 	Feature  string                 `json:"feature"`
@@ -47,6 +75,63 @@ type Summary struct {
 	Modes    map[string]ModeSummary `json:"modes"`
 	Coverage CoverageSummary        `json:"coverage"`
 	Waivers  []WaiverSummary        `json:"waivers"`
+}
+
+// ScenarioAttr is the test attribute key under which each scenario's
+// subtest emits its ScenarioSummary, so tools can join go test's events to
+// the feature's declarations. It is one small attribute per scenario, not a
+// list in Summary: go test -json (test2json) parses an attribute only when
+// its whole line fits in 4096 bytes.
+const ScenarioAttr = "jetty.scenario"
+
+// ScenarioSummary is one declared scenario, as emitted on its subtest:
+//
+//	{"mode":"production","name":"too many login attempts are blocked","covers":["SEC-RATE-LIMIT"],"tags":["slow"]}
+type ScenarioSummary struct {
+	Mode   string      `json:"mode"`
+	Name   string      `json:"name"`
+	Covers []preset.ID `json:"covers,omitempty"`
+	Tags   []string    `json:"tags,omitempty"`
+}
+
+// String returns the scenario summary as one line of JSON.
+func (s ScenarioSummary) String() string {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Sprintf(`{"error":%q}`, err.Error())
+	}
+	return string(b)
+}
+
+// ParseScenarioSummary parses the value of a "jetty.scenario" attribute.
+func ParseScenarioSummary(value string) (ScenarioSummary, error) {
+	var s ScenarioSummary
+	dec := json.NewDecoder(strings.NewReader(strings.TrimSpace(value)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return ScenarioSummary{}, fmt.Errorf("jetty: parsing scenario summary: %w", err)
+	}
+	return s, nil
+}
+
+// maxAttr bounds an attribute's value: test2json reads lines of up to 4096
+// bytes, and the line also holds "=== ATTR  ", the test name and the key.
+const maxAttr = 3600
+
+// fit shortens the summary's free text (waiver reasons) until its JSON
+// fits in maxAttr bytes, so that go test -json still reports it.
+func (s Summary) fit() Summary {
+	for limit := 200; len(s.String()) > maxAttr && limit >= 20; limit /= 2 {
+		ws := make([]WaiverSummary, len(s.Waivers))
+		copy(ws, s.Waivers)
+		for i := range ws {
+			if r := []rune(ws[i].Reason); len(r) > limit {
+				ws[i].Reason = string(r[:limit]) + "…"
+			}
+		}
+		s.Waivers = ws
+	}
+	return s
 }
 
 // ModeSummary counts a mode's scenarios (outline rows count one each).
@@ -65,6 +150,19 @@ type CoverageSummary struct {
 	Covered   []preset.ID `json:"covered"`
 	Waived    []preset.ID `json:"waived"`
 	Uncovered []preset.ID `json:"uncovered"`
+	// Partial lists the requirements covered only by scenarios that could
+	// not prove every probe (S.NotProven); they count in neither Covered
+	// nor Waived. Omitted when empty.
+	Partial []PartialSummary `json:"partial,omitempty"`
+}
+
+// PartialSummary is one partly proven requirement: which scenario covered
+// it and which probes it could not run, each with what would let it run
+// ("login form: set LoginPath").
+type PartialSummary struct {
+	ID       preset.ID `json:"id"`
+	Scenario string    `json:"scenario"`
+	Missing  []string  `json:"missing"`
 }
 
 // WaiverSummary is one waiver as declared with F.Waive.
@@ -83,7 +181,7 @@ func (r *run) summary(t testing.TB, c coverage) Summary {
 		Audience: r.profile.audience(),
 		Preset:   r.profile.Preset.Name,
 		Modes:    map[string]ModeSummary{},
-		Coverage: CoverageSummary{Status: c.status, Covered: nonNil(c.covered), Waived: nonNil(c.waived), Uncovered: nonNil(c.uncovered), Required: []preset.ID{}},
+		Coverage: CoverageSummary{Status: c.status, Covered: nonNil(c.covered), Waived: nonNil(c.waived), Uncovered: nonNil(c.uncovered), Required: []preset.ID{}, Partial: c.partial},
 		Waivers:  []WaiverSummary{},
 	}
 	for _, q := range c.required {
@@ -163,8 +261,11 @@ func (s Summary) Text() string {
 	}
 	c := s.Coverage
 	fmt.Fprintf(&b, "; coverage %s", c.Status)
-	if c.Status != "not-required" {
+	if c.Status != CoverageNotRequired {
 		fmt.Fprintf(&b, ": %d required, %d covered, %d waived, %d uncovered", len(c.Required), len(c.Covered), len(c.Waived), len(c.Uncovered))
+		if len(c.Partial) > 0 {
+			fmt.Fprintf(&b, ", %d partly proven", len(c.Partial))
+		}
 	}
 	return b.String()
 }
@@ -192,4 +293,100 @@ func ParseSummary(value string) (Summary, error) {
 		return Summary{}, fmt.Errorf("jetty: parsing summary: no feature name")
 	}
 	return s, nil
+}
+
+// ProjectAttr is the test attribute key under which Project emits its
+// ProjectSummary as one line of JSON, as features emit theirs under
+// SummaryAttr.
+const ProjectAttr = "jetty.project"
+
+// ProjectSummary is the machine-readable outcome of Project: the
+// attestations of the project's attested requirements.
+//
+//	{"v":1,"test":"TestProject","audience":"external","preset":"Production SaaS",
+//	 "attestations":[{"id":"OPS-ONCALL","title":"…","by":"ana@example.com",
+//	   "date":"2026-10-01","until":"2026-12-30","status":"current"}]}
+//
+// An attestation's "status" is "current", "stale" (older than its validity),
+// "future" (dated after the run) or "missing" (the Attestation* constants);
+// "until" is the last day it is valid.
+type ProjectSummary struct {
+	Version      int                  `json:"v"`
+	Test         string               `json:"test"`
+	Audience     string               `json:"audience"`
+	Preset       string               `json:"preset,omitempty"`
+	Attestations []AttestationSummary `json:"attestations"`
+}
+
+// The statuses of AttestationSummary.Status.
+const (
+	AttestationCurrent = "current"
+	AttestationStale   = "stale"
+	AttestationFuture  = "future"
+	AttestationMissing = "missing"
+)
+
+// AttestationSummary is one attested requirement and its attestation.
+type AttestationSummary struct {
+	ID     preset.ID `json:"id"`
+	Title  string    `json:"title"`
+	By     string    `json:"by,omitempty"`
+	Date   string    `json:"date,omitempty"`
+	Until  string    `json:"until,omitempty"`
+	Status string    `json:"status"`
+}
+
+// String returns the project summary as one line of JSON.
+func (s ProjectSummary) String() string {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Sprintf(`{"v":%d,"error":%q}`, SummaryVersion, err.Error())
+	}
+	return string(b)
+}
+
+// ParseProjectSummary parses the value of a "jetty.project" attribute.
+func ParseProjectSummary(value string) (ProjectSummary, error) {
+	var s ProjectSummary
+	dec := json.NewDecoder(strings.NewReader(strings.TrimSpace(value)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return ProjectSummary{}, fmt.Errorf("jetty: parsing project summary: %w", err)
+	}
+	if s.Version != SummaryVersion {
+		return ProjectSummary{}, fmt.Errorf("jetty: parsing project summary: version %d, want %d", s.Version, SummaryVersion)
+	}
+	return s, nil
+}
+
+// projectSummary describes p's attestations at time now.
+func (p Profile) projectSummary(test string, now time.Time) ProjectSummary {
+	s := ProjectSummary{Version: SummaryVersion, Test: test, Audience: p.audience(), Attestations: []AttestationSummary{}}
+	if !p.External {
+		return s
+	}
+	s.Preset = p.Preset.Name
+	for _, r := range p.Preset.Attested() {
+		as := AttestationSummary{ID: r.ID, Title: r.Title, Status: AttestationMissing}
+		var best time.Time
+		for _, a := range p.Attestations {
+			d, err := time.Parse(time.DateOnly, a.Date)
+			if a.ID != r.ID || err != nil || (as.Date != "" && !d.After(best)) {
+				continue
+			}
+			best = d
+			as.By, as.Date = redact.String(a.By), a.Date
+			as.Until = d.Add(r.Validity).Format(time.DateOnly)
+			switch {
+			case d.After(now):
+				as.Status = AttestationFuture
+			case now.Sub(d) > r.Validity:
+				as.Status = AttestationStale
+			default:
+				as.Status = AttestationCurrent
+			}
+		}
+		s.Attestations = append(s.Attestations, as)
+	}
+	return s
 }

@@ -108,6 +108,9 @@ func TestProjectReportsStaleAttestations(t *testing.T) {
 	assert.True(t, res.Failed)
 	assert.Contains(t, res.ErrorText(), "OPS-ONCALL an on-call rotation answers production alerts: attestation by ops on 2020-01-01 is stale")
 	assert.Contains(t, res.ErrorText(), "unit_test.go:", "the message names the caller's line")
+	ps, err := jetty.ParseProjectSummary(res.Attrs[jetty.ProjectAttr])
+	require.NoError(t, err)
+	assert.Equal(t, []jetty.AttestationSummary{{ID: "OPS-ONCALL", Title: "an on-call rotation answers production alerts", By: "ops", Date: "2020-01-01", Until: "2020-03-31", Status: "stale"}}, ps.Attestations)
 
 	writeFile(t, dir, "jetty.json", `{"audience":"external","preset":"Production SaaS","attestations":[
 		{"id":"OPS-ONCALL","by":"ops","date":"`+time.Now().Format(time.DateOnly)+`","evidence":"pagerduty"}]}`)

@@ -1,178 +1,248 @@
-// Command jetty reads go test -json output and reports the Jetty summaries in
-// it: a status matrix of features by mode, preset coverage and waivers.
+// Command jetty is the CI gate of a Jetty suite: it runs go test (or reads
+// what go test -json printed), judges the run once and writes reports.
 //
-//	go test -json ./... | go run github.com/jettymethod/jetty/cmd/jetty status
-//	go test -json ./... | go run github.com/jettymethod/jetty/cmd/jetty json
+//	jetty test [go test flags] [packages] [report flags]
+//	jetty status [report flags] [file.json ...]   (stdin when no file is named)
+//	jetty gherkin [-o DIR] [file.json ...]
+//	jetty json [file.json ...]
 //
-// status prints one line per feature; json prints the summaries as a JSON
-// array. The exit status is 1 when a feature has a failed scenario or an
-// uncovered requirement, 2 on bad usage or unreadable input. Nothing it
-// prints shows a secret: every text of a summary, and of an error, is masked
-// by the module's one redaction.
+// test runs go test -json itself, with the given flags and packages. -jetty.*
+// flags (-jetty.mode=speed, -jetty.tags=smoke, -jetty.nogate) are passed to
+// the packages through their environment forms (JETTY_MODE, JETTY_TAGS,
+// JETTY_NOGATE), so packages that do not import jetty are unaffected. On a
+// terminal it shows progress on one live line; piped, with CI set or with
+// NO_COLOR set, it prints one plain line per package.
+//
+// status reads the output of go test -json from stdin or from files — one
+// per CI shard, say — merges them and judges them as test does.
+//
+// Both end with the status matrix (package, feature, one column per mode:
+// GREEN, RED n/m, GATED, NOT RUN, NOT REQUIRED; coverage), waivers, the
+// waivers and attestations that expired or expire within 30 days, and each
+// failing test with its first message and file:line. Runs repeated with
+// -count fold into one row with the count.
+//
+// The exit status is 0 when everything is green; 1 when anything is red: a
+// package that does not build, a failing test (Jetty or not), a panic or a
+// timeout, a red mode, a requirement uncovered or only partly proven, an
+// expired waiver, a stale or missing attestation, a package that did not
+// finish; 2 on bad usage or input that is empty or not go test -json.
+//
+// Report flags, for test and status alike:
+//
+//	--junit FILE     JUnit XML: one testcase per scenario and test, features as testsuites with properties
+//	--html FILE      one self-contained HTML page: matrix, steps, failures, waivers, load latencies
+//	--markdown FILE  a short Markdown summary, e.g. for $GITHUB_STEP_SUMMARY
+//	--cucumber FILE  Cucumber JSON, for Cucumber report tools
+//	--json FILE      (test only) the raw go test -json stream, for jetty status or jetty gherkin later
+//
+// gherkin prints each feature of the run as .feature text (or writes one
+// file per feature into DIR), modes and covered preset IDs as tags. json
+// prints the features' summaries as a JSON array.
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
+	"time"
 
 	"github.com/jettymethod/jetty/internal/redact"
-	"github.com/jettymethod/jetty/jetty"
-	"github.com/jettymethod/jetty/preset"
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], realSys()))
 }
 
-func run(args []string, in io.Reader, out, errOut io.Writer) int {
-	if len(args) != 1 || (args[0] != "status" && args[0] != "json") {
-		fmt.Fprintln(errOut, "usage: go test -json ./... | jetty status|json")
+// sys is what the command takes from its environment, so tests can pin it.
+type sys struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	now            func() time.Time
+	getenv         func(string) string
+	terminal       bool   // stdout is a terminal
+	dir            string // where go test runs
+	goTool         string
+	environ        func() []string // go test's environment
+}
+
+func realSys() sys {
+	term := false
+	if fi, err := os.Stdout.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+		term = true
+	}
+	return sys{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, now: time.Now, getenv: os.Getenv, terminal: term, goTool: "go", environ: os.Environ}
+}
+
+const usage = `usage:
+  jetty test [go test flags] [packages] [--junit FILE] [--html FILE] [--markdown FILE] [--cucumber FILE] [--json FILE]
+  jetty status [--junit FILE] [--html FILE] [--markdown FILE] [--cucumber FILE] [file.json ...]
+  jetty gherkin [-o DIR] [file.json ...]
+  jetty json [file.json ...]
+(go doc github.com/jettymethod/jetty/cmd/jetty for the details)`
+
+func run(args []string, s sys) int {
+	if len(args) == 0 {
+		fmt.Fprintln(s.stderr, usage)
 		return 2
 	}
-	sums, err := read(in)
-	if err != nil {
-		fmt.Fprintf(errOut, "jetty: %s\n", redact.String(err.Error()))
-		return 2
+	switch args[0] {
+	case "test":
+		return runTest(args[1:], s)
+	case "status", "json", "gherkin":
+		return runRead(args[0], args[1:], s)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprintln(s.stdout, usage)
+		return 0
 	}
-	if args[0] == "json" {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(sums); err != nil {
-			fmt.Fprintf(errOut, "jetty: %v\n", err)
+	fmt.Fprintf(s.stderr, "jetty: unknown command %q\n%s\n", redact.String(args[0]), usage)
+	return 2
+}
+
+// reports are the report files asked for.
+type reports struct {
+	junit, html, markdown, cucumber, json, gherkinDir string
+}
+
+// reportFlag takes a report flag from args[i] ("--junit F", "--junit=F",
+// one dash or two); it returns how many arguments it used, 0 if args[i] is
+// not a report flag.
+func (r *reports) flag(args []string, i int, allowed ...string) (int, error) {
+	a := args[i]
+	if !strings.HasPrefix(a, "-") {
+		return 0, nil
+	}
+	name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+	var dst *string
+	for _, n := range allowed {
+		if n != name {
+			continue
+		}
+		switch n {
+		case "junit":
+			dst = &r.junit
+		case "html":
+			dst = &r.html
+		case "markdown":
+			dst = &r.markdown
+		case "cucumber":
+			dst = &r.cucumber
+		case "json":
+			dst = &r.json
+		case "o":
+			dst = &r.gherkinDir
+		}
+	}
+	if dst == nil {
+		return 0, nil
+	}
+	if hasVal {
+		*dst = val
+		return 1, nil
+	}
+	if i+1 >= len(args) || args[i+1] == "" {
+		return 0, fmt.Errorf("-%s needs a file name", name)
+	}
+	*dst = args[i+1]
+	return 2, nil
+}
+
+func runRead(cmd string, args []string, s sys) int {
+	var rep reports
+	var files []string
+	allowed := []string{"junit", "html", "markdown", "cucumber"}
+	if cmd == "gherkin" {
+		allowed = []string{"o"}
+	}
+	for i := 0; i < len(args); {
+		n, err := rep.flag(args, i, allowed...)
+		if err != nil {
+			fmt.Fprintf(s.stderr, "jetty %s: %v\n", cmd, err)
 			return 2
 		}
-	} else {
-		writeStatus(out, sums)
-	}
-	for _, s := range sums {
-		if red(s) {
-			return 1
+		if n > 0 {
+			i += n
+			continue
 		}
+		if strings.HasPrefix(args[i], "-") && args[i] != "-" {
+			fmt.Fprintf(s.stderr, "jetty %s: unknown flag %s\n%s\n", cmd, redact.String(args[i]), usage)
+			return 2
+		}
+		files = append(files, args[i])
+		i++
+	}
+	res := newResult()
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	for _, f := range files {
+		var err error
+		if f == "-" {
+			err = res.read("stdin", s.stdin)
+		} else {
+			var fh *os.File
+			if fh, err = os.Open(f); err == nil {
+				err = res.read(f, fh)
+				fh.Close()
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(s.stderr, "jetty %s: %v\n", cmd, err)
+			return 2
+		}
+	}
+	v := judge(res, s.now())
+	switch cmd {
+	case "json":
+		if err := writeJSON(s.stdout, v); err != nil {
+			fmt.Fprintf(s.stderr, "jetty json: %v\n", err)
+			return 2
+		}
+	case "gherkin":
+		if err := writeGherkinReports(s.stdout, v, rep.gherkinDir); err != nil {
+			fmt.Fprintf(s.stderr, "jetty gherkin: %v\n", err)
+			return 2
+		}
+		return 0
+	default:
+		writeStatus(s.stdout, v)
+		if err := writeReports(v, rep); err != nil {
+			fmt.Fprintf(s.stderr, "jetty %s: %v\n", cmd, err)
+			return 2
+		}
+	}
+	if !v.green() {
+		return 1
 	}
 	return 0
 }
 
-// event is the part of a test2json event the command reads.
-type event struct {
-	Action  string
-	Package string
-	Test    string
-	Key     string
-	Value   string
-}
-
-// read collects the jetty.summary attributes of a go test -json stream, in
-// package and test order. Lines that are not JSON (build output) are skipped.
-func read(in io.Reader) ([]jetty.Summary, error) {
-	var sums []jetty.Summary
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for line := 1; sc.Scan(); line++ {
-		var e event
-		if json.Unmarshal(sc.Bytes(), &e) != nil || e.Action != "attr" || e.Key != jetty.SummaryAttr {
+// writeReports writes each report file asked for.
+func writeReports(v *view, rep reports) error {
+	for _, r := range []struct {
+		file  string
+		write func(io.Writer, *view) error
+	}{
+		{rep.junit, writeJUnit},
+		{rep.html, writeHTML},
+		{rep.markdown, writeMarkdown},
+		{rep.cucumber, writeCucumber},
+	} {
+		if r.file == "" {
 			continue
 		}
-		s, err := jetty.ParseSummary(e.Value)
+		f, err := os.Create(r.file)
 		if err != nil {
-			return nil, fmt.Errorf("line %d (%s %s): %s", line, redact.String(e.Package), redact.String(e.Test), redact.String(err.Error()))
+			return err
 		}
-		sums = append(sums, masked(s))
-	}
-	if err := sc.Err(); err != nil {
-		return nil, err
-	}
-	sort.SliceStable(sums, func(i, j int) bool { return sums[i].Test < sums[j].Test })
-	return sums, nil
-}
-
-// masked returns s with secrets masked in every text it holds: the
-// command prints summaries written by any version of jetty, or by hand.
-func masked(s jetty.Summary) jetty.Summary {
-	m := redact.String
-	ids := func(in []preset.ID) []preset.ID {
-		out := make([]preset.ID, len(in))
-		for i, id := range in {
-			out[i] = preset.ID(m(string(id)))
+		err = r.write(f, v)
+		if cerr := f.Close(); err == nil {
+			err = cerr
 		}
-		return out
-	}
-	s.Feature, s.Test, s.Audience, s.Preset = m(s.Feature), m(s.Test), m(s.Audience), m(s.Preset)
-	modes := make(map[string]jetty.ModeSummary, len(s.Modes))
-	for k, v := range s.Modes {
-		v.Blocked = m(v.Blocked)
-		modes[m(k)] = v
-	}
-	s.Modes = modes
-	c := &s.Coverage
-	c.Status = m(c.Status)
-	c.Required, c.Covered, c.Waived, c.Uncovered = ids(c.Required), ids(c.Covered), ids(c.Waived), ids(c.Uncovered)
-	ws := make([]jetty.WaiverSummary, len(s.Waivers))
-	for i, w := range s.Waivers {
-		w.ID, w.Reason, w.Until = preset.ID(m(string(w.ID))), m(w.Reason), m(w.Until)
-		ws[i] = w
-	}
-	s.Waivers = ws
-	return s
-}
-
-func red(s jetty.Summary) bool {
-	for _, m := range s.Modes {
-		if m.Fail > 0 {
-			return true
+		if err != nil {
+			return fmt.Errorf("writing %s: %w", r.file, err)
 		}
 	}
-	return s.Coverage.Status == "uncovered"
-}
-
-func writeStatus(w io.Writer, sums []jetty.Summary) {
-	if len(sums) == 0 {
-		fmt.Fprintln(w, "no jetty features in the input: pipe go test -json output into this command")
-		return
-	}
-	fmt.Fprintf(w, "%-28s %-10s %-10s %-10s %-10s %s\n", "FEATURE", "AUDIENCE", "SPEED", "STABLE", "PRODUCTION", "COVERAGE")
-	for _, s := range sums {
-		cov := s.Coverage.Status
-		if c := s.Coverage; cov != "not-required" {
-			cov = fmt.Sprintf("%s %d/%d", cov, len(c.Covered)+len(c.Waived), len(c.Required))
-			if len(c.Uncovered) > 0 {
-				ids := make([]string, len(c.Uncovered))
-				for i, id := range c.Uncovered {
-					ids[i] = string(id)
-				}
-				cov += " missing " + strings.Join(ids, ", ")
-			}
-		}
-		fmt.Fprintf(w, "%-28s %-10s %-10s %-10s %-10s %s\n", s.Feature, s.Audience,
-			cell(s, "speed"), cell(s, "stable"), cell(s, "production"), cov)
-		for _, wv := range s.Waivers {
-			state := "waived"
-			if wv.Expired {
-				state = "EXPIRED"
-			}
-			until := ""
-			if wv.Until != "" {
-				until = " until " + wv.Until
-			}
-			fmt.Fprintf(w, "  %s %s%s: %s\n", state, wv.ID, until, wv.Reason)
-		}
-	}
-}
-
-// cell is "3/3", "2/3 ✗", "gated" or "-" for a mode.
-func cell(s jetty.Summary, mode string) string {
-	m, ok := s.Modes[mode]
-	switch {
-	case !ok:
-		return "-"
-	case m.Blocked != "":
-		return "gated"
-	case m.Fail > 0:
-		return fmt.Sprintf("%d/%d ✗", m.Pass, m.Pass+m.Fail+m.Skip)
-	}
-	return fmt.Sprintf("%d/%d", m.Pass, m.Pass+m.Fail+m.Skip)
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -42,6 +43,13 @@ func TestRedGreen(t *testing.T) {
 	}
 	cmd := exec.CommandContext(t.Context(), goTool, "test", "-json", "-count=1", "-tags", "norate",
 		"-run", "^TestLogin$/^production$", ".")
+	// The demo runs every mode whatever the caller's JETTY_MODE, JETTY_TAGS
+	// or JETTY_NOGATE (environment forms of the -jetty.* flags).
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "JETTY_MODE=") && !strings.HasPrefix(kv, "JETTY_TAGS=") && !strings.HasPrefix(kv, "JETTY_NOGATE=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	start := time.Now()

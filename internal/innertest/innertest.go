@@ -64,7 +64,38 @@ type Result struct {
 // Run runs test name (a top-level test of the current binary) in a
 // subprocess with extra test flags args (e.g. "-jetty.nogate") and returns
 // its events. It fails t if the subprocess cannot be run.
+//
+// The subprocess does not inherit the environment forms of jetty's flags
+// (JETTY_MODE, JETTY_TAGS, JETTY_NOGATE), as it does not inherit the flags:
+// an inner run is the same under JETTY_MODE=speed go test ./... as without.
+// RunEnv sets them.
 func Run(t testing.TB, name string, args ...string) Result {
+	t.Helper()
+	return RunEnv(t, nil, name, args...)
+}
+
+// jettyEnv are the environment forms of jetty's flags.
+var jettyEnv = []string{"JETTY_MODE=", "JETTY_TAGS=", "JETTY_NOGATE="}
+
+// environ is os.Environ without the environment forms of jetty's flags,
+// plus env ("JETTY_MODE=speed").
+func environ(name string, env []string) []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		keep := true
+		for _, p := range jettyEnv {
+			keep = keep && !strings.HasPrefix(kv, p)
+		}
+		if keep {
+			out = append(out, kv)
+		}
+	}
+	return append(append(out, env...), envKey+"="+name)
+}
+
+// RunEnv is Run with extra environment variables env, such as
+// "JETTY_MODE=speed".
+func RunEnv(t testing.TB, env []string, name string, args ...string) Result {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -72,7 +103,7 @@ func Run(t testing.TB, name string, args ...string) Result {
 	}
 	argv := append([]string{"tool", "test2json", "-t", exe, "-test.run=^" + name + "$", "-test.v=test2json", "-test.count=1", "-test.shuffle=off"}, args...)
 	cmd := exec.CommandContext(t.Context(), goTool(), argv...)
-	cmd.Env = append(os.Environ(), envKey+"="+name)
+	cmd.Env = environ(name, env)
 	cmd.WaitDelay = 10 * time.Second
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -182,7 +213,7 @@ func Exec(t testing.TB, name string, args ...string) (string, bool) {
 	}
 	argv := append([]string{"-test.run=^" + name + "$", "-test.count=1"}, args...)
 	cmd := exec.CommandContext(t.Context(), exe, argv...)
-	cmd.Env = append(os.Environ(), envKey+"="+name)
+	cmd.Env = environ(name, nil)
 	cmd.WaitDelay = 10 * time.Second
 	out, err := cmd.CombinedOutput()
 	if _, ok := err.(*exec.ExitError); err != nil && !ok {
