@@ -78,6 +78,8 @@ import (
 // Run are safe in parallel tests when the target and its storage are not
 // shared with another run.
 type EncryptedAtRest struct {
+	production
+
 	// Target is the application. Required.
 	Target Target
 	// Write stores personal data, with SecretPlaceholder where it goes. A
@@ -104,11 +106,6 @@ type EncryptedAtRest struct {
 	// on the check win over both.
 	Preset preset.Preset
 }
-
-var _ jetty.Scenario = EncryptedAtRest{}
-
-// Mode returns jetty.Production.
-func (EncryptedAtRest) Mode() jetty.Mode { return jetty.Production }
 
 // Title returns "personal and stored data is encrypted at rest".
 func (EncryptedAtRest) Title() string { return "personal and stored data is encrypted at rest" }

@@ -109,6 +109,8 @@ const (
 // target and the source are (a source shared by concurrent tests mixes
 // their entries: give each test its own recorder).
 type AuditLog struct {
+	production
+
 	// Target is the application. Required. For an in-process target the
 	// client's address is the Target's ClientIP (default 192.0.2.10); for a
 	// URL target it is a loopback address.
@@ -161,11 +163,6 @@ type AuditLog struct {
 	Preset preset.Preset
 }
 
-var _ jetty.Scenario = AuditLog{}
-
-// Mode returns jetty.Production.
-func (AuditLog) Mode() jetty.Mode { return jetty.Production }
-
 // Title returns "a successful login is audited with user ID, timestamp and IP address".
 func (AuditLog) Title() string {
 	return "a successful login is audited with user ID, timestamp and IP address"
@@ -178,9 +175,7 @@ func (AuditLog) Covers() []preset.ID { return []preset.ID{preset.AuditLog} }
 // listing every problem found, or nil. Without a preset, Required defaults
 // to user_id, time, ip and failed logins are checked only when Failures or
 // FailedLogin is set.
-func (x AuditLog) Verify(ctx context.Context) error {
-	return verify(ctx, x.Title(), x.Preset, x.exec)
-}
+func (x AuditLog) Verify(ctx context.Context) error { return verify(ctx, x.Title(), x.Preset, x.exec) }
 
 // Run runs the scenario's steps on s, with defaults from the project's
 // preset.

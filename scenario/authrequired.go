@@ -56,6 +56,8 @@ import (
 // It covers preset.AuthRequired. AuthRequired is a value; Verify and Run are
 // safe in parallel tests when the target is (each run opens the target once).
 type AuthRequired struct {
+	production
+
 	// Target is the application. Required.
 	Target Target
 	// Routes are the protected routes to probe. Required: at least one.
@@ -109,11 +111,6 @@ type AuthRoute struct {
 	// Body is sent with every request to the route.
 	Body []byte
 }
-
-var _ jetty.Scenario = AuthRequired{}
-
-// Mode returns jetty.Production.
-func (AuthRequired) Mode() jetty.Mode { return jetty.Production }
 
 // Title returns "protected routes refuse missing, wrong and tampered credentials".
 func (AuthRequired) Title() string {

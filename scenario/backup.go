@@ -68,6 +68,8 @@ type Backup struct {
 // safe in parallel tests when its functions work on data no other test
 // uses (each test its own database file).
 type BackupRestore struct {
+	production
+
 	// Seed writes known data before the backup, e.g. a user and a note.
 	// Optional: without it, the data already there is backed up (and it
 	// must not be empty).
@@ -117,11 +119,6 @@ type BackupRestore struct {
 	// seed's numbers. Fields set on the check win over both.
 	Preset preset.Preset
 }
-
-var _ jetty.Scenario = BackupRestore{}
-
-// Mode returns jetty.Production.
-func (BackupRestore) Mode() jetty.Mode { return jetty.Production }
 
 // Title returns "stored data is backed up daily and the restore is tested".
 func (BackupRestore) Title() string {

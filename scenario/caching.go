@@ -49,6 +49,8 @@ import (
 // Verify and Run are safe in parallel tests when the target is not shared
 // with another run that changes the resources.
 type Caching struct {
+	production
+
 	// Target is the application. Required.
 	Target Target
 	// Public are requests for cacheable resources, such as
@@ -69,11 +71,6 @@ type Caching struct {
 	Preset preset.Preset
 }
 
-var _ jetty.Scenario = Caching{}
-
-// Mode returns jetty.Production.
-func (Caching) Mode() jetty.Mode { return jetty.Production }
-
 // Title returns "public responses are cacheable and revalidate, private ones are never shared".
 func (Caching) Title() string {
 	return "public responses are cacheable and revalidate, private ones are never shared"
@@ -85,9 +82,7 @@ func (Caching) Covers() []preset.ID { return nil }
 
 // Verify runs the scenario without a testing.T and returns a *Problems
 // listing every problem found, or nil.
-func (x Caching) Verify(ctx context.Context) error {
-	return verify(ctx, x.Title(), x.Preset, x.exec)
-}
+func (x Caching) Verify(ctx context.Context) error { return verify(ctx, x.Title(), x.Preset, x.exec) }
 
 // Run runs the scenario's steps on s.
 func (x Caching) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }

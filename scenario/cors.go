@@ -38,6 +38,8 @@ import (
 // It covers preset.CORS. CORS only reads the target; it is safe in
 // parallel tests.
 type CORS struct {
+	production
+
 	// Target is the application. Required.
 	Target Target
 	// Paths are the paths checked. Default "/".
@@ -55,11 +57,6 @@ type CORS struct {
 	// none yet); see [RateLimit.Preset].
 	Preset preset.Preset
 }
-
-var _ jetty.Scenario = CORS{}
-
-// Mode returns jetty.Production.
-func (CORS) Mode() jetty.Mode { return jetty.Production }
 
 // Title returns "cross-origin requests are trusted only from declared origins".
 func (CORS) Title() string { return "cross-origin requests are trusted only from declared origins" }

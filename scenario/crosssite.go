@@ -40,6 +40,8 @@ import (
 // It covers preset.CrossSite. CrossSite only reads the target and calls
 // Changed; it is safe in parallel tests when they are.
 type CrossSite struct {
+	production
+
 	// Target is the application. Required.
 	Target Target
 	// Requests are state-changing requests a signed-in user's browser
@@ -66,11 +68,6 @@ type CrossSite struct {
 	// none yet); see [RateLimit.Preset].
 	Preset preset.Preset
 }
-
-var _ jetty.Scenario = CrossSite{}
-
-// Mode returns jetty.Production.
-func (CrossSite) Mode() jetty.Mode { return jetty.Production }
 
 // Title returns "cross-site requests cannot change state".
 func (CrossSite) Title() string { return "cross-site requests cannot change state" }

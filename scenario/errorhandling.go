@@ -40,6 +40,8 @@ import (
 // safe in parallel tests when the target and Tracker are not shared with
 // another run (a shared Tracker mixes two runs' reports).
 type ErrorHandling struct {
+	production
+
 	// Target is the application, built with Tracker's Capture as its error
 	// reporter when Tracker is set:
 	//
@@ -112,11 +114,6 @@ func (t *Tracker) Captured() []any {
 	defer t.mu.Unlock()
 	return append([]any(nil), t.events...)
 }
-
-var _ jetty.Scenario = ErrorHandling{}
-
-// Mode returns jetty.Production.
-func (ErrorHandling) Mode() jetty.Mode { return jetty.Production }
 
 // Title returns "failures answer a generic 500 with a request ID and leak no internals".
 func (ErrorHandling) Title() string {

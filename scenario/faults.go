@@ -57,6 +57,8 @@ import (
 // parallel tests when the target and the Dependencies' functions are not
 // shared with another run.
 type Faults struct {
+	production
+
 	// Target is the application. Required.
 	Target Target
 	// Dependencies are the faults to inject, one at a time. Required: at
@@ -85,11 +87,6 @@ type Faults struct {
 	Preset preset.Preset
 }
 
-var _ jetty.Scenario = Faults{}
-
-// Mode returns jetty.Production.
-func (Faults) Mode() jetty.Mode { return jetty.Production }
-
 // Title returns "dependency faults degrade gracefully (chaos engineering)".
 func (Faults) Title() string { return "dependency faults degrade gracefully (chaos engineering)" }
 
@@ -98,9 +95,7 @@ func (Faults) Covers() []preset.ID { return []preset.ID{preset.Chaos} }
 
 // Verify runs the scenario without a testing.T and returns a *Problems
 // listing every problem found, or nil.
-func (x Faults) Verify(ctx context.Context) error {
-	return verify(ctx, x.Title(), x.Preset, x.exec)
-}
+func (x Faults) Verify(ctx context.Context) error { return verify(ctx, x.Title(), x.Preset, x.exec) }
 
 // Run runs the scenario's steps on s.
 func (x Faults) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }

@@ -50,6 +50,8 @@ import (
 // A passing run logs each response's grade and score and every finding.
 // SecurityHeaders only reads the target; it is safe in parallel tests.
 type SecurityHeaders struct {
+	production
+
 	// Target is the application. Required.
 	Target Target
 	// Paths are requested with GET, each graded on its own. Default "/"
@@ -89,11 +91,6 @@ type SecurityHeaders struct {
 	// how Verify grades against, say, preset.ProductionSaaS.
 	Preset preset.Preset
 }
-
-var _ jetty.Scenario = SecurityHeaders{}
-
-// Mode returns jetty.Production.
-func (x SecurityHeaders) Mode() jetty.Mode { return jetty.Production }
 
 // Title names the check.
 func (x SecurityHeaders) Title() string {

@@ -49,6 +49,8 @@ import (
 // safe in parallel tests when the target and the Dependencies' functions
 // are not shared with another run.
 type HealthCheck struct {
+	production
+
 	// Target is the application. Required.
 	Target Target
 	// Live is the liveness path. Default "/healthz".
@@ -70,11 +72,6 @@ type HealthCheck struct {
 	// on the check win over both.
 	Preset preset.Preset
 }
-
-var _ jetty.Scenario = HealthCheck{}
-
-// Mode returns jetty.Production.
-func (HealthCheck) Mode() jetty.Mode { return jetty.Production }
 
 // Title returns "health endpoints answer fast and report dependencies".
 func (HealthCheck) Title() string { return "health endpoints answer fast and report dependencies" }

@@ -91,6 +91,8 @@ import (
 // Injection is safe in parallel tests as long as each run has its own canary
 // (the default is unique per run) and the application tolerates the load.
 type Injection struct {
+	production
+
 	// Target is the application. Required.
 	Target Target
 	// Inputs are where the payloads go. Required: at least one.
@@ -214,11 +216,6 @@ func (in Input) path() string {
 	return in.Path
 }
 
-var _ jetty.Scenario = Injection{}
-
-// Mode returns jetty.Production.
-func (x Injection) Mode() jetty.Mode { return jetty.Production }
-
 // Title names the check in the preset's words.
 func (x Injection) Title() string {
 	return "hostile input is refused without errors, leaks or side effects"
@@ -229,9 +226,7 @@ func (x Injection) Covers() []preset.ID { return []preset.ID{preset.Injection} }
 
 // Verify runs the check without a testing.T and returns a *Problems listing
 // every problem, or nil.
-func (x Injection) Verify(ctx context.Context) error {
-	return verify(ctx, x.Title(), x.Preset, x.exec)
-}
+func (x Injection) Verify(ctx context.Context) error { return verify(ctx, x.Title(), x.Preset, x.exec) }
 
 // Run runs the check as the steps of a jetty scenario.
 func (x Injection) Run(s *jetty.S) {

@@ -63,6 +63,8 @@ const (
 // parallel tests (each run has its own load generator), though parallel
 // load runs share the machine's cores and measure each other's noise.
 type Load struct {
+	production
+
 	// Target is the application. Required.
 	Target Target
 	// Request is what every user sends. Its zero fields take the seed's
@@ -108,11 +110,6 @@ type Load struct {
 	Preset preset.Preset
 }
 
-var _ jetty.Scenario = Load{}
-
-// Mode returns jetty.Production.
-func (Load) Mode() jetty.Mode { return jetty.Production }
-
 // Title returns "users arrive simultaneously: all requests complete in time and none fails".
 func (Load) Title() string {
 	return "users arrive simultaneously: all requests complete in time and none fails"
@@ -123,9 +120,7 @@ func (Load) Covers() []preset.ID { return []preset.ID{preset.Load} }
 
 // Verify runs the scenario without a testing.T and returns a *Problems
 // listing every problem found, or nil.
-func (x Load) Verify(ctx context.Context) error {
-	return verify(ctx, x.Title(), x.Preset, x.exec)
-}
+func (x Load) Verify(ctx context.Context) error { return verify(ctx, x.Title(), x.Preset, x.exec) }
 
 // Run runs the scenario's steps on s.
 func (x Load) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }
@@ -228,6 +223,9 @@ func (l *ldRun) given() {
 	}
 	l.opts = append(l.opts,
 		loadtest.Timeout(max(loadtest.DefaultTimeout, 2*l.budget.Max)),
+		// Load judges statuses and times, not bodies: a little of each
+		// keeps a hundred users' responses in a few megabytes.
+		loadtest.MaxBody(loadMaxBody),
 		// Users released together may start up to a quarter of the
 		// budget late on a busy machine and still arrive "at once".
 		loadtest.MaxLag(max(loadtest.DefaultMaxLag, l.budget.Max/4)))

@@ -58,3 +58,7 @@ func loadStatuses(rep *loadtest.Report) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// loadMaxBody is the response body a load run keeps per hit: Load and
+// Overload judge statuses, headers and times, not bodies.
+const loadMaxBody = 64 << 10

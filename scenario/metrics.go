@@ -57,6 +57,8 @@ import (
 // parallel tests when the target is not shared with another run (another
 // run's requests would move the same counters; the checks are "at least").
 type Metrics struct {
+	production
+
 	// Target is the application, serving Path beside its routes. Required.
 	Target Target
 	// Path is the metrics endpoint. Default "/metrics".
@@ -85,11 +87,6 @@ type Metrics struct {
 	Preset preset.Preset
 }
 
-var _ jetty.Scenario = Metrics{}
-
-// Mode returns jetty.Production.
-func (Metrics) Mode() jetty.Mode { return jetty.Production }
-
 // Title returns "request rate, errors and latency are exported as metrics".
 func (Metrics) Title() string { return "request rate, errors and latency are exported as metrics" }
 
@@ -98,9 +95,7 @@ func (Metrics) Covers() []preset.ID { return []preset.ID{preset.Metrics} }
 
 // Verify runs the scenario without a testing.T and returns a *Problems
 // listing every problem found, or nil.
-func (x Metrics) Verify(ctx context.Context) error {
-	return verify(ctx, x.Title(), x.Preset, x.exec)
-}
+func (x Metrics) Verify(ctx context.Context) error { return verify(ctx, x.Title(), x.Preset, x.exec) }
 
 // Run runs the scenario's steps on s.
 func (x Metrics) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }

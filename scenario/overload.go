@@ -95,6 +95,8 @@ const (
 // in parallel tests (each run has its own load generator), though parallel
 // load runs share the machine's cores.
 type Overload struct {
+	production
+
 	// Target is the service. Required.
 	Target Target
 	// Request is what every user sends. Its zero fields take GET /;
@@ -128,11 +130,6 @@ type Overload struct {
 	Preset preset.Preset
 }
 
-var _ jetty.Scenario = Overload{}
-
-// Mode returns jetty.Production.
-func (Overload) Mode() jetty.Mode { return jetty.Production }
-
 // Title returns "overload is shed with 429/503 instead of collapse".
 func (Overload) Title() string { return "overload is shed with 429/503 instead of collapse" }
 
@@ -141,9 +138,7 @@ func (Overload) Covers() []preset.ID { return []preset.ID{preset.Overload} }
 
 // Verify runs the scenario without a testing.T and returns a *Problems
 // listing every problem found, or nil.
-func (x Overload) Verify(ctx context.Context) error {
-	return verify(ctx, x.Title(), x.Preset, x.exec)
-}
+func (x Overload) Verify(ctx context.Context) error { return verify(ctx, x.Title(), x.Preset, x.exec) }
 
 // Run runs the scenario's steps on s.
 func (x Overload) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }
@@ -261,6 +256,7 @@ func (o *ovRun) given() {
 	o.opts = []loadtest.Option{
 		loadtest.Users(o.users),
 		loadtest.Timeout(max(loadtest.DefaultTimeout, 2*o.maxLat)),
+		loadtest.MaxBody(loadMaxBody),
 		// Users released together may start up to a quarter of the
 		// budget late on a busy machine and still arrive "at once".
 		loadtest.MaxLag(max(loadtest.DefaultMaxLag, o.maxLat/4)),

@@ -52,6 +52,8 @@ import (
 // by another test or by a background job of the application are counted
 // too.
 type QueryBudget struct {
+	production
+
 	// Target is the application. Required.
 	Target Target
 	// Request is the request measured, typically a list endpoint such as
@@ -76,11 +78,6 @@ type QueryBudget struct {
 	// on the check win over both.
 	Preset preset.Preset
 }
-
-var _ jetty.Scenario = QueryBudget{}
-
-// Mode returns jetty.Production.
-func (QueryBudget) Mode() jetty.Mode { return jetty.Production }
 
 // Title returns "a request issues a bounded number of queries, not one per row".
 func (QueryBudget) Title() string {

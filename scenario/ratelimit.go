@@ -96,6 +96,8 @@ const (
 // target is (a HandlerFunc target is built afresh for each run; a Handler
 // or URL target keeps its counters between runs, so use distinct accounts).
 type RateLimit struct {
+	production
+
 	// Target is the application. Required. Use HandlerFunc for an
 	// in-process handler, so that it is built inside the synctest bubble.
 	Target Target
@@ -151,11 +153,6 @@ type RateLimit struct {
 	Preset preset.Preset
 }
 
-var _ jetty.Scenario = RateLimit{}
-
-// Mode returns jetty.Production.
-func (RateLimit) Mode() jetty.Mode { return jetty.Production }
-
 // Title returns "too many login attempts are blocked".
 func (RateLimit) Title() string { return "too many login attempts are blocked" }
 
@@ -166,9 +163,7 @@ func (RateLimit) Covers() []preset.ID { return []preset.ID{preset.LoginRateLimit
 // listing every problem found, or nil. Thresholds not set on x take the
 // seed's numbers (Verify has no preset). Call it inside synctest.Test for an
 // in-process target; see RateLimit.
-func (x RateLimit) Verify(ctx context.Context) error {
-	return verify(ctx, x.Title(), x.Preset, x.exec)
-}
+func (x RateLimit) Verify(ctx context.Context) error { return verify(ctx, x.Title(), x.Preset, x.exec) }
 
 // Run runs the scenario's steps on s, with thresholds from the project's
 // preset. An in-process target runs on virtual time, inside a synctest

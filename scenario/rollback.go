@@ -30,6 +30,8 @@ import (
 // give it one of its own (a fresh file or schema per test). It is safe in
 // parallel tests when they are.
 type Rollback struct {
+	production
+
 	// Previous builds the version that runs today. Required.
 	Previous func() (http.Handler, error)
 	// Next builds the version being deployed. Required.
@@ -56,11 +58,6 @@ type Rollback struct {
 	// none yet); see [RateLimit.Preset].
 	Preset preset.Preset
 }
-
-var _ jetty.Scenario = Rollback{}
-
-// Mode returns jetty.Production.
-func (Rollback) Mode() jetty.Mode { return jetty.Production }
 
 // Title returns "a failed deployment rolls back without losing data".
 func (Rollback) Title() string { return "a failed deployment rolls back without losing data" }

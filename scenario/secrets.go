@@ -66,6 +66,8 @@ import (
 // with another run (a shared source mixes their entries: give each test its
 // own recorder).
 type SecretsInLogs struct {
+	production
+
 	// Target is the application, logging to Source. Required.
 	Target Target
 	// Source is the application's whole log — not only its audit trail: an
@@ -87,11 +89,6 @@ type SecretsInLogs struct {
 	// on the check win over both.
 	Preset preset.Preset
 }
-
-var _ jetty.Scenario = SecretsInLogs{}
-
-// Mode returns jetty.Production.
-func (SecretsInLogs) Mode() jetty.Mode { return jetty.Production }
 
 // Title returns "no password, token or card number reaches a log".
 func (SecretsInLogs) Title() string { return "no password, token or card number reaches a log" }

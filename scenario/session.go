@@ -41,6 +41,8 @@ import (
 // It covers preset.Sessions. Session is a value; Verify and Run are safe in
 // parallel tests when the target is.
 type Session struct {
+	production
+
 	// Target is the application. Use HandlerFunc so the idle timeout and
 	// lifetime are checked on virtual time. Required.
 	Target Target
@@ -73,11 +75,6 @@ type Session struct {
 	// [RateLimit.Preset].
 	Preset preset.Preset
 }
-
-var _ jetty.Scenario = Session{}
-
-// Mode returns jetty.Production.
-func (Session) Mode() jetty.Mode { return jetty.Production }
 
 // Title returns "sessions are safe from theft, fixation and reuse".
 func (Session) Title() string { return "sessions are safe from theft, fixation and reuse" }

@@ -101,6 +101,8 @@ const (
 // Run are safe in parallel tests when Serve builds its application afresh
 // on each call (each run has its own port).
 type GracefulShutdown struct {
+	production
+
 	// Serve runs the application on ln until ctx is cancelled, then shuts
 	// down gracefully and returns nil. Required.
 	Serve func(ctx context.Context, ln net.Listener) error
@@ -132,11 +134,6 @@ type GracefulShutdown struct {
 	// on the check win over both.
 	Preset preset.Preset
 }
-
-var _ jetty.Scenario = GracefulShutdown{}
-
-// Mode returns jetty.Production.
-func (GracefulShutdown) Mode() jetty.Mode { return jetty.Production }
 
 // Title returns "shutdown drains in-flight requests (zero-downtime deploys)".
 func (GracefulShutdown) Title() string {

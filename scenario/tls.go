@@ -59,6 +59,8 @@ import (
 // It covers preset.TLS. TLS is a value; Verify and Run are safe in parallel
 // tests: every probe opens its own connection and keeps none.
 type TLS struct {
+	production
+
 	// Target is the application's https URL, such as
 	// scenario.URL("https://127.0.0.1:8443"). When its certificate is not
 	// signed by a CA in the system's roots, add yours with RootCAs, or
@@ -97,11 +99,6 @@ type TLS struct {
 	Preset preset.Preset
 }
 
-var _ jetty.Scenario = TLS{}
-
-// Mode returns jetty.Production.
-func (TLS) Mode() jetty.Mode { return jetty.Production }
-
 // Title returns "traffic is encrypted with TLS 1.2 or newer".
 func (TLS) Title() string { return "traffic is encrypted with TLS 1.2 or newer" }
 
@@ -110,9 +107,7 @@ func (TLS) Covers() []preset.ID { return []preset.ID{preset.TLS} }
 
 // Verify runs the scenario without a testing.T and returns a *Problems
 // listing every problem found, or nil.
-func (x TLS) Verify(ctx context.Context) error {
-	return verify(ctx, x.Title(), x.Preset, x.exec)
-}
+func (x TLS) Verify(ctx context.Context) error { return verify(ctx, x.Title(), x.Preset, x.exec) }
 
 // Run runs the scenario's steps on s.
 func (x TLS) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }
