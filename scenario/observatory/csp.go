@@ -121,7 +121,6 @@ func (s sources) list() string {
 
 var (
 	cspBroad       = sources{"ftp:": true, "http:": true, "https:": true, "*": true, "http://*": true, "http://*.*": true, "https://*": true, "https://*.*": true}
-	cspInline      = sources{"'unsafe-inline'": true, "data:": true}
 	cspBroadInline = sources{"ftp:": true, "http:": true, "https:": true, "*": true, "http://*": true, "http://*.*": true, "https://*": true, "https://*.*": true, "'unsafe-inline'": true, "data:": true}
 	cspNonceHash   = []string{"'sha256-", "'sha384-", "'sha512-", "'nonce-"}
 )
