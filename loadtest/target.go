@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jettymethod/jetty/internal/netguard"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
@@ -263,12 +264,8 @@ func (t Target) client(runCtx context.Context, p *plan, r *resolved) (*http.Clie
 
 // loopbackOnly refuses connections to non-loopback addresses.
 func loopbackOnly(network, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		host = address
-	}
-	if !isLoopbackHost(host) {
-		return fmt.Errorf("loadtest: refusing to connect to %s: not loopback; pass AllowRemote() to load a remote host", address)
+	if err := netguard.Check(address); err != nil {
+		return fmt.Errorf("loadtest: %w; pass AllowRemote() to load a remote host", err)
 	}
 	return nil
 }

@@ -69,6 +69,7 @@ type LogSource interface {
 // testing/slogtest); handlers derived from it record into the same list. It
 // is enabled at every level and safe for concurrent use.
 type LogRecorder struct {
+	once  sync.Once
 	store *logStore
 	goas  []logGOA // WithGroup and WithAttrs calls, in order
 }
@@ -86,6 +87,17 @@ type logGOA struct {
 
 // NewLogRecorder returns an empty recorder.
 func NewLogRecorder() *LogRecorder { return &LogRecorder{store: &logStore{}} }
+
+// st returns the recorder's store, making it on first use: the zero
+// LogRecorder records like one from NewLogRecorder.
+func (h *LogRecorder) st() *logStore {
+	h.once.Do(func() {
+		if h.store == nil {
+			h.store = &logStore{}
+		}
+	})
+	return h.store
+}
 
 var (
 	_ slog.Handler = (*LogRecorder)(nil)
@@ -117,9 +129,9 @@ func (h *LogRecorder) Handle(_ context.Context, r slog.Record) error {
 	}
 	r.Attrs(func(a slog.Attr) bool { logAdd(cur, a); return true })
 	logPrune(e)
-	h.store.mu.Lock()
-	h.store.entries = append(h.store.entries, LogEntry(e))
-	h.store.mu.Unlock()
+	h.st().mu.Lock()
+	h.st().entries = append(h.st().entries, LogEntry(e))
+	h.st().mu.Unlock()
 	return nil
 }
 
@@ -170,7 +182,7 @@ func (h *LogRecorder) WithAttrs(attrs []slog.Attr) slog.Handler {
 	if len(attrs) == 0 {
 		return h
 	}
-	return &LogRecorder{store: h.store, goas: append(slices.Clip(h.goas), logGOA{attrs: slices.Clone(attrs)})}
+	return &LogRecorder{store: h.st(), goas: append(slices.Clip(h.goas), logGOA{attrs: slices.Clone(attrs)})}
 }
 
 // WithGroup returns a handler that nests the attributes that follow under
@@ -179,14 +191,14 @@ func (h *LogRecorder) WithGroup(name string) slog.Handler {
 	if name == "" {
 		return h
 	}
-	return &LogRecorder{store: h.store, goas: append(slices.Clip(h.goas), logGOA{group: name})}
+	return &LogRecorder{store: h.st(), goas: append(slices.Clip(h.goas), logGOA{group: name})}
 }
 
 // Entries returns a copy of the entries recorded so far, oldest first.
 func (h *LogRecorder) Entries() []LogEntry {
-	h.store.mu.Lock()
-	defer h.store.mu.Unlock()
-	return slices.Clone(h.store.entries)
+	h.st().mu.Lock()
+	defer h.st().mu.Unlock()
+	return slices.Clone(h.st().entries)
 }
 
 // LogEntries returns Entries and a nil error: it makes the recorder an
@@ -195,13 +207,13 @@ func (h *LogRecorder) LogEntries() ([]LogEntry, error) { return h.Entries(), nil
 
 // Reset forgets the entries recorded so far.
 func (h *LogRecorder) Reset() {
-	h.store.mu.Lock()
-	h.store.entries = nil
-	h.store.mu.Unlock()
+	h.st().mu.Lock()
+	h.st().entries = nil
+	h.st().mu.Unlock()
 }
 
-// String returns "an audit recorder (slog.Handler)".
-func (h *LogRecorder) String() string { return "an audit recorder (slog.Handler)" }
+// String returns "a log recorder (slog.Handler)".
+func (h *LogRecorder) String() string { return "a log recorder (slog.Handler)" }
 
 // JSONLines returns an [LogSource] reading one JSON object per line, such
 // as slog.NewJSONHandler writes. open is called for every read and returns

@@ -439,3 +439,12 @@ func TestAuditLogInjection(t *testing.T) {
 		})
 	}
 }
+
+// The zero LogRecorder records, as one from NewLogRecorder does.
+func TestZeroLogRecorderRecords(t *testing.T) {
+	var rec scenario.LogRecorder
+	slog.New(&rec).With("app", "x").Info("login", "user_id", "u-1")
+	if got := rec.Entries(); len(got) != 1 || got[0]["user_id"] != "u-1" {
+		t.Errorf("entries = %v, want one login entry", got)
+	}
+}
