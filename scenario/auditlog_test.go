@@ -367,6 +367,11 @@ func TestAuditLogBadConfig(t *testing.T) {
 }
 
 func TestAuditLogTakesPresetParams(t *testing.T) {
+	// This test is about the preset reaching the check through Feature, not
+	// about filtering: the caller's JETTY_* forms must not skip its
+	// production scenario.
+	t.Setenv("JETTY_MODE", "")
+	t.Setenv("JETTY_TAGS", "")
 	reg, _ := preset.Regulated.Requirement(preset.AuditLog)
 	p := preset.New("audited", reg)
 	rec := scenario.NewLogRecorder()

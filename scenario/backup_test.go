@@ -511,6 +511,11 @@ func TestBackupRestoreBadConfiguration(t *testing.T) {
 }
 
 func TestBackupRestoreTakesPresetParams(t *testing.T) {
+	// This test is about the preset reaching the check through Feature, not
+	// about filtering: the caller's JETTY_* forms must not skip its
+	// production scenario.
+	t.Setenv("JETTY_MODE", "")
+	t.Setenv("JETTY_TAGS", "")
 	// The project's preset allows 72h-old backups: a 48h-old one passes,
 	// which under the default 24h fails (see the stale case above).
 	p := preset.New("weekend backups", preset.Requirement{

@@ -137,7 +137,7 @@ type ldRun struct {
 	plan    string // "100 users at once"
 	dir     string
 	report  *loadtest.Report
-	checked []string // the budget's violations
+	checked []loadViolation // the budget's violations
 }
 
 func (x Load) exec(r reporter) {
@@ -262,36 +262,51 @@ func (l *ldRun) send() {
 	l.report = report
 	l.checked = loadViolations(report.Check(l.budget))
 	for _, v := range l.checked {
-		if loadInvalid(v) {
-			r.errorf("%s: the load generator could not produce the planned load (%s), so the latencies do not describe it; run fewer users, or on a less busy machine", l.plan, v)
+		if v.invalid() {
+			r.errorf("%s: the load generator could not produce the planned load (%s), so the latencies do not describe it; run fewer users, or on a less busy machine", l.plan, v.text)
 		}
 	}
 }
 
-// loadViolations lists the lines of a budget check's error.
-func loadViolations(err error) []string {
+// loadViolation is one violation of a budget check: its kind, as loadtest
+// types it, and its text.
+type loadViolation struct {
+	kind loadtest.Kind
+	text string
+}
+
+// loadViolations lists the violations of a budget check's error; an error
+// that is no *loadtest.BudgetError is one violation of no kind.
+func loadViolations(err error) []loadViolation {
 	if err == nil {
 		return nil
 	}
 	var be *loadtest.BudgetError
-	if errors.As(err, &be) {
-		return be.Violations
+	if !errors.As(err, &be) {
+		return []loadViolation{{text: err.Error()}}
 	}
-	return []string{err.Error()}
+	out := make([]loadViolation, len(be.Violations))
+	for i, v := range be.Violations {
+		out[i].text = v
+		if i < len(be.Kinds) {
+			out[i].kind = be.Kinds[i]
+		}
+	}
+	return out
 }
 
-// loadInvalid reports whether a violation says the run itself was invalid
-// (it did not produce the planned load).
-func loadInvalid(v string) bool {
-	return strings.HasPrefix(v, "run invalid") || strings.HasPrefix(v, "requests = 0")
+// invalid reports whether v says the run itself was invalid (it did not
+// produce the planned load, or sent nothing).
+func (v loadViolation) invalid() bool {
+	return v.kind == loadtest.KindInvalidRun || v.kind == loadtest.KindEmpty
 }
 
 func (l *ldRun) inTime() {
 	for _, v := range l.checked {
-		if strings.HasPrefix(v, "success") || loadInvalid(v) {
+		if v.kind == loadtest.KindSuccess || v.invalid() {
 			continue
 		}
-		l.r.errorf("%s sending %s: %s: every request must complete within budget; %s", l.plan, l.what, v, loadSlowHint(max(l.users, l.x.Rate), l.what))
+		l.r.errorf("%s sending %s: %s: every request must complete within budget; %s", l.plan, l.what, v.text, loadSlowHint(max(l.users, l.x.Rate), l.what))
 	}
 	if len(l.checked) == 0 {
 		lat := l.report.Latencies
@@ -302,8 +317,8 @@ func (l *ldRun) inTime() {
 func (l *ldRun) noneFail() {
 	seedLogin := l.x.User == nil && l.x.Request.Method == "" && l.x.Request.Path == ""
 	for _, v := range l.checked {
-		if strings.HasPrefix(v, "success") {
-			l.r.errorf("%s sending %s: %s (%s): %s", l.plan, l.what, v, loadStatuses(l.report), loadFailureHint(l.report.StatusCodes, seedLogin, l.plan))
+		if v.kind == loadtest.KindSuccess {
+			l.r.errorf("%s sending %s: %s (%s): %s", l.plan, l.what, v.text, loadStatuses(l.report), loadFailureHint(l.report.StatusCodes, seedLogin, l.plan))
 		}
 	}
 	if w := loadRedirects(l.report.StatusCodes, l.report.Requests); w != "" {

@@ -13,15 +13,16 @@ func TestLoadJudgements(t *testing.T) {
 	if got := loadViolations(nil); got != nil {
 		t.Errorf("loadViolations(nil) = %v", got)
 	}
-	if got := loadViolations(&loadtest.BudgetError{Violations: []string{"a", "b"}}); !slices.Equal(got, []string{"a", "b"}) {
+	be := &loadtest.BudgetError{Violations: []string{"a", "b"}, Kinds: []loadtest.Kind{loadtest.KindLatency, loadtest.KindSuccess}}
+	if got := loadViolations(be); !slices.Equal(got, []loadViolation{{loadtest.KindLatency, "a"}, {loadtest.KindSuccess, "b"}}) {
 		t.Errorf("loadViolations = %v", got)
 	}
-	if got := loadViolations(errors.New("x")); !slices.Equal(got, []string{"x"}) {
+	if got := loadViolations(errors.New("x")); !slices.Equal(got, []loadViolation{{text: "x"}}) {
 		t.Errorf("loadViolations = %v", got)
 	}
-	for v, want := range map[string]bool{"run invalid: lag": true, "requests = 0: nothing": true, "success = 10%": false} {
-		if loadInvalid(v) != want {
-			t.Errorf("loadInvalid(%q) = %v", v, !want)
+	for k, want := range map[loadtest.Kind]bool{loadtest.KindInvalidRun: true, loadtest.KindEmpty: true, loadtest.KindSuccess: false, loadtest.KindLatency: false} {
+		if (loadViolation{kind: k}).invalid() != want {
+			t.Errorf("invalid(%v) = %v", k, !want)
 		}
 	}
 }

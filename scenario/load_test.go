@@ -257,6 +257,11 @@ func TestLoadBadConfiguration(t *testing.T) {
 }
 
 func TestLoadReadsPreset(t *testing.T) {
+	// This test is about the preset reaching the check through Feature, not
+	// about filtering: the caller's JETTY_* forms must not skip its
+	// production scenario.
+	t.Setenv("JETTY_MODE", "")
+	t.Setenv("JETTY_TAGS", "")
 	app := &loadLogin{}
 	p := preset.New("load test", preset.Requirement{
 		ID: preset.Load, Title: "7 users at once", Category: preset.Performance,
