@@ -151,7 +151,6 @@ func (run *corsRun) open() {
 	run.c = c
 	if len(run.allowed) == 0 {
 		base := c.Base()
-		run.allowed = nil
 		r.logf("no Allowed origins: the look-alikes are built on the application's own host %s", base.Host)
 	}
 }

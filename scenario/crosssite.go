@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/jettymethod/jetty/jetty"
@@ -254,7 +253,7 @@ func (run *csRun) safeRequest() {
 		r.errorf("GET %s from another site: %v", run.safe, err)
 	case resp.Dropped:
 		r.errorf("GET %s from another site = %s", run.safe, resp)
-	case slices.Contains([]int{http.StatusForbidden}, resp.Status):
+	case resp.Status == http.StatusForbidden:
 		r.errorf("GET %s from another site = 403: safe requests must work from other sites (links, bookmarks); refuse only state-changing methods", run.safe)
 	default:
 		r.logf("GET %s from another site = %s", run.safe, resp)

@@ -296,10 +296,7 @@ func sessInURL(resp *response, id string) string {
 
 func (run *sessRun) fixation(first string) {
 	r := run.r
-	planted := "jetty-planted-" + strings.Repeat("0", 8)
-	if c, _ := probe.Canary(); c != "" {
-		planted = c
-	}
+	planted, _ := probe.Canary()
 	for _, old := range []struct{ what, id string }{{"an identifier the attacker chose", planted}, {"the identifier of an earlier session", first}} {
 		ck, _, ok := run.signIn(run.name + "=" + old.id)
 		if !ok {
