@@ -346,6 +346,7 @@ func (x BackupRestore) exec(r reporter) {
 	k := &bkRun{x: x, r: r, ok: true}
 	r.step("Given", "an application that backs up and restores its stored data", func() {
 		k.cfg, k.ok = x.config(r)
+		r.ready()
 	})
 	if !k.ok {
 		return
@@ -372,7 +373,7 @@ func (k *bkRun) roundTrip() {
 	}
 	k.r.step("Then", "the restored data equals the data backed up", k.compare)
 	if k.x.Target.IsZero() {
-		k.r.notProven("no Target: the service was not checked after the restore; set BackupRestore.Target to check it serves from the restored data")
+		k.r.notProven(need{preset.Backups, "BackupRestore.Target"}, "no Target: the service was not checked after the restore; set BackupRestore.Target to check it serves from the restored data")
 		return
 	}
 	k.r.step("And", fmt.Sprintf("the service answers GET %s", k.cfg.healthy), k.health)
@@ -547,7 +548,7 @@ func (k *bkRun) health() {
 func (k *bkRun) latest() {
 	x, r, maxAge := k.x, k.r, k.cfg.maxAge
 	if x.Latest == nil {
-		r.notProven("no Latest: the backup schedule was not checked (that a backup is taken at least every %s); set BackupRestore.Latest to return when the newest scheduled backup was taken", probe.Short(maxAge))
+		r.notProven(need{preset.Backups, "BackupRestore.Latest"}, "no Latest: the backup schedule was not checked (that a backup is taken at least every %s); set BackupRestore.Latest to return when the newest scheduled backup was taken", probe.Short(maxAge))
 		return
 	}
 	r.step("And", "the newest scheduled backup is younger than "+probe.Short(maxAge), func() {

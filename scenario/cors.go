@@ -140,12 +140,8 @@ func (run *corsRun) open() {
 	if len(run.methods) == 0 {
 		run.methods = []string{http.MethodGet, http.MethodHead, http.MethodPost}
 	}
-	if r.failed() {
-		return
-	}
-	c, err := x.Target.open(r)
-	if err != nil {
-		r.errorf("%v", err)
+	c := connect(r, x.Target)
+	if c == nil {
 		return
 	}
 	run.c = c

@@ -210,13 +210,7 @@ func (u *fltRun) setup() {
 	for _, p := range fltConfigProblems(u.x, u.reqs, u.maxLat) {
 		u.r.errorf("%s", p)
 	}
-	if u.r.failed() {
-		return
-	}
-	var err error
-	if u.c, err = u.x.Target.open(u.r); err != nil {
-		u.r.errorf("%v", err)
-	}
+	u.c = connect(u.r, u.x.Target)
 }
 
 // send sends q bounded by a deadline a little past maxLat.

@@ -187,13 +187,7 @@ func (u *hdRun) given() {
 	isHTTPSURL := strings.HasPrefix(strings.ToLower(x.Target.url), "https:")
 	inProcess := !x.Target.IsZero() && !x.Target.IsURL()
 	u.https = x.HTTPS || isHTTPSURL || inProcess && u.hstsNeed
-	if r.failed() {
-		return
-	}
-	var err error
-	if u.c, err = x.Target.open(r, openOpts{https: u.https && inProcess}); err != nil {
-		r.errorf("%v", err)
-	}
+	u.c = connect(r, x.Target, openOpts{https: u.https && inProcess})
 }
 
 // hdRequests is every request to grade: GET of each path, then the
@@ -241,7 +235,7 @@ func (u *hdRun) request() {
 		r.logf("%s = %d: grade %s (%d/100)", name, res.Status, rep.Grade, rep.Score)
 	}
 	if !u.https {
-		r.notProven("Strict-Transport-Security was not judged: the responses were not sent over HTTPS; set HTTPS: true (in-process requests then look like TLS), or point Target at the https URL")
+		r.notProven(need{preset.SecurityHeaders, "SecurityHeaders.HTTPS"}, "Strict-Transport-Security was not judged: the responses were not sent over HTTPS; set HTTPS: true (in-process requests then look like TLS), or point Target at the https URL")
 	}
 }
 

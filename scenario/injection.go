@@ -317,6 +317,7 @@ func (u *injRun) setup() {
 	for _, p := range injConfigProblems(u.x) {
 		u.r.errorf("%s", p)
 	}
+	u.r.ready()
 	if u.r.failed() {
 		return
 	}

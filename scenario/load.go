@@ -202,8 +202,12 @@ func (l *ldRun) given() {
 		return
 	}
 	var err error
-	if l.target, l.opts, err = x.Target.loadTarget(r); err != nil {
+	l.target, l.opts, err = x.Target.loadTarget(r)
+	if err != nil {
 		r.errorf("%v", err)
+	}
+	r.ready()
+	if err != nil {
 		return
 	}
 	build, first := x.builder(l.users)

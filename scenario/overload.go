@@ -130,8 +130,8 @@ type Overload struct {
 	Preset preset.Preset
 }
 
-// Title returns "overload is shed with 429/503 instead of collapse".
-func (Overload) Title() string { return "overload is shed with 429/503 instead of collapse" }
+// Title returns "overload is shed with 429 or 503 instead of collapse".
+func (Overload) Title() string { return "overload is shed with 429 or 503 instead of collapse" }
 
 // Covers returns preset.Overload.
 func (Overload) Covers() []preset.ID { return []preset.ID{preset.Overload} }
@@ -238,12 +238,7 @@ func (o *ovRun) validate() {
 func (o *ovRun) given() {
 	r := o.r
 	o.validate()
-	if r.failed() {
-		return
-	}
-	var err error
-	if o.c, err = o.x.Target.open(r); err != nil {
-		r.errorf("%v", err)
+	if o.c = connect(r, o.x.Target); o.c == nil {
 		return
 	}
 	h := o.c.h
@@ -421,7 +416,7 @@ func (o *ovRun) recovers() {
 		}
 		wait, notProven := ovlRetry(resp, o.shed, try, limit, time.Now())
 		if notProven != "" {
-			r.notProven("%s after the burst = %d with %s, beyond the %s this check waits %s, so recovery was not verified; %s", q, resp.Status, notProven, probe.Words(limit), clock, o.longWaitHint())
+			r.notProven(need{}, "%s after the burst = %d with %s, beyond the %s this check waits %s, so recovery was not verified; %s", q, resp.Status, notProven, probe.Words(limit), clock, o.longWaitHint())
 			return
 		}
 		if wait < 0 {

@@ -120,6 +120,7 @@ func (run *rbRun) forward() {
 	if run.healthy == "" {
 		run.healthy = "/healthz"
 	}
+	r.ready()
 	if r.failed() {
 		return
 	}
@@ -220,7 +221,7 @@ func (run *rbRun) again() {
 		return
 	}
 	if x.Snapshot == nil {
-		r.notProven("that rolling back and forward loses nothing: set Rollback.Snapshot to read the data that must survive")
+		r.notProven(need{preset.Rollback, "Rollback.Snapshot"}, "that rolling back and forward loses nothing: set Rollback.Snapshot to read the data that must survive")
 		return
 	}
 	after := run.snapshot("after rolling forward again")

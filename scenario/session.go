@@ -157,12 +157,8 @@ func (run *sessRun) open() {
 	if run.idle <= 0 || run.lifetime <= 0 || run.idle > run.lifetime {
 		r.errorf("IdleTimeout %v and Lifetime %v: want positive durations, the idle timeout no longer than the lifetime", run.idle, run.lifetime)
 	}
-	if r.failed() {
-		return
-	}
-	c, err := x.Target.open(r)
-	if err != nil {
-		r.errorf("%v", err)
+	c := connect(r, x.Target)
+	if c == nil {
 		return
 	}
 	run.c = c
@@ -326,7 +322,7 @@ func (run *sessRun) entropy() {
 		ids = append(ids, ck.Value)
 	}
 	if probe.LooksLikeJWT(ids[0]) {
-		r.notProven("the entropy of the session identifiers: they are signed tokens (JWT), whose strength is their key's, not measurable from outside")
+		r.notProven(need{}, "the entropy of the session identifiers: they are signed tokens (JWT), whose strength is their key's, not measurable from outside")
 		return
 	}
 	if p := sessEntropyProblem(ids); p != "" {
@@ -402,12 +398,12 @@ func (run *sessRun) logoutEnds() {
 func (run *sessRun) optional() {
 	x, r := run.x, run.r
 	if x.Elevate.IsZero() {
-		r.notProven("that the identifier changes when privilege changes: set Session.Elevate")
+		r.notProven(need{field: "Session.Elevate"}, "that the identifier changes when privilege changes: set Session.Elevate")
 	} else {
 		r.step("And", "changing privilege issues a new identifier", run.elevate)
 	}
 	if x.PasswordChange.IsZero() {
-		r.notProven("that other sessions end when the password changes: set Session.PasswordChange")
+		r.notProven(need{field: "Session.PasswordChange"}, "that other sessions end when the password changes: set Session.PasswordChange")
 	} else {
 		r.step("And", "a password change ends the other sessions", run.passwordChange)
 	}
@@ -452,7 +448,7 @@ func (run *sessRun) passwordChange() {
 func (run *sessRun) timeouts() {
 	r := run.r
 	if !run.virtual {
-		r.notProven("the idle timeout and the absolute lifetime: they need virtual time; use an in-process HandlerFunc target (jetty.Check runs it in a synctest bubble)")
+		r.notProven(need{preset.Sessions, "Session.Target"}, "the idle timeout and the absolute lifetime: they need virtual time; use an in-process HandlerFunc target (jetty.Check runs it in a synctest bubble)")
 		return
 	}
 	ck, _, ok := run.signIn("")
