@@ -379,14 +379,25 @@ func (k *bkRun) roundTrip() {
 	k.r.step("And", fmt.Sprintf("the service answers GET %s", k.cfg.healthy), k.health)
 }
 
+// call calls the user's fn (nothing when it is nil) and reports whether
+// it returned no error; an error or a panic is reported with what fn must
+// do, and stops the round trip.
+func (k *bkRun) call(name string, fn func(context.Context) error, must string) bool {
+	if fn == nil {
+		return true
+	}
+	if err := probe.CallErr(func() error { return fn(k.r.context()) }); err != nil {
+		k.r.errorf("%s: %v: %s", name, err, must)
+		k.ok = false
+		return false
+	}
+	return true
+}
+
 func (k *bkRun) snapshot() {
 	x, r, ctx := k.x, k.r, k.r.context()
-	if x.Seed != nil {
-		if err := probe.CallErr(func() error { return x.Seed(ctx) }); err != nil {
-			r.errorf("Seed: %v: Seed must write the data the backup will keep", err)
-			k.ok = false
-			return
-		}
+	if !k.call("Seed", x.Seed, "Seed must write the data the backup will keep") {
+		return
 	}
 	v, err := bkSnap(ctx, x.Snapshot)
 	switch {
@@ -446,20 +457,16 @@ func bkTaken(taken, start, end time.Time) string {
 
 func (k *bkRun) change() {
 	x, r, ctx := k.x, k.r, k.r.context()
+	if !k.call("After", x.After, "After must write data after the backup") {
+		return
+	}
 	if x.After != nil {
-		if err := probe.CallErr(func() error { return x.After(ctx) }); err != nil {
-			r.errorf("After: %v: After must write data after the backup", err)
-			k.ok = false
-			return
-		}
 		r.logf("After wrote data after the backup")
 	}
+	if !k.call("Damage", x.Damage, "Damage must destroy or change live data") {
+		return
+	}
 	if x.Damage != nil {
-		if err := probe.CallErr(func() error { return x.Damage(ctx) }); err != nil {
-			r.errorf("Damage: %v: Damage must destroy or change live data", err)
-			k.ok = false
-			return
-		}
 		r.logf("Damage destroyed live data")
 	}
 	v, err := bkSnap(ctx, x.Snapshot)

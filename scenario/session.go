@@ -409,15 +409,25 @@ func (run *sessRun) optional() {
 	}
 }
 
+// sendAs sends q with the session id and returns its answer, or nil when
+// it did not succeed (reported: fix field).
+func (run *sessRun) sendAs(id string, q Request, field string) *response {
+	q = q.req(http.Header{"Cookie": {run.name + "=" + id}})
+	resp, err := run.c.do(run.r.context(), q)
+	if err != nil || resp.Dropped || resp.Status >= 400 {
+		run.r.errorf("%s = %v %v, want success: fix %s", q, resp, err, field)
+		return nil
+	}
+	return resp
+}
+
 func (run *sessRun) elevate() {
 	ck, _, ok := run.signIn("")
 	if !ok {
 		return
 	}
-	q := run.x.Elevate.req(http.Header{"Cookie": {run.name + "=" + ck.Value}})
-	resp, err := run.c.do(run.r.context(), q)
-	if err != nil || resp.Dropped || resp.Status >= 400 {
-		run.r.errorf("%s = %v %v, want success: fix Session.Elevate", q, resp, err)
+	resp := run.sendAs(ck.Value, run.x.Elevate, "Session.Elevate")
+	if resp == nil {
 		return
 	}
 	if nc := sessCookie(resp.Header, run.name); nc == nil || nc.Value == ck.Value {
@@ -434,10 +444,7 @@ func (run *sessRun) passwordChange() {
 	if !ok {
 		return
 	}
-	q := run.x.PasswordChange.req(http.Header{"Cookie": {run.name + "=" + one.Value}})
-	resp, err := run.c.do(run.r.context(), q)
-	if err != nil || resp.Dropped || resp.Status >= 400 {
-		run.r.errorf("%s = %v %v, want success: fix Session.PasswordChange", q, resp, err)
+	if run.sendAs(one.Value, run.x.PasswordChange, "Session.PasswordChange") == nil {
 		return
 	}
 	if ok, _ := run.works(two.Value); ok {
