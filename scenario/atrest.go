@@ -77,6 +77,12 @@ import (
 // It covers preset.EncryptionAtRest. EncryptedAtRest is a value; Verify and
 // Run are safe in parallel tests when the target and its storage are not
 // shared with another run.
+//
+// Not proven without its field, and required by a preset with
+// preset.EncryptionAtRest (coverage is partial without them): the read-back
+// (Read), the deterministic/ECB repeat probes (a Write that succeeds twice,
+// and Files or Dump small enough to compare). A handler still running after
+// its answer is only logged.
 type EncryptedAtRest struct {
 	production
 

@@ -88,6 +88,12 @@ const (
 // AuditLog is a value; Verify and Run are safe in parallel tests when the
 // target and the source are (a source shared by concurrent tests mixes
 // their entries: give each test its own recorder).
+//
+// Not proven without its field, and required by a preset with
+// preset.AuditLog: the log-injection probe (a JSON Login naming the account),
+// and, when the preset asks for failures (its "failures" parameter, as
+// Regulated does), the refusal probe (Denied); asked for by the Failures
+// field alone, Denied is optional.
 type AuditLog struct {
 	production
 

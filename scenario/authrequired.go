@@ -55,6 +55,13 @@ import (
 //
 // It covers preset.AuthRequired. AuthRequired is a value; Verify and Run are
 // safe in parallel tests when the target is (each run opens the target once).
+//
+// Not proven without its field, and required by a preset with
+// preset.AuthRequired: BOLA, when no route has an Owner (a route like /me
+// serves whoever asks, so one owned route is enough), and expiry (Expired or
+// WithClaims) when the credentials are a JWT; an opaque session's expiry is
+// the server's, which Session proves, so there it is optional, as are
+// audience and issuer.
 type AuthRequired struct {
 	production
 

@@ -67,6 +67,10 @@ type Backup struct {
 // It covers preset.Backups. BackupRestore is a value; Verify and Run are
 // safe in parallel tests when its functions work on data no other test
 // uses (each test its own database file).
+//
+// Not proven without its field, and required by a preset with
+// preset.Backups: the service after the restore (Target) and the schedule
+// (Latest).
 type BackupRestore struct {
 	production
 

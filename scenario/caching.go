@@ -48,6 +48,10 @@ import (
 // performance and privacy check that you include by choice. It is a value;
 // Verify and Run are safe in parallel tests when the target is not shared
 // with another run that changes the resources.
+//
+// Not proven without its field: Caching covers no preset
+// requirement: what it cannot prove (Public, Private) is logged, never
+// required.
 type Caching struct {
 	production
 

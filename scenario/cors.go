@@ -37,6 +37,9 @@ import (
 //
 // It covers preset.CORS. CORS only reads the target; it is safe in
 // parallel tests.
+//
+// Not proven without its field: no probe of CORS needs one; every probe runs
+// by default.
 type CORS struct {
 	production
 

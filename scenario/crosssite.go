@@ -38,6 +38,9 @@ import (
 //
 // It covers preset.CrossSite. CrossSite only reads the target and calls
 // Changed; it is safe in parallel tests when they are.
+//
+// Not proven without its field, and required by a preset with
+// preset.CrossSite: that refused forgeries change nothing (Changed).
 type CrossSite struct {
 	production
 

@@ -39,6 +39,9 @@ import (
 // It covers preset.ErrorLeaks. ErrorHandling is a value; Verify and Run are
 // safe in parallel tests when the target and Tracker are not shared with
 // another run (a shared Tracker mixes two runs' reports).
+//
+// Not proven without its field, and required by a preset with
+// preset.ErrorLeaks: the error-tracker probe (Tracker).
 type ErrorHandling struct {
 	production
 

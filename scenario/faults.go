@@ -56,6 +56,9 @@ import (
 // It covers preset.Chaos. Faults is a value; Verify and Run are safe in
 // parallel tests when the target and the Dependencies' functions are not
 // shared with another run.
+//
+// Not proven without its field: no probe of Faults needs one; every probe
+// runs by default on the Dependencies and Requests it is given.
 type Faults struct {
 	production
 

@@ -49,6 +49,10 @@ import (
 //
 // A passing run logs each response's grade and score and every finding.
 // SecurityHeaders only reads the target; it is safe in parallel tests.
+//
+// Not proven without its field, and required by a preset with
+// preset.SecurityHeaders: HSTS, judged only over TLS (HTTPS, or an https
+// URL).
 type SecurityHeaders struct {
 	production
 

@@ -48,6 +48,10 @@ import (
 // It covers preset.HealthCheck. HealthCheck is a value; Verify and Run are
 // safe in parallel tests when the target and the Dependencies' functions
 // are not shared with another run.
+//
+// Not proven without its field, and required by a preset with
+// preset.HealthCheck: readiness during an outage (Dependencies) and liveness
+// staying up (Ready apart from Live).
 type HealthCheck struct {
 	production
 

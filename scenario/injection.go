@@ -90,6 +90,10 @@ import (
 //
 // Injection is safe in parallel tests as long as each run has its own canary
 // (the default is unique per run) and the application tolerates the load.
+//
+// Not proven without its field: no probe of Injection needs one; every
+// category runs by default. The SSRF probe is logged as not proven only when
+// no canary listener can listen on loopback.
 type Injection struct {
 	production
 

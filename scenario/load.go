@@ -62,6 +62,8 @@ const (
 // It covers preset.Load. Load is a value; Verify and Run are safe in
 // parallel tests (each run has its own load generator), though parallel
 // load runs share the machine's cores and measure each other's noise.
+//
+// Not proven without its field: no probe of Load needs one.
 type Load struct {
 	production
 

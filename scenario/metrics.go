@@ -56,6 +56,10 @@ import (
 // It covers preset.Metrics. Metrics is a value; Verify and Run are safe in
 // parallel tests when the target is not shared with another run (another
 // run's requests would move the same counters; the checks are "at least").
+//
+// Not proven without its field, and required by a preset with
+// preset.Metrics: the errors signal (Failing, when the made-up path is
+// answered 2xx).
 type Metrics struct {
 	production
 

@@ -94,6 +94,10 @@ const (
 // It covers preset.Overload. Overload is a value; Verify and Run are safe
 // in parallel tests (each run has its own load generator), though parallel
 // load runs share the machine's cores.
+//
+// Not proven without its field: no probe of Overload needs one. When a shed
+// response asks for a longer Retry-After than the check waits, recovery is
+// logged as not proven, never required.
 type Overload struct {
 	production
 

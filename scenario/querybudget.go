@@ -51,6 +51,10 @@ import (
 // counts this application's queries alone: queries issued at the same time
 // by another test or by a background job of the application are counted
 // too.
+//
+// Not proven without its field: QueryBudget covers no preset
+// requirement: what it cannot prove (Grow, Queries that count nothing) is
+// logged, never required.
 type QueryBudget struct {
 	production
 

@@ -95,6 +95,13 @@ const (
 // RateLimit is a value; Verify and Run are safe in parallel tests when the
 // target is (a HandlerFunc target is built afresh for each run; a Handler
 // or URL target keeps its counters between runs, so use distinct accounts).
+//
+// Not proven without its field, and required by a preset with
+// preset.LoginRateLimit: the right password blocked too (Success; the check
+// cannot know the password), and, when the login request names no account it
+// can vary, the per-account and unknown-account probes (PerAccount,
+// UnknownUser). Over a URL the lockout is judged through Retry-After, which
+// is logged, not required.
 type RateLimit struct {
 	production
 

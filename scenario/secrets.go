@@ -65,6 +65,11 @@ import (
 // are safe in parallel tests when the target and the source are not shared
 // with another run (a shared source mixes their entries: give each test its
 // own recorder).
+//
+// Not proven without its field, and required by a preset with
+// preset.SecretsInLogs: a log to search (Source, when the application wrote
+// nothing to it). Handlers still running, or a route the application does not
+// serve, are only logged.
 type SecretsInLogs struct {
 	production
 

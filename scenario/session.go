@@ -40,6 +40,12 @@ import (
 //
 // It covers preset.Sessions. Session is a value; Verify and Run are safe in
 // parallel tests when the target is.
+//
+// Not proven without its field, and required by a preset with
+// preset.Sessions: the timeouts, which need virtual time (set Target to an
+// in-process HandlerFunc). PasswordChange and Elevate are optional: an
+// application may have no password change or privilege levels, which the
+// check cannot tell.
 type Session struct {
 	production
 

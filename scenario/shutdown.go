@@ -100,6 +100,9 @@ const (
 // It covers preset.GracefulShutdown. GracefulShutdown is a value; Verify and
 // Run are safe in parallel tests when Serve builds its application afresh
 // on each call (each run has its own port).
+//
+// Not proven without its field, and required by a preset with
+// preset.GracefulShutdown: that resources are released (Closed).
 type GracefulShutdown struct {
 	production
 

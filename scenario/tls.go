@@ -58,6 +58,9 @@ import (
 //
 // It covers preset.TLS. TLS is a value; Verify and Run are safe in parallel
 // tests: every probe opens its own connection and keeps none.
+//
+// Not proven without its field, and required by a preset with
+// preset.TLS: the plain-HTTP redirect (HTTPURL).
 type TLS struct {
 	production
 
