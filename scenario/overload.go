@@ -2,7 +2,6 @@ package scenario
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -252,33 +251,18 @@ func (o *ovRun) given() {
 		r.cleanup(stop)
 	}
 	o.target = loadtest.Handler(ovlWrap(h, o.rec)).With(loadReq(o.q))
-	o.opts = []loadtest.Option{
-		loadtest.Users(o.users),
-		loadtest.Timeout(max(loadtest.DefaultTimeout, 2*o.maxLat)),
-		loadtest.MaxBody(loadMaxBody),
-		// Users released together may start up to a quarter of the
-		// budget late on a busy machine and still arrive "at once".
-		loadtest.MaxLag(max(loadtest.DefaultMaxLag, o.maxLat/4)),
-	}
+	o.opts = append([]loadtest.Option{loadtest.Users(o.users)}, loadOpts(o.maxLat)...)
 	r.logf("overload: %d users at once sending %s (body %.100q) to %s; shed statuses %s; p99 ≤ %v; success ≥ %s", o.users, o.q, o.q.Body, o.x.Target, o.shedText, o.maxLat, probe.Percent(o.minSuccess))
 }
 
 func (o *ovRun) burst() {
 	r := o.r
-	report, err := loadtest.Run(r.context(), o.target, o.opts...)
-	if report != nil {
-		r.logf("overload report (%s):\n%s", o.plan, strings.TrimRight(report.String(), "\n"))
-	}
-	var invalid *loadtest.InvalidError
+	report, invalid, failed := runLoad(r, "overload", o.plan, o.target, o.opts)
 	switch {
-	case report == nil:
-		r.errorf("the load run did not start: %v", err)
+	case failed:
 		return
-	case errors.As(err, &invalid):
-		r.errorf("%s: the load generator could not produce the planned burst (%v), so the latencies do not describe it; run fewer users, or on a less busy machine", o.plan, err)
-		return
-	case err != nil:
-		r.errorf("the load run failed: %v", err)
+	case invalid != nil:
+		r.errorf("%s: the load generator could not produce the planned burst (%v), so the latencies do not describe it; run fewer users, or on a less busy machine", o.plan, invalid)
 		return
 	case report.Requests == 0:
 		r.errorf("%s: no request was measured", o.plan)
