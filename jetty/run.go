@@ -196,6 +196,7 @@ func (r *run) runBody(t *testing.T, m Mode, d *decl, title string, body func(*S)
 		errorf(t, "[jetty] %s: "+format, append([]any{r.f.name}, args...)...)
 	}
 	s := newS(t, r.f.name, m, title, r.profile, misuse)
+	s.origin = d.where
 	s.notProven = func(id preset.ID, probe string) {
 		d.mu.Lock()
 		d.notProven = append(d.notProven, notProven{id: id, probe: probe})

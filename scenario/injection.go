@@ -90,6 +90,10 @@ import (
 //
 // Injection is safe in parallel tests as long as each run has its own canary
 // (the default is unique per run) and the application tolerates the load.
+//
+// Not proven without its field: no probe of Injection needs one; every
+// category runs by default. The SSRF probe is logged as not proven only when
+// no canary listener can listen on loopback.
 type Injection struct {
 	production
 
@@ -317,6 +321,7 @@ func (u *injRun) setup() {
 	for _, p := range injConfigProblems(u.x) {
 		u.r.errorf("%s", p)
 	}
+	u.r.ready()
 	if u.r.failed() {
 		return
 	}

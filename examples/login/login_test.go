@@ -264,7 +264,10 @@ func production(t *testing.T, f *jetty.F) {
 			}
 			return srv
 		}),
-		PerAccount:         scenario.LoginRequest("bob@example.com", "wrong-password"),
+		PerAccount: scenario.LoginRequest("bob@example.com", "wrong-password"),
+		// The right password is blocked too while the account is: the
+		// preset requires this probe, which needs the password.
+		Success:            scenario.LoginRequest("alice@example.com", alicePassword),
 		UnknownUser:        scenario.LoginRequest("nobody@example.com", "wrong-password"),
 		RotateForwardedFor: true,
 	})
