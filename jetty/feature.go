@@ -46,6 +46,7 @@ type decl struct {
 	mu        sync.Mutex
 	results   []status
 	notProven []notProven
+	touched   []Route // routes the scenario's checks probed (S.Touched)
 }
 
 // notProven is one probe a scenario could not run (S.NotProven).

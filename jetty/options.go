@@ -21,6 +21,9 @@ type config struct {
 	preset             preset.Preset
 	traits             []preset.Trait
 	parallel           bool
+	app                bool // jetty.App: the application-level feature
+	inventory          Routes
+	hasInventory       bool
 	problems           []string
 }
 

@@ -61,6 +61,8 @@ func (r *run) feature(t *testing.T) {
 		r.runMode(t, m)
 	}
 	cov := r.coverage()
+	r.appCoverage(&cov)   // app-wide requirements: see app.go
+	r.routeCoverage(&cov) // the route inventory: see inventory.go
 	if cov.err != "" {
 		errorf(t, "%s", cov.err)
 	}
@@ -201,6 +203,7 @@ func (r *run) runBody(t *testing.T, m Mode, d *decl, title string, body func(*S)
 		d.notProven = append(d.notProven, notProven{id: id, probe: probe})
 		d.mu.Unlock()
 	}
+	r.hook(s, d) // routes touched: see inventory.go
 	s.run(body)
 }
 
@@ -233,8 +236,12 @@ type coverage struct {
 	waived    []preset.ID
 	uncovered []preset.ID
 	partial   []PartialSummary
-	err       string
-	notes     []string
+	// app and appPending are the app-wide requirements a Feature proved
+	// itself and those it leaves to App (see app.go).
+	app, appPending []preset.ID
+	untouched       []string // inventory routes no check touched
+	err             string
+	notes           []string
 }
 
 func (r *run) coverage() coverage {
@@ -243,7 +250,7 @@ func (r *run) coverage() coverage {
 		c.status = CoverageNotRequired
 		return c
 	}
-	c.required = r.profile.Preset.For(r.cfg.traits...)
+	c.required = r.required() // feature- or app-scoped: see app.go
 	prod := r.state[Production]
 	nProd := 0
 	for _, d := range r.f.decls {

@@ -53,6 +53,9 @@ type S struct {
 	stopped  atomic.Bool // FailNow or SkipNow came from another goroutine
 	// notProven records a probe that could not run; nil outside a Feature.
 	notProven func(id preset.ID, probe string)
+	// touched records the inventory routes a check probed (S.Touched); nil
+	// outside a Feature.
+	touched func(routes []Route)
 }
 
 // NotProven records that the scenario could not run one of the probes that

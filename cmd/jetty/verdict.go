@@ -106,6 +106,7 @@ func judge(res *result, now time.Time) *view {
 	for _, p := range v.pkgs {
 		v.judgePackage(p, feats)
 	}
+	v.judgeApp() // app-wide requirements, once for the module: see app.go
 	for _, pr := range v.projects {
 		s := pr.sums[len(pr.sums)-1]
 		for _, a := range s.Attestations {
