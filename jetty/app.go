@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jettymethod/jetty/preset"
 )
@@ -82,6 +83,9 @@ func (r *run) appCoverage(c *coverage) {
 		if r.proved(req.ID) {
 			c.app = append(c.app, req.ID)
 			continue
+		}
+		if r.profile.waivedByProfile(req.ID, time.Now()) {
+			continue // waived for the whole module in the profile file
 		}
 		pending = append(pending, req)
 		c.appPending = append(c.appPending, req.ID)

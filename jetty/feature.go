@@ -388,6 +388,7 @@ func Feature(t *testing.T, name string, body func(f *F), opts ...Option) {
 		f.problems = append(f.problems, err.Error())
 	}
 	prof := cfg.profile(file)
+	f.moduleWaivers(prof, cfg) // the profile's module-wide waivers: see profile_tune.go
 	f.checkIDs(prof)
 	set := readFlags()
 	sel, err := parseTags(set.tags)

@@ -178,3 +178,42 @@ func TestInventoryListsRoutesNoCheckTouched(t *testing.T) {
 	require.Equal(t, "pass", r.Status("TestInnerInventoryCoverageTouched/Notes"), r.Output)
 	assert.Contains(t, r.TestOutput("TestInnerInventoryCoverageTouched/Notes"), "every route of the inventory (4) was touched by a check")
 }
+
+// searchApp answers GET /notes/{id}?fields=… ; raw, it echoes fields
+// unescaped into HTML (reflected XSS), the kind of input nobody listed.
+func searchApp(raw bool) http.Handler {
+	var m jetty.Mux
+	m.HandleFunc("GET /notes/{id}", func(w http.ResponseWriter, r *http.Request) {
+		f := r.URL.Query().Get("fields")
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if raw {
+			w.Write([]byte("<p>fields: " + f + "</p>"))
+			return
+		}
+		w.Write([]byte("<p>note</p>"))
+	})
+	return &m
+}
+
+func TestInjectionProbesEveryParameterOfTheInventory(t *testing.T) {
+	routes, err := scenario.OpenAPIRoutes(notesSpec(""))
+	require.NoError(t, err)
+	n, _ := routes.Find("GET /notes/{id}")
+	inv := jetty.Routes{n}
+	for _, loopback := range []bool{false, true} {
+		target := func(h http.Handler) scenario.Target {
+			if !loopback {
+				return scenario.Handler(h)
+			}
+			srv := httptest.NewServer(h)
+			t.Cleanup(srv.Close)
+			return scenario.URL(srv.URL)
+		}
+		x := scenario.Injection{Target: target(searchApp(true)), Inventory: inv, Categories: []scenario.PayloadCategory{scenario.PayloadXSS}, MaxPayloads: 3}
+		err := x.Verify(context.Background())
+		require.Error(t, err, "loopback=%v", loopback)
+		assert.Contains(t, err.Error(), "GET /notes/1 query fields")
+		x.Target = target(searchApp(false))
+		assert.NoError(t, x.Verify(context.Background()), "loopback=%v", loopback)
+	}
+}
