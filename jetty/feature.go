@@ -24,6 +24,7 @@ type F struct {
 	closed   bool
 	t        testing.TB
 	names    map[declKey]*decl
+	setups   []*setup // F.Setup: see setup.go
 }
 
 type declKey struct {

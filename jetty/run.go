@@ -28,6 +28,8 @@ type run struct {
 	// modeTest is the name package testing gave the first mode's subtest:
 	// "TestLogin/speed#01" when another feature already ran in this test.
 	modeTest string
+	// modeTests are the modes' subtests, where setup cleanups run.
+	modeTests map[Mode]*testing.T
 }
 
 // again returns the "#01" package testing appended to this feature's mode
@@ -120,6 +122,7 @@ func (r *run) runMode(t *testing.T, m Mode) {
 		if r.modeTest == "" {
 			r.modeTest = t.Name()
 		}
+		r.recordMode(m, t)
 		for _, d := range decls {
 			t.Run(d.title, func(t *testing.T) {
 				t.Helper()
@@ -173,6 +176,10 @@ func (r *run) runDecl(t *testing.T, m Mode, blocked string, d *decl) {
 	if !r.sel.match(d.tags) {
 		setAll(gated)
 		skipf(t, "not selected by %s %q (tags: %s)", r.tagsFrom, r.tags, tagText(d.tags))
+	}
+	if !r.setUp(t, m) { // F.Setup: see setup.go
+		setAll(failed)
+		return
 	}
 	if d.rows == nil {
 		defer func() { setAll(verdict(t)) }()
