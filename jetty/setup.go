@@ -94,4 +94,3 @@ func (r *run) recordMode(m Mode, t *testing.T) {
 	}
 	r.modeTests[m] = t
 }
-
