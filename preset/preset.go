@@ -15,6 +15,14 @@
 // than the requirement's Validity is stale. They are verified once per module
 // (jetty.Project), not once per feature.
 //
+// Each requirement has a [Scope]: [ScopeFeature] (the zero value: each
+// feature it applies to proves it) or [ScopeApp] (it belongs to the whole
+// service and is proven once per module, by jetty.App). The built-in
+// presets mark headers, errors, health, metrics, shutdown, overload,
+// chaos, backups, rollback, TLS, encryption at rest, secrets in logs and
+// CORS app-wide ([AppIDs]); [Preset.Feature] and [Preset.App] split a
+// preset's requirements by scope, and [Preset.Scoped] moves them.
+//
 // The package is data and functions only: it has no mutable package state and
 // every function is safe for concurrent use. Presets are values; the methods
 // that change a preset return a new one and never alias the receiver's slices.
