@@ -117,7 +117,7 @@ func (p *Profile) tune(name string, data []byte, raw profileJSON) []string {
 			continue
 		}
 		drop = append(drop, o.ID)
-		p.Without = append(p.Without, Omission{ID: o.ID, Reason: o.Reason})
+		p.Without = append(p.Without, Omission(o))
 	}
 	tuned = tuned.Without(drop...)
 	if len(drop) > 0 {
