@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/jettymethod/jetty/preset"
@@ -29,10 +30,16 @@ func (v *view) judgeApp() {
 			for _, id := range slices.Concat(r.cov.Covered, r.cov.Waived) {
 				proven[id] = true
 			}
+			if ids := slices.Concat(r.cov.Covered, r.cov.Waived); len(ids) > 0 {
+				v.appWide = append(v.appWide, fmt.Sprintf("  %s proven once for the module by %s (%s)", idList(ids), s.Feature, r.pkg))
+			}
 			continue
 		}
 		for _, id := range r.cov.App {
 			proven[id] = true
+		}
+		if len(r.cov.App) > 0 {
+			v.appWide = append(v.appWide, fmt.Sprintf("  %s proven by feature %s (%s)", idList(r.cov.App), s.Feature, r.pkg))
 		}
 		for _, id := range r.cov.AppPending {
 			if _, ok := left[id]; !ok {

@@ -57,4 +57,5 @@ func TestAppWideRequirementsAreJudgedForTheModule(t *testing.T) {
 	r = runCmd(t, appStream(t, []preset.ID{preset.SecurityHeaders, preset.HealthCheck}), "status")
 	assert.Equal(t, 0, r.code, r.stdout)
 	assert.Contains(t, r.stdout, "GREEN: 2 package(s)")
+	assert.Contains(t, r.stdout, "\napp-wide requirements:\n  SEC-HEADERS, MON-HEALTH proven once for the module by App (example.com/shop)\n")
 }

@@ -81,6 +81,7 @@ type view struct {
 	notices  []notice
 	projects []*project
 	problems []problem
+	appWide  []string // the module's app-wide requirements and who proved them: see app.go
 	res      *result
 	now      time.Time
 }
