@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -58,4 +60,11 @@ func TestAppWideRequirementsAreJudgedForTheModule(t *testing.T) {
 	assert.Equal(t, 0, r.code, r.stdout)
 	assert.Contains(t, r.stdout, "GREEN: 2 package(s)")
 	assert.Contains(t, r.stdout, "\napp-wide requirements:\n  SEC-HEADERS, MON-HEALTH proven once for the module by App (example.com/shop)\n")
+
+	md := filepath.Join(t.TempDir(), "summary.md")
+	r = runCmd(t, appStream(t, nil), "status", "--markdown", md)
+	assert.Equal(t, 1, r.code)
+	b, err := os.ReadFile(md)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), "- app requirement: example.com/shop/orders: SEC-HEADERS: app-wide requirement left to jetty.App by Orders")
 }
