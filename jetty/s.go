@@ -54,6 +54,9 @@ type S struct {
 	// notProven records a probe that could not run; nil outside a Feature.
 	notProven func(id preset.ID, probe string)
 	origin    string // "file.go:line" of the declaration, see Origin
+	// touched records the inventory routes a check probed (S.Touched); nil
+	// outside a Feature.
+	touched func(routes []Route)
 }
 
 // Origin returns the file and line ("login_test.go:42") of the
@@ -431,9 +434,9 @@ func (s *S) Bubble(fn func(s *S)) bool {
 	synctest.Test(t, func(t *testing.T) {
 		inner := newS(t, s.feature, s.mode, s.title, s.profile, s.misuse)
 		inner.inBubble = true
-		// What the bubble could not prove, and where the scenario was
-		// declared, belong to the scenario.
-		inner.notProven, inner.origin = s.notProven, s.origin
+		// What the bubble could not prove, the routes it touched and where
+		// the scenario was declared belong to the scenario.
+		inner.notProven, inner.origin, inner.touched = s.notProven, s.origin, s.touched
 		s.mu.Lock()
 		inner.steps = append(inner.steps, s.steps...)
 		s.mu.Unlock()

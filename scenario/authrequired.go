@@ -67,8 +67,20 @@ type AuthRequired struct {
 
 	// Target is the application. Required.
 	Target Target
-	// Routes are the protected routes to probe. Required: at least one.
+	// Routes are the protected routes to probe. Required: at least one,
+	// or an Inventory.
 	Routes []AuthRoute
+	// Inventory is the application's route inventory (jetty.WalkRoutes,
+	// jetty.Mux, OpenAPIRoutes): every route of it not declared public and
+	// not listed in Routes is probed too — without credentials, with the
+	// owner's token tampered and truncated — so a route nobody listed still
+	// must refuse strangers. Its {name} placeholders take Values. Under a
+	// Feature the check reports every route it probed (jetty.S.Touched).
+	// Default: none.
+	Inventory jetty.Routes
+	// Values fill the placeholders of Inventory routes, by name. Default
+	// "1" for each.
+	Values map[string]string
 	// Credentials returns the headers that authenticate user, e.g.
 	// {"Authorization": {"Bearer " + token}} or {"Cookie": {"session=…"}}.
 	// Required.
@@ -134,7 +146,11 @@ func (x AuthRequired) Verify(ctx context.Context) error {
 }
 
 // Run runs the scenario's steps on s.
-func (x AuthRequired) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }
+func (x AuthRequired) Run(s *jetty.S) {
+	s.Helper()
+	run(s, x.Preset, x.exec)
+	s.Touched(x.touched()...)
+}
 
 const authDefaultOwner = "alice"
 
@@ -172,6 +188,9 @@ func (x AuthRequired) exec(r reporter) {
 	for _, rt := range x.Routes {
 		u.route(rt)
 	}
+	for _, rt := range x.inventoryRoutes() {
+		u.inventoryRoute(rt)
+	}
 }
 
 func (u *arRun) given() {
@@ -186,8 +205,8 @@ func (u *arRun) given() {
 			r.errorf("Refused contains %d: a refusal is a 3xx, 4xx or 5xx status such as 401 or 403", st)
 		}
 	}
-	if len(x.Routes) == 0 {
-		r.errorf("no Routes: list the protected routes, e.g. Routes: []scenario.AuthRoute{{Method: \"GET\", Path: \"/notes/42\", Owner: \"alice\"}}")
+	if len(x.Routes) == 0 && len(x.Inventory.Protected()) == 0 {
+		r.errorf("no Routes and no protected route in Inventory: list the protected routes, e.g. Routes: []scenario.AuthRoute{{Method: \"GET\", Path: \"/notes/42\", Owner: \"alice\"}}")
 	}
 	for i, rt := range x.Routes {
 		if !strings.HasPrefix(rt.Path, "/") {

@@ -99,8 +99,19 @@ type Injection struct {
 
 	// Target is the application. Required.
 	Target Target
-	// Inputs are where the payloads go. Required: at least one.
+	// Inputs are where the payloads go. Required: at least one, or an
+	// Inventory.
 	Inputs []Input
+	// Inventory is the application's route inventory (jetty.WalkRoutes,
+	// jetty.Mux, OpenAPIRoutes): every parameter a route names — path
+	// placeholders, and from an OpenAPI document query, header and cookie
+	// parameters and JSON body fields — becomes an Input too, with
+	// InventoryHeader sent along. Under a Feature the check reports the
+	// routes it probed (jetty.S.Touched). Default: none.
+	Inventory jetty.Routes
+	// InventoryHeader is sent with every request built from the Inventory,
+	// e.g. the credentials of a signed-in user. Default: none.
+	InventoryHeader http.Header
 	// Categories limits the corpus. Default: every category.
 	Categories []PayloadCategory
 	// Canary is the absolute path of a file the command payloads try to
@@ -236,6 +247,7 @@ func (x Injection) Verify(ctx context.Context) error { return verify(ctx, x.Titl
 func (x Injection) Run(s *jetty.S) {
 	s.Helper()
 	run(s, x.Preset, x.exec)
+	s.Touched(x.touched()...)
 }
 
 // injMaxListed bounds the failing payloads listed per input.
@@ -267,6 +279,7 @@ type injRun struct {
 }
 
 func (x Injection) exec(r reporter) {
+	x.Inputs = append(slices.Clip(x.Inputs), x.inventoryInputs()...)
 	u := &injRun{x: x, r: r, canary: x.Canary, sent: map[PayloadCategory]int{}}
 	r.step("Given", "the application at "+x.Target.String(), u.setup)
 	if r.failed() {
