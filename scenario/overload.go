@@ -130,8 +130,8 @@ type Overload struct {
 	Preset preset.Preset
 }
 
-// Title returns "overload is shed with 429/503 instead of collapse".
-func (Overload) Title() string { return "overload is shed with 429/503 instead of collapse" }
+// Title returns "overload is shed with 429 or 503 instead of collapse".
+func (Overload) Title() string { return "overload is shed with 429 or 503 instead of collapse" }
 
 // Covers returns preset.Overload.
 func (Overload) Covers() []preset.ID { return []preset.ID{preset.Overload} }
