@@ -5,7 +5,7 @@
 //	REGULATED_KEYS=k1:$(openssl rand -base64 32) go run ./examples/regulated \
 //	    -db 'postgres://app@127.0.0.1/payments' -cert cert.pem -key key.pem -backup-dir backups
 //
-// Its suite, regulated_test.go, declares the Stored cards feature in the
+// Its suite, regulated_test.go, declares the Payments feature in the
 // three modes of the Jetty Method under the PCI DSS v4 preset:
 //
 //	go test -v ./examples/regulated                                      # SQLite
