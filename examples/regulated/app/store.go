@@ -306,11 +306,13 @@ func (c *countingConn) QueryContext(ctx context.Context, query string, args []dr
 	return rows, err
 }
 
+// BeginTx starts a transaction; both drivers implement driver.ConnBeginTx.
 func (c *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	if b, ok := c.Conn.(driver.ConnBeginTx); ok {
-		return b.BeginTx(ctx, opts)
+	b, ok := c.Conn.(driver.ConnBeginTx)
+	if !ok {
+		return nil, errors.New("app: the database driver cannot begin a transaction with a context")
 	}
-	return c.Conn.Begin() //nolint:staticcheck // the fallback database/sql itself uses
+	return b.BeginTx(ctx, opts)
 }
 
 func (c *countingConn) Ping(ctx context.Context) error {
