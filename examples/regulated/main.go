@@ -22,6 +22,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -35,13 +37,17 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "regulated:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
+// run serves until ctx is done (SIGINT or SIGTERM in main), logging JSON
+// lines to out.
+func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("regulated", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8443", "address to listen on")
 	dsn := fs.String("db", "", "a PostgreSQL URL or a SQLite database file (default: SQLite in memory, lost at exit)")
@@ -54,7 +60,7 @@ func run(args []string) error {
 		return err
 	}
 
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	logger := slog.New(slog.NewJSONHandler(out, nil))
 	keys, err := loadKeys(logger, *dsn)
 	if err != nil {
 		return err
@@ -78,8 +84,6 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if *backupDir != "" {
 		go backups(ctx, logger, srv, *backupDir, *backupEvery)
 	}
@@ -95,7 +99,7 @@ func run(args []string) error {
 		logger.Warn("no -cert and -key: serving plain HTTP; PCI DSS v4 4.2.1 asks for TLS on any network")
 	}
 	logger.Info("listening", "addr", scheme+"://"+ln.Addr().String())
-	err = serve(ctx, ln, srv, *drain)
+	err = serve(ctx, ln, srv, *drain, slog.NewLogLogger(logger.Handler(), slog.LevelWarn))
 	logger.Info("stopped", "err", err)
 	return err
 }
@@ -130,10 +134,13 @@ func tlsConfig(pair tls.Certificate) *tls.Config {
 }
 
 // serve serves h on ln until ctx is done, then shuts down gracefully:
-// no new connections, in-flight requests get up to drain to finish.
-func serve(ctx context.Context, ln net.Listener, h http.Handler, drain time.Duration) error {
+// no new connections, in-flight requests get up to drain to finish. The
+// server's own errors (refused TLS handshakes) go to errLog; nil: the log
+// package's standard logger.
+func serve(ctx context.Context, ln net.Listener, h http.Handler, drain time.Duration, errLog *log.Logger) error {
 	hs := &http.Server{
 		Handler:           h,
+		ErrorLog:          errLog,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      15 * time.Second,

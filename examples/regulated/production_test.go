@@ -401,7 +401,7 @@ func shutdown(t *testing.T, b backend) scenario.GracefulShutdown {
 
 // serveOn is main's serve.
 func serveOn(ctx context.Context, ln net.Listener, h http.Handler, drain time.Duration) error {
-	return serve(ctx, ln, h, drain)
+	return serve(ctx, ln, h, drain, log.New(io.Discard, "", 0))
 }
 
 // backupRestore: the nightly backup, taken with the store's own tool

@@ -169,7 +169,8 @@ func stable(f *jetty.F, b backend) {
 		first := b.newApp(s, old)
 		alice := signedIn(s, first)
 		require.Equal(s, http.StatusCreated, alice.addCard(visa, "Alice Liddell").Code)
-		rotated := fastConfig(nil)
+		var trail syncBuffer
+		rotated := fastConfig(&trail)
 		rotated.Store = first.Store()
 		rotated.Keys = mustKeys(k2 + "," + k1)
 		var srv *app.Server
@@ -189,6 +190,9 @@ func stable(f *jetty.F, b backend) {
 		s.Then("every card is sealed under k2", func() {
 			assert.Equal(s, 1, n)
 			assert.Equal(s, 1, count(s, srv.DB(), `SELECT COUNT(*) FROM cards WHERE key_id = 'k2'`))
+		})
+		s.And("the rotation is audited", func() {
+			assert.Contains(s, trail.String(), `"event":"keys.rotate","outcome":"success","user_id":0,"ip":"local","resource":"cards","key_id":"k2","resealed":1`)
 		})
 		s.And("k1 may be removed: the card still opens", func() {
 			only := rotated

@@ -197,7 +197,21 @@ func (s *Server) unseal(c *card, kid string, sealed []byte, userID int64) error 
 // one, one row at a time, and returns how many it re-sealed. It is safe
 // while the service serves; once it returns, the older keys may be
 // removed from the keyring.
-func (s *Server) RotateKeys(ctx context.Context) (int, error) {
+func (s *Server) RotateKeys(ctx context.Context) (n int, err error) {
+	defer func() {
+		// A change to the keys is a security event (PCI DSS v4 10.2.1.5,
+		// 10.2.1.7): audited, failures too, by operations (user 0).
+		outcome := "success"
+		if err != nil {
+			outcome = "failure"
+		}
+		s.audit.InfoContext(ctx, "audit", "event", "keys.rotate", "outcome", outcome, "user_id", 0, "ip", "local",
+			"resource", "cards", "key_id", s.keys.Active(), "resealed", n)
+	}()
+	return s.rotateKeys(ctx)
+}
+
+func (s *Server) rotateKeys(ctx context.Context) (int, error) {
 	rows, err := s.store.db.QueryContext(ctx, s.store.q(`SELECT id, user_id, key_id, sealed FROM cards WHERE key_id <> ?`), s.keys.Active())
 	if err != nil {
 		return 0, fmt.Errorf("app: rotate keys: %w", err)
