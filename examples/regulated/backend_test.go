@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
@@ -87,9 +88,7 @@ func withParams(raw string, kv ...string) string {
 
 func randomName() string {
 	var b [6]byte
-	f, _ := os.Open("/dev/urandom")
-	io.ReadFull(f, b[:])
-	f.Close()
+	rand.Read(b[:])
 	return fmt.Sprintf("%x", b)
 }
 

@@ -83,10 +83,17 @@ func OpenStore(dsn string, wrap func(driver.Connector) driver.Connector) (*Store
 		s.db.SetMaxIdleConns(16)
 		s.db.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	if memory {
+	switch {
+	case memory:
 		// A shared-cache memory database locks whole tables; one connection
 		// serializes the work instead of failing with SQLITE_LOCKED.
 		s.db.SetMaxOpenConns(1)
+	case !s.postgres:
+		// SQLite has one writer at a time: a burst waits for one of 8
+		// connections instead of opening one per request (each open costs
+		// CPU, and writers beyond the first only sleep in the busy handler).
+		s.db.SetMaxOpenConns(8)
+		s.db.SetMaxIdleConns(8)
 	}
 	if err := s.db.Ping(); err != nil {
 		s.db.Close()
