@@ -27,8 +27,9 @@ const PostgresEnv = "JETTY_POSTGRES_URL"
 // backend is the store a run of the suite uses: SQLite files in the test's
 // temporary directory, or fresh schemas on a PostgreSQL server.
 type backend struct {
-	name string
-	pg   string // the server's URL; empty for SQLite
+	name  string
+	pg    string  // the server's URL; empty for SQLite
+	admin *sql.DB // a pool on pg that creates and drops the schemas
 }
 
 var sqliteBackend = backend{name: "SQLite"}
@@ -44,7 +45,12 @@ func postgresBackend(t *testing.T) backend {
 	if !app.IsPostgres(u) {
 		t.Fatalf("%s must be a postgres:// URL", PostgresEnv)
 	}
-	return backend{name: "PostgreSQL", pg: u}
+	admin, err := sql.Open("pgx", u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() }) // registered first: closed after every schema is dropped
+	return backend{name: "PostgreSQL", pg: u, admin: admin}
 }
 
 // freshDSN returns the DSN of a new, empty database: a SQLite file in
@@ -56,22 +62,10 @@ func (b backend) freshDSN(t testing.TB) string {
 		return filepath.Join(t.TempDir(), "payments.db")
 	}
 	schema := "jetty_" + strings.ToLower(randomName())
-	admin, err := sql.Open("pgx", b.pg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+	if _, err := b.admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
 		t.Fatalf("creating schema %s on %s: %v", schema, PostgresEnv, err)
 	}
-	t.Cleanup(func() {
-		admin, err := sql.Open("pgx", b.pg)
-		if err != nil {
-			return
-		}
-		defer admin.Close()
-		admin.Exec(`DROP SCHEMA IF EXISTS ` + schema + ` CASCADE`)
-	})
+	t.Cleanup(func() { b.admin.Exec(`DROP SCHEMA IF EXISTS ` + schema + ` CASCADE`) })
 	return withParams(b.pg, "search_path", schema, "application_name", schema)
 }
 
@@ -138,12 +132,7 @@ func (o *outage) down() {
 		return
 	}
 	o.proxy.setDown(true)
-	admin, err := sql.Open("pgx", o.b.pg)
-	if err != nil {
-		return
-	}
-	defer admin.Close()
-	admin.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, o.schema)
+	o.b.admin.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, o.schema)
 }
 
 // up brings it back.
