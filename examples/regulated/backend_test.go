@@ -261,9 +261,15 @@ func panicsOn(table string) func(string) error {
 	}
 }
 
-// slowBy is a fault: every statement waits d first, a database under load.
-func slowBy(d time.Duration) func(string) error {
-	return func(string) error { time.Sleep(d); return nil }
+// slowOn is a fault: a statement mentioning table waits d first, a table
+// under load.
+func slowOn(table string, d time.Duration) func(string) error {
+	return func(q string) error {
+		if strings.Contains(q, table) {
+			time.Sleep(d)
+		}
+		return nil
+	}
 }
 
 // proxy forwards loopback TCP connections to the PostgreSQL server until

@@ -335,7 +335,7 @@ func faults(t *testing.T, b backend) scenario.Faults {
 }
 
 // overload: a burst of 200 card listings against a service that serves 8
-// at once, its database slowed to 100 ms a statement: the excess is shed
+// at once, its cards table slowed to 200 ms a query: the excess is shed
 // with 503 and Retry-After, at once.
 func overload(t *testing.T, b backend) scenario.Overload {
 	o := b.newOutage(t)
@@ -343,12 +343,12 @@ func overload(t *testing.T, b backend) scenario.Overload {
 	cfg.IPRate, cfg.MaxInFlight = rate.Inf, 8
 	srv := b.newApp(t, cfg)
 	alice := signedIn(t, srv)
-	o.set(slowBy(100 * time.Millisecond))
+	o.set(slowOn(" FROM cards", 200*time.Millisecond))
 	return scenario.Overload{
 		Target:  scenario.Handler(srv),
 		Request: scenario.Request{Path: "/cards", Header: sessionCookie(alice)},
 		Users:   200,
-		// 8 slots of 100 ms serve about 8 of a burst that arrives at once:
+		// 8 slots of 200 ms serve about 8 of a burst that arrives at once:
 		// the share served is the capacity of the test, not of production.
 		MinSuccess: 0.02,
 	}
