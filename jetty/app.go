@@ -46,9 +46,12 @@ const AppName = "App"
 // module calls jetty.App (the module's _test.go files are read to find
 // one). jetty test and jetty status, which read every package's summary,
 // fail the run when an app-wide requirement some feature left to App was
-// proven by no test of the run. A feature that proves an app-wide
-// requirement itself (a passing production scenario covering it) counts
-// for the module too.
+// proven by no test of the run. A feature that declares a production
+// scenario covering an app-wide requirement takes it on: it is judged on
+// it like on its own requirements (a failing scenario leaves it uncovered
+// there), and once proven it counts for the module too. The App a Feature
+// defers to is the nearest one: in its own package's directory, then in
+// each parent directory up to the module root, then anywhere in the module.
 func App(t *testing.T, body func(f *F), opts ...Option) {
 	if t == nil {
 		panic(maskf("jetty.App(nil, …) at %s: pass the test's *testing.T, as in func TestApp(t *testing.T) { jetty.App(t, …) }", callerOutside()))
@@ -58,7 +61,9 @@ func App(t *testing.T, body func(f *F), opts ...Option) {
 }
 
 // required returns the preset requirements this run must cover: the
-// application-scoped ones for App, the feature-scoped ones for a Feature.
+// application-scoped ones for App; for a Feature, the feature-scoped ones
+// and the app-wide ones it takes on itself (see takesOn), in the preset's
+// order.
 func (r *run) required() []preset.Requirement {
 	if r.cfg.app {
 		if len(r.cfg.traits) == 0 {
@@ -66,7 +71,31 @@ func (r *run) required() []preset.Requirement {
 		}
 		return r.profile.Preset.App(r.cfg.traits...)
 	}
-	return r.profile.Preset.Feature(r.cfg.traits...)
+	var reqs []preset.Requirement
+	for _, req := range r.profile.Preset.For(r.cfg.traits...) {
+		if req.Scope != preset.ScopeApp || r.takesOn(req.ID) {
+			reqs = append(reqs, req)
+		}
+	}
+	return reqs
+}
+
+// takesOn reports whether the feature takes app-wide requirement id on
+// itself: it declares a production scenario that covers id. The feature is
+// then judged on it like on its own requirements — a failing scenario
+// leaves it uncovered here, whatever another test of the module proves
+// (a module may hold more than one service: examples/regulated beside
+// examples/login).
+func (r *run) takesOn(id preset.ID) bool {
+	if r.f == nil {
+		return false
+	}
+	for _, d := range r.f.decls {
+		if d.mode == Production && slices.Contains(d.covers, id) {
+			return true
+		}
+	}
+	return false
 }
 
 var allTraits = []preset.Trait{preset.PublicEndpoint, preset.Login, preset.PersonalData, preset.StoredData, preset.Admin}
@@ -84,6 +113,9 @@ func (r *run) appCoverage(c *coverage) {
 			c.app = append(c.app, req.ID)
 			continue
 		}
+		if r.takesOn(req.ID) {
+			continue // judged with the feature's own requirements (required)
+		}
 		if r.profile.waivedByProfile(req.ID, time.Now()) {
 			continue // waived for the whole module in the profile file
 		}
@@ -97,7 +129,7 @@ func (r *run) appCoverage(c *coverage) {
 	if err == nil {
 		var root, where string
 		if root, err = moduleRoot(wd); err == nil {
-			if where = findApp(root); where != "" {
+			if where = nearestApp(root, wd); where != "" {
 				c.notes = append(c.notes, fmt.Sprintf("[jetty] %s: %d app-wide requirement(s) of preset %q left to jetty.App (%s): %s",
 					r.f.name, len(pending), r.profile.Preset.Name, where, idsOf(pending)))
 				return
@@ -177,6 +209,31 @@ func findApp(root string) string {
 		return nil
 	})
 	return found
+}
+
+// nearestApp returns file:line of the call of jetty.App nearest to dir:
+// in dir's own _test.go files, then in each parent directory's up to the
+// module root, then anywhere in the module (findApp); "" when none. A
+// module holding several services proves each one's app-wide requirements
+// in its own directory.
+func nearestApp(root, dir string) string {
+	for d := dir; ; d = filepath.Dir(d) {
+		rel, err := filepath.Rel(root, d)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			break
+		}
+		files, _ := filepath.Glob(filepath.Join(d, "*_test.go"))
+		for _, path := range files {
+			if line := appCall(path); line > 0 {
+				rel, _ := filepath.Rel(root, path)
+				return fmt.Sprintf("%s:%d", filepath.ToSlash(rel), line)
+			}
+		}
+		if d == root || filepath.Dir(d) == d {
+			break
+		}
+	}
+	return findApp(root)
 }
 
 // appCall returns the line of the first call of this package's App in the

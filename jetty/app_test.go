@@ -97,3 +97,58 @@ func TestAppProvesTheAppScopedRequirements(t *testing.T) {
 	assert.Equal(t, jetty.AppName, sum.Feature)
 	assert.Equal(t, []preset.ID{"T-HEAD", "T-HEALTH"}, sum.Coverage.Covered)
 }
+
+func TestInnerOrdersTakesOnHeaders(t *testing.T) {
+	innertest.Inner(t)
+	enterModule(t)
+	jetty.Feature(t, "Orders", func(f *jetty.F) {
+		f.Speed("lists orders", func(s *jetty.S) {})
+		f.Include(jetty.Define(jetty.Production, "limits logins", func(s *jetty.S) {}, "T-RATE"))
+		f.Production("headers", func(s *jetty.S) {
+			if os.Getenv("JETTY_APPTEST_BROKEN") != "" {
+				s.Error("no Content-Security-Policy")
+			}
+		}, "T-HEAD")
+	}, jetty.External(appSaaS), jetty.Traits(preset.Login))
+}
+
+// A feature that declares a scenario covering an app-wide requirement takes
+// it on: judged with its own requirements, a failing one leaves it
+// uncovered there even though the module has an App (a module may hold two
+// services, each proving its own).
+func TestAFeatureThatTakesOnAnAppRequirementIsJudgedOnIt(t *testing.T) {
+	dir := appModule(t, true)
+	r := innertest.RunEnv(t, []string{"JETTY_APPTEST_DIR=" + dir}, "TestInnerOrdersTakesOnHeaders")
+	require.Equal(t, "pass", r.Status("TestInnerOrdersTakesOnHeaders/Orders"), r.Output)
+	sum := summaryOf(t, r, "TestInnerOrdersTakesOnHeaders/Orders")
+	assert.Equal(t, []preset.ID{"T-RATE", "T-HEAD"}, sum.Coverage.Required)
+	assert.Equal(t, []preset.ID{"T-RATE", "T-HEAD"}, sum.Coverage.Covered)
+	assert.Equal(t, []preset.ID{"T-HEALTH"}, sum.Coverage.AppPending)
+
+	r = innertest.RunEnv(t, []string{"JETTY_APPTEST_DIR=" + dir, "JETTY_APPTEST_BROKEN=1"}, "TestInnerOrdersTakesOnHeaders")
+	require.Equal(t, "fail", r.Status("TestInnerOrdersTakesOnHeaders/Orders"), r.Output)
+	out := r.TestOutput("TestInnerOrdersTakesOnHeaders/Orders")
+	assert.Contains(t, out, `1 of 2 production requirements of preset "Tiny SaaS" are not covered:`)
+	assert.Regexp(t, `T-HEAD\s+security headers — covered only by failing "headers": make it pass`, out)
+	sum = summaryOf(t, r, "TestInnerOrdersTakesOnHeaders/Orders")
+	assert.Equal(t, jetty.CoverageUncovered, sum.Coverage.Status)
+	assert.Equal(t, []preset.ID{"T-HEAD"}, sum.Coverage.Uncovered)
+	assert.Equal(t, []preset.ID{"T-HEALTH"}, sum.Coverage.AppPending, "what it did not take on is still left to App")
+}
+
+// The App a feature defers to is the nearest one: its own directory's, then
+// its parents', before any other in the module.
+func TestAFeatureDefersToTheNearestApp(t *testing.T) {
+	dir := appModule(t, true) // app/app_test.go:12
+	svc := filepath.Join(dir, "services", "billing")
+	require.NoError(t, os.MkdirAll(filepath.Join(svc, "orders"), 0o755))
+	src := "package billing_test\n\nimport (\n\t\"testing\"\n\n\t\"github.com/jettymethod/jetty/jetty\"\n)\n\nfunc TestApp(t *testing.T) {\n\tjetty.App(t, func(f *jetty.F) {})\n}\n"
+	require.NoError(t, os.WriteFile(filepath.Join(svc, "app_test.go"), []byte(src), 0o644))
+
+	r := innertest.RunEnv(t, []string{"JETTY_APPTEST_DIR=" + filepath.Join(svc, "orders")}, "TestInnerOrders")
+	require.Equal(t, "pass", r.Status("TestInnerOrders/Orders"), r.Output)
+	assert.Contains(t, r.TestOutput("TestInnerOrders/Orders"), "left to jetty.App (services/billing/app_test.go:10)")
+
+	r = innertest.RunEnv(t, []string{"JETTY_APPTEST_DIR=" + filepath.Join(dir, "services")}, "TestInnerOrders")
+	assert.Contains(t, r.TestOutput("TestInnerOrders/Orders"), "left to jetty.App (app/app_test.go:12)", "no App at or above services/: any App of the module")
+}
