@@ -136,9 +136,14 @@ type AuditLog struct {
 	// FailedLogin is a login that must fail. Default: Login with its JSON
 	// "password" replaced by "wrong-password".
 	FailedLogin Request
-	// Denied, when set, is a request the application must refuse (401 or
-	// 403), such as another user's object; the refusal must be audited too.
+	// Denied, when set, is a request the application must refuse (see
+	// Refused), such as another user's object; the refusal must be audited
+	// too.
 	Denied Request
+	// Refused are the statuses that count as Denied's refusal. Default 401
+	// and 403; an application that answers 404 for another user's object,
+	// to hide that it exists, sets []int{401, 403, 404}.
+	Refused []int
 	// MaxSkew is how far an entry's time may lie outside the request's time
 	// window. Default 2s.
 	MaxSkew time.Duration
@@ -174,6 +179,7 @@ type auditConfig struct {
 	required        []string
 	failures        bool
 	skew            time.Duration
+	refused         []int // statuses that refuse Denied
 	passwords       []string
 	anyLoopback     bool
 	// behindProxy: ForwardedFor is set (a trusted proxy is declared).
@@ -205,6 +211,15 @@ func (x AuditLog) config(r reporter) (auditConfig, bool) {
 		bad("AuditLog.MaxSkew = %v: want a positive duration, or 0 for the default %v", cfg.skew, auditDefaultSkew)
 	case cfg.skew == 0:
 		cfg.skew = auditDefaultSkew
+	}
+	cfg.refused = x.Refused
+	if len(cfg.refused) == 0 {
+		cfg.refused = []int{http.StatusUnauthorized, http.StatusForbidden}
+	}
+	for _, st := range cfg.refused {
+		if st < 300 || st > 599 {
+			bad("AuditLog.Refused contains %d: a refusal is a 3xx, 4xx or 5xx status such as 401, 403 or 404", st)
+		}
 	}
 	cfg.required = slices.Clone(x.Required)
 	if len(cfg.required) == 0 {
@@ -667,8 +682,8 @@ func (run *alRun) denied(q Request) {
 		if s, sent = run.send("refused request", q); !sent {
 			return
 		}
-		if s.resp.Status != http.StatusUnauthorized && s.resp.Status != http.StatusForbidden {
-			r.errorf("%s = %s, want 401 or 403: AuditLog.Denied must be a request the application refuses", q, s.resp)
+		if !slices.Contains(cfg.refused, s.resp.Status) {
+			r.errorf("%s = %s, want %s: AuditLog.Denied must be a request the application refuses (if it refuses with another status on purpose, such as 404 for another user's object, list it in Refused)", q, s.resp, probe.Statuses(cfg.refused))
 		}
 	})
 	if !sent {

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/jettymethod/jetty/jetty"
@@ -184,7 +183,7 @@ func (x AuthRequired) exec(r reporter) {
 	if r.failed() {
 		return
 	}
-	u.want = authWant(u.refused)
+	u.want = probe.Statuses(u.refused)
 	for _, rt := range x.Routes {
 		u.route(rt)
 	}
@@ -514,17 +513,6 @@ func authMerge(base, creds http.Header) http.Header {
 		h[k] = append([]string(nil), vs...)
 	}
 	return h
-}
-
-func authWant(st []int) string {
-	parts := make([]string, len(st))
-	for i, s := range st {
-		parts[i] = strconv.Itoa(s)
-	}
-	if len(parts) == 1 {
-		return parts[0]
-	}
-	return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
 }
 
 func authSameHeader(a, b http.Header) bool {

@@ -3,6 +3,7 @@ package probe
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -134,4 +135,17 @@ func Days(d time.Duration) string {
 	} else {
 		return fmt.Sprintf("%d days", n)
 	}
+}
+
+// Statuses lists HTTP status codes in words: "401", "401 or 403",
+// "401, 403 or 404".
+func Statuses(codes []int) string {
+	parts := make([]string, len(codes))
+	for i, c := range codes {
+		parts[i] = strconv.Itoa(c)
+	}
+	if len(parts) <= 1 {
+		return strings.Join(parts, "")
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
 }
