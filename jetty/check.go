@@ -64,7 +64,9 @@ func Check(t testing.TB, scenarios ...Scenario) {
 		}
 		body := func(t testing.TB) {
 			t.Helper()
-			newS(t, "", mode, title, prof, misuse).run(sc.Run)
+			s := newS(t, "", mode, title, prof, misuse)
+			s.origin = where
+			s.run(sc.Run)
 		}
 		if tt, ok := t.(*testing.T); ok {
 			tt.Run(title, func(t *testing.T) {

@@ -65,6 +65,28 @@
 // ready-made scenario that would cover it. Requirements no test can prove are
 // attested in the profile file and verified once per module by Project.
 //
+// # Everywhere they're needed
+//
+// A requirement's scope (preset.Scope) says who proves it. Feature-scoped
+// ones are asked of each feature they apply to; app-scoped ones (headers,
+// errors, health, metrics, shutdown, TLS, overload, backups, …) are proven
+// once per module by App, and a feature whose module has no App fails
+// saying what to include there. The jetty command judges the module: an
+// app-wide requirement a feature left to App ("app_pending") that no test
+// of the run proved fails the run.
+//
+// Routes is the application's route inventory, from Mux (a ServeMux that
+// remembers its patterns), WalkRoutes (a router's own walk function, such
+// as chi.Walk), ParseRoutes, or scenario.OpenAPIRoutes. The checks that
+// take it probe every route not declared public (scenario.AuthRequired)
+// and every parameter the routes name (scenario.Injection); the Inventory
+// option fails the feature for each route no check touched (S.Touched).
+//
+// The profile file tunes its preset for the module (parameters,
+// requirements left out, module-wide waivers); Main makes a team's own
+// Go-defined preset the default of a package's features. F.Setup holds work
+// only one mode needs, run only when that mode runs.
+//
 // # Summary
 //
 // Each feature ends with one machine-readable Summary, emitted as the test
@@ -89,8 +111,9 @@
 //
 // # Concurrency
 //
-// Feature, Check and Project are safe to call from parallel tests; the
-// package keeps no state but its flags. An F is used only inside the body
+// Feature, App, Check and Project are safe to call from parallel tests;
+// the package keeps no state but its flags and the defaults Main sets once
+// before any test runs. An F is used only inside the body
 // passed to Feature; an S only on its scenario's goroutine (Log and Error
 // are safe from others while it runs, as on a *testing.T). The Parallel
 // option runs a mode's scenarios in parallel with each other. FailNow,

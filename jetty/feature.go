@@ -24,6 +24,7 @@ type F struct {
 	closed   bool
 	t        testing.TB
 	names    map[declKey]*decl
+	setups   []*setup // F.Setup: see setup.go
 }
 
 type declKey struct {
@@ -46,6 +47,7 @@ type decl struct {
 	mu        sync.Mutex
 	results   []status
 	notProven []notProven
+	touched   []Route // routes the scenario's checks probed (S.Touched)
 }
 
 // notProven is one probe a scenario could not run (S.NotProven).
@@ -387,6 +389,7 @@ func Feature(t *testing.T, name string, body func(f *F), opts ...Option) {
 		f.problems = append(f.problems, err.Error())
 	}
 	prof := cfg.profile(file)
+	f.moduleWaivers(prof, cfg) // the profile's module-wide waivers: see profile_tune.go
 	f.checkIDs(prof)
 	set := readFlags()
 	sel, err := parseTags(set.tags)

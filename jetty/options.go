@@ -21,6 +21,10 @@ type config struct {
 	preset             preset.Preset
 	traits             []preset.Trait
 	parallel           bool
+	app                bool // jetty.App: the application-level feature
+	inventory          Routes
+	hasInventory       bool
+	fromMain           bool // internal/external/preset came from jetty.Main
 	problems           []string
 }
 
@@ -74,6 +78,7 @@ func newConfig(opts []Option) config {
 			c.problems[len(c.problems)-1] = strings.ReplaceAll(c.problems[len(c.problems)-1], "\n\t", "; ")
 		}
 	}
+	c = c.withDefaults() // jetty.Main's options: see profile_tune.go
 	for _, t := range c.traits {
 		if t == "" {
 			c.problems = append(c.problems, "jetty.Traits: an empty trait: use the preset constants, e.g. preset.Login")
@@ -86,6 +91,9 @@ func newConfig(opts []Option) config {
 // which wins over the default (internal).
 func (c config) profile(file Profile) Profile {
 	switch {
+	case c.external && c.fromMain && file.Preset.Name == c.preset.Name:
+		// The profile names Main's preset: its tuning applies.
+		return Profile{File: file.File, External: true, Preset: file.Preset, Attestations: file.Attestations, Without: file.Without, Waivers: file.Waivers}
 	case c.external:
 		return Profile{File: file.File, External: true, Preset: c.preset, Attestations: file.Attestations}
 	case c.internal:

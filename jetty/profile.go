@@ -31,9 +31,19 @@ import (
 //	}
 //
 // "audience" is "internal" (the default) or "external"; "preset" names a
-// built-in preset (see preset.Lookup) and is required when the audience is
-// external. "attestations" record the requirements no test can prove; see
-// [Project]. Unknown fields are errors, so a typo does not pass silently.
+// built-in preset (see preset.Lookup), or the team's own preset given to
+// [Main], and is required when the audience is external. "attestations"
+// record the requirements no test can prove; see [Project]. "params",
+// "without" and "waivers" tune the preset for the whole module: its
+// parameters, requirements left out with a reason, and module-wide waivers
+// with a reason and an expiry (see [Omission], [ModuleWaiver]):
+//
+//	"params":  {"SEC-RATE-LIMIT": {"attempts": "5", "lockout": "15m"}},
+//	"without": [{"id": "PERF-LOAD", "reason": "a batch service: no user waits on it"}],
+//	"waivers": [{"id": "SEC-CORS", "reason": "no browser client yet", "until": "2027-03-31"}]
+//
+// Unknown fields are errors, so a typo does not pass silently; every
+// mistake names the file, the line and the field.
 const ProfileFile = "jetty.json"
 
 // Profile is a project's audience and preset. The zero Profile is an
@@ -49,6 +59,13 @@ type Profile struct {
 	// Attestations are the recorded proofs of the preset's attested
 	// requirements.
 	Attestations []Attestation
+	// Without are the requirements the profile file left out of Preset,
+	// each with its reason ("without").
+	Without []Omission
+	// Waivers waive requirements for every feature of the module
+	// ("waivers"); each appears in the summaries of the features it
+	// applies to, as F.Waive's do.
+	Waivers []ModuleWaiver
 }
 
 // Attestation records that someone vouches for a requirement no test can
@@ -72,6 +89,10 @@ type profileJSON struct {
 	Audience     string        `json:"audience"`
 	Preset       string        `json:"preset"`
 	Attestations []Attestation `json:"attestations"`
+	// Tuning of the preset for the module: see profile_tune.go.
+	Params  map[preset.ID]map[string]string `json:"params"`
+	Without []omissionJSON                  `json:"without"`
+	Waivers []waiverJSON                    `json:"waivers"`
 }
 
 // LoadProfile finds and reads the profile file for a package directory dir:
@@ -91,7 +112,7 @@ func LoadProfile(dir string) (Profile, error) {
 	if err != nil {
 		return Profile{}, fmt.Errorf("jetty: reading profile: %w", err)
 	}
-	return ParseProfile(path, data)
+	return parseProfile(path, data, defaultPresets())
 }
 
 func moduleRoot(dir string) (string, error) {
@@ -113,6 +134,12 @@ func moduleRoot(dir string) (string, error) {
 // ParseProfile parses the contents of a profile file; name is used in
 // error messages. See [ProfileFile] for the format.
 func ParseProfile(name string, data []byte) (Profile, error) {
+	return parseProfile(name, data, defaultPresets())
+}
+
+// parseProfile parses a profile whose "preset" may also name one of
+// custom (the presets given to Main).
+func parseProfile(name string, data []byte, custom []preset.Preset) (Profile, error) {
 	var raw profileJSON
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -133,10 +160,10 @@ func ParseProfile(name string, data []byte) (Profile, error) {
 		problems = append(problems, fmt.Sprintf("%s is %q: want \"internal\" or \"external\"", where("audience"), raw.Audience))
 	}
 	if raw.Preset != "" {
-		ps, ok := preset.Lookup(raw.Preset)
+		ps, ok := lookupPreset(raw.Preset, custom)
 		if !ok {
-			problems = append(problems, fmt.Sprintf("%s names no built-in preset %q: want one of %s (a custom preset is given in Go with jetty.External)",
-				where("preset"), raw.Preset, quoteList(preset.Names())))
+			problems = append(problems, fmt.Sprintf("%s names no built-in preset %q: want one of %s (a team's own preset is made the module's default with jetty.Main in TestMain, and then named here)",
+				where("preset"), raw.Preset, quoteList(append(presetNames(custom), preset.Names()...))))
 		}
 		p.Preset = ps
 	} else if p.External {
@@ -165,6 +192,7 @@ func ParseProfile(name string, data []byte) (Profile, error) {
 		}
 		p.Attestations = append(p.Attestations, a)
 	}
+	problems = append(problems, p.tune(name, data, raw)...)
 	if len(problems) > 0 {
 		return Profile{}, fmt.Errorf("jetty: profile %s:\n\t%s", name, strings.Join(problems, "\n\t"))
 	}
@@ -184,7 +212,7 @@ func profileDecodeError(name string, data []byte, dec *json.Decoder, err error) 
 	}
 	if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		key := strings.Trim(field, `"`)
-		return fmt.Errorf("jetty: profile %s:%d: unknown field %s: the fields are \"audience\", \"preset\" and \"attestations\"", name, fieldLine(data, key), field)
+		return fmt.Errorf("jetty: profile %s:%d: unknown field %s: the fields are %s", name, fieldLine(data, key), field, profileFields(err))
 	}
 	return fmt.Errorf("jetty: profile %s:%d: %v", name, lineAt(data, int(dec.InputOffset())), err)
 }
@@ -218,9 +246,15 @@ func attestationLine(data []byte, i int) int {
 	if start < 0 {
 		return 1
 	}
+	return arrayObjectLine(data, start, len(`"attestations"`), i)
+}
+
+// arrayObjectLine returns the line of the i-th object of the array that
+// follows the key at data[start:start+keyLen], or the key's line.
+func arrayObjectLine(data []byte, start, keyLen, i int) int {
 	depth, n := 0, -1
 	inStr, esc := false, false
-	for j := start + len(`"attestations"`); j < len(data); j++ {
+	for j := start + keyLen; j < len(data); j++ {
 		c := data[j]
 		switch {
 		case esc:

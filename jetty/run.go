@@ -28,6 +28,8 @@ type run struct {
 	// modeTest is the name package testing gave the first mode's subtest:
 	// "TestLogin/speed#01" when another feature already ran in this test.
 	modeTest string
+	// modeTests are the modes' subtests, where setup cleanups run.
+	modeTests map[Mode]*testing.T
 }
 
 // again returns the "#01" package testing appended to this feature's mode
@@ -61,6 +63,8 @@ func (r *run) feature(t *testing.T) {
 		r.runMode(t, m)
 	}
 	cov := r.coverage()
+	r.appCoverage(&cov)   // app-wide requirements: see app.go
+	r.routeCoverage(&cov) // the route inventory: see inventory.go
 	if cov.err != "" {
 		errorf(t, "%s", cov.err)
 	}
@@ -118,6 +122,7 @@ func (r *run) runMode(t *testing.T, m Mode) {
 		if r.modeTest == "" {
 			r.modeTest = t.Name()
 		}
+		r.recordMode(m, t)
 		for _, d := range decls {
 			t.Run(d.title, func(t *testing.T) {
 				t.Helper()
@@ -172,6 +177,10 @@ func (r *run) runDecl(t *testing.T, m Mode, blocked string, d *decl) {
 		setAll(gated)
 		skipf(t, "not selected by %s %q (tags: %s)", r.tagsFrom, r.tags, tagText(d.tags))
 	}
+	if !r.setUp(t, m) { // F.Setup: see setup.go
+		setAll(failed)
+		return
+	}
 	if d.rows == nil {
 		defer func() { setAll(verdict(t)) }()
 		r.runBody(t, m, d, d.title, d.body)
@@ -196,11 +205,13 @@ func (r *run) runBody(t *testing.T, m Mode, d *decl, title string, body func(*S)
 		errorf(t, "[jetty] %s: "+format, append([]any{r.f.name}, args...)...)
 	}
 	s := newS(t, r.f.name, m, title, r.profile, misuse)
+	s.origin = d.where
 	s.notProven = func(id preset.ID, probe string) {
 		d.mu.Lock()
 		d.notProven = append(d.notProven, notProven{id: id, probe: probe})
 		d.mu.Unlock()
 	}
+	r.hook(s, d) // routes touched: see inventory.go
 	s.run(body)
 }
 
@@ -233,8 +244,12 @@ type coverage struct {
 	waived    []preset.ID
 	uncovered []preset.ID
 	partial   []PartialSummary
-	err       string
-	notes     []string
+	// app and appPending are the app-wide requirements a Feature proved
+	// itself and those it leaves to App (see app.go).
+	app, appPending []preset.ID
+	untouched       []string // inventory routes no check touched
+	err             string
+	notes           []string
 }
 
 func (r *run) coverage() coverage {
@@ -243,7 +258,7 @@ func (r *run) coverage() coverage {
 		c.status = CoverageNotRequired
 		return c
 	}
-	c.required = r.profile.Preset.For(r.cfg.traits...)
+	c.required = r.required() // feature- or app-scoped: see app.go
 	prod := r.state[Production]
 	nProd := 0
 	for _, d := range r.f.decls {

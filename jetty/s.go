@@ -53,7 +53,19 @@ type S struct {
 	stopped  atomic.Bool // FailNow or SkipNow came from another goroutine
 	// notProven records a probe that could not run; nil outside a Feature.
 	notProven func(id preset.ID, probe string)
+	origin    string // "file.go:line" of the declaration, see Origin
+	// touched records the inventory routes a check probed (S.Touched); nil
+	// outside a Feature.
+	touched func(routes []Route)
 }
+
+// Origin returns the file and line ("login_test.go:42") of the
+// declaration that made the scenario: the f.Include, jetty.Check,
+// f.Production (…) call in the user's test; "" when unknown. A scenario
+// runs on its own goroutine, where no t.Helper mark reaches that line:
+// ready-made scenarios name it in the problems that are about their
+// fields.
+func (s *S) Origin() string { return s.origin }
 
 // NotProven records that the scenario could not run one of the probes that
 // requirement id needs, and logs it: probe says what was not proven and
@@ -422,6 +434,9 @@ func (s *S) Bubble(fn func(s *S)) bool {
 	synctest.Test(t, func(t *testing.T) {
 		inner := newS(t, s.feature, s.mode, s.title, s.profile, s.misuse)
 		inner.inBubble = true
+		// What the bubble could not prove, the routes it touched and where
+		// the scenario was declared belong to the scenario.
+		inner.notProven, inner.origin, inner.touched = s.notProven, s.origin, s.touched
 		s.mu.Lock()
 		inner.steps = append(inner.steps, s.steps...)
 		s.mu.Unlock()

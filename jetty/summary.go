@@ -75,6 +75,9 @@ type Summary struct {
 	Modes    map[string]ModeSummary `json:"modes"`
 	Coverage CoverageSummary        `json:"coverage"`
 	Waivers  []WaiverSummary        `json:"waivers"`
+	// Scope is "app" for the application-level feature (App), omitted for
+	// a Feature. App's coverage is of the application-scoped requirements.
+	Scope string `json:"scope,omitempty"`
 }
 
 // ScenarioAttr is the test attribute key under which each scenario's
@@ -154,6 +157,18 @@ type CoverageSummary struct {
 	// not prove every probe (S.NotProven); they count in neither Covered
 	// nor Waived. Omitted when empty.
 	Partial []PartialSummary `json:"partial,omitempty"`
+	// App lists the application-wide requirements (preset.ScopeApp) a
+	// Feature proved itself, with a passing production scenario; they
+	// count for the whole module. AppPending lists those that apply to the
+	// feature and that it leaves to the module's App; the jetty command
+	// fails a run in which one of them is proven by no test. Both are
+	// omitted when empty (added without a version change).
+	App        []preset.ID `json:"app,omitempty"`
+	AppPending []preset.ID `json:"app_pending,omitempty"`
+	// Untouched lists the routes of the feature's Inventory that no check
+	// touched ("GET /orders/{id}"); any makes the coverage uncovered.
+	// Omitted when empty.
+	Untouched []string `json:"untouched,omitempty"`
 }
 
 // PartialSummary is one partly proven requirement: which scenario covered
@@ -183,6 +198,10 @@ func (r *run) summary(t testing.TB, c coverage) Summary {
 		Modes:    map[string]ModeSummary{},
 		Coverage: CoverageSummary{Status: c.status, Covered: nonNil(c.covered), Waived: nonNil(c.waived), Uncovered: nonNil(c.uncovered), Required: []preset.ID{}, Partial: c.partial},
 		Waivers:  []WaiverSummary{},
+	}
+	s.Coverage.App, s.Coverage.AppPending, s.Coverage.Untouched = c.app, c.appPending, c.untouched
+	if r.cfg.app {
+		s.Scope = "app"
 	}
 	for _, q := range c.required {
 		s.Coverage.Required = append(s.Coverage.Required, q.ID)

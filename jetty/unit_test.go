@@ -30,7 +30,7 @@ func TestParseProfileErrors(t *testing.T) {
 	for _, tc := range []struct{ name, text, want string }{
 		{"syntax", "{\n\"audience\": \"external\",,\n}", "jetty.json:2: invalid character ','"},
 		{"type", "{\n\n \"preset\": [1]\n}", `jetty.json:3: field "preset" is a JSON array: want a string`},
-		{"unknown field", "{\n \"audiance\": \"external\"\n}", `jetty.json:2: unknown field "audiance": the fields are "audience", "preset" and "attestations"`},
+		{"unknown field", "{\n \"audiance\": \"external\"\n}", `jetty.json:2: unknown field "audiance": the fields are "audience", "preset", "params", "without", "waivers" and "attestations"`},
 		{"bad audience", "{\"audience\": \"public\"}", `jetty.json:1: field "audience" is "public": want "internal" or "external"`},
 		{"unknown preset", "{\n\"preset\": \"Gold\"}", `jetty.json:2: field "preset" names no built-in preset "Gold": want one of "Startup MVP", "Production SaaS", "Enterprise", "Regulated"`},
 		{"external without preset", `{"audience":"external"}`, `an external project needs a preset`},

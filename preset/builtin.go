@@ -153,7 +153,7 @@ func startupMVP() Preset {
 		},
 	)
 	p.Description = "Basic security, simple monitoring, daily backups (OWASP ASVS 5.0 level 1 in spirit)."
-	return p
+	return appScoped(p)
 }
 
 func productionSaaS() Preset {
@@ -237,7 +237,7 @@ func productionSaaS() Preset {
 		},
 	)
 	p.Description = "Startup MVP plus firewall-grade input filtering and rate limits, performance monitoring, zero-downtime deploys, on-call (ASVS 5.0 level 2 in spirit)."
-	return p
+	return appScoped(p)
 }
 
 func enterprise() Preset {
@@ -294,7 +294,7 @@ func enterprise() Preset {
 		},
 	)
 	p.Description = "Production SaaS plus DDoS protection, chaos engineering, disaster recovery, multi-region (ASVS 5.0 level 3 in spirit)."
-	return p
+	return appScoped(p)
 }
 
 func regulated() Preset {
@@ -331,5 +331,5 @@ func regulated() Preset {
 		},
 	)
 	p.Description = "Enterprise plus encryption everywhere, audit logging, quarterly penetration testing."
-	return p
+	return appScoped(p)
 }

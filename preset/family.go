@@ -118,7 +118,7 @@ func pciDSS() Preset {
 		},
 	)
 	p.Description = "Regulated as PCI DSS v4.0.1 asks of a cardholder data environment."
-	return p
+	return appScoped(p)
 }
 
 func hipaa() Preset {
@@ -177,7 +177,7 @@ func hipaa() Preset {
 		},
 	)
 	p.Description = "Regulated as the HIPAA Security Rule (45 CFR §164.312) asks of a service holding ePHI."
-	return p
+	return appScoped(p)
 }
 
 func fedrampModerate() Preset {
@@ -252,5 +252,5 @@ func fedrampModerate() Preset {
 		},
 	)
 	p.Description = "Regulated as the FedRAMP Moderate baseline (NIST SP 800-53 rev. 5 with FedRAMP's values) asks."
-	return p
+	return appScoped(p)
 }

@@ -15,6 +15,14 @@
 // than the requirement's Validity is stale. They are verified once per module
 // (jetty.Project), not once per feature.
 //
+// Each requirement has a [Scope]: [ScopeFeature] (the zero value: each
+// feature it applies to proves it) or [ScopeApp] (it belongs to the whole
+// service and is proven once per module, by jetty.App). The built-in
+// presets mark headers, errors, health, metrics, shutdown, overload,
+// chaos, backups, rollback, TLS, encryption at rest, secrets in logs and
+// CORS app-wide ([AppIDs]); [Preset.Feature] and [Preset.App] split a
+// preset's requirements by scope, and [Preset.Scoped] moves them.
+//
 // The package is data and functions only: it has no mutable package state and
 // every function is safe for concurrent use. Presets are values; the methods
 // that change a preset return a new one and never alias the receiver's slices.
@@ -92,6 +100,12 @@ type Requirement struct {
 	Traits []Trait
 	// Kind is KindTested (the zero value) or KindAttested.
 	Kind Kind
+	// Scope is ScopeFeature (the zero value: each feature it applies to
+	// proves it) or ScopeApp (proven once for the application, by
+	// jetty.App). The built-in presets set ScopeApp on headers, errors,
+	// health, metrics, shutdown, overload, chaos, backups, rollback, TLS,
+	// encryption at rest, secrets in logs and CORS.
+	Scope Scope
 	// Validity is how long an attestation stays fresh (KindAttested only).
 	Validity time.Duration
 	// Params are the thresholds the ready-made scenario reads, such as
@@ -245,7 +259,8 @@ func New(name string, reqs ...Requirement) Preset {
 
 // Extend returns a preset named name holding base's requirements, then reqs.
 // A requirement in reqs whose ID base already has replaces base's, in base's
-// position: that is how a custom preset tightens a threshold.
+// position: that is how a custom preset tightens a threshold. A replacing
+// requirement keeps base's Scope (use [Preset.Scoped] to change it).
 func Extend(base Preset, name string, reqs ...Requirement) Preset {
 	p := Preset{Name: name, Description: base.Description}
 	for _, r := range base.Requirements {
@@ -253,7 +268,11 @@ func Extend(base Preset, name string, reqs ...Requirement) Preset {
 	}
 	for _, r := range reqs {
 		if i := p.index(r.ID); i >= 0 {
+			scope := p.Requirements[i].Scope
 			p.Requirements[i] = r.clone()
+			if r.Scope == ScopeFeature {
+				p.Requirements[i].Scope = scope
+			}
 			continue
 		}
 		p.Requirements = append(p.Requirements, r.clone())

@@ -77,6 +77,12 @@ import (
 // It covers preset.EncryptionAtRest. EncryptedAtRest is a value; Verify and
 // Run are safe in parallel tests when the target and its storage are not
 // shared with another run.
+//
+// Not proven without its field, and required by a preset with
+// preset.EncryptionAtRest (coverage is partial without them): the read-back
+// (Read), the deterministic/ECB repeat probes (a Write that succeeds twice,
+// and Files or Dump small enough to compare). A handler still running after
+// its answer is only logged.
 type EncryptedAtRest struct {
 	production
 
@@ -270,7 +276,7 @@ func (x EncryptedAtRest) exec(r reporter) {
 	}
 	r.step("Then", "the storage changed but holds the data in no readable form", e.inspect)
 	if x.Read.IsZero() {
-		r.notProven("no Read: the read-back check was skipped; set EncryptedAtRest.Read to the request that returns the data, to prove it was stored and still reads back")
+		r.notProven(need{preset.EncryptionAtRest, "EncryptedAtRest.Read"}, "no Read: the read-back check was skipped; set EncryptedAtRest.Read to the request that returns the data, to prove it was stored and still reads back")
 	} else {
 		r.step("And", fmt.Sprintf("%s reads it back", e.read), e.readBack)
 	}
@@ -309,11 +315,10 @@ func (e *earRun) open() {
 		return
 	}
 	e.pans = earPANs(e.write)
-	var err error
-	if e.c, err = x.Target.open(r); err != nil {
-		r.errorf("%v", err)
+	if e.c = connect(r, x.Target); e.c == nil {
 		return
 	}
+	var err error
 	if e.before, err = x.earSnapshot(r.context()); err != nil {
 		r.errorf("%v", err)
 		return
@@ -374,7 +379,7 @@ func (e *earRun) send(q Request, what string) (*response, bool) {
 	}
 	// A handler may store after it wrote its response: wait for it.
 	if !e.c.WaitHandlers(earWait) {
-		e.r.notProven("%s: the handler was still running %s after its response: what it stores later was not inspected; make it return", what, probe.Words(earWait))
+		e.r.notProven(need{}, "%s: the handler was still running %s after its response: what it stores later was not inspected; make it return", what, probe.Words(earWait))
 	}
 	return resp, !resp.Dropped && resp.Status >= 200 && resp.Status <= 299
 }
@@ -639,7 +644,7 @@ func (e *earRun) modes() {
 		size += len(b)
 	}
 	if size > earMaxModeBytes {
-		r.notProven("the storage holds %d bytes, more than the %d MiB the repeat probes compare: deterministic and ECB encryption were not checked; point Files at the one database file, or Dump at the one table, that holds the data", size, earMaxModeBytes>>20)
+		r.notProven(need{preset.EncryptionAtRest, "EncryptedAtRest.Files"}, "the storage holds %d bytes, more than the %d MiB the repeat probes compare: deterministic and ECB encryption were not checked; point Files at the one database file, or Dump at the one table, that holds the data", size, earMaxModeBytes>>20)
 		return
 	}
 	other, _ := probe.Canary()
@@ -656,7 +661,7 @@ func (e *earRun) modes() {
 		r.errorf("%s", problem)
 	}
 	if unproven != "" {
-		r.notProven("%s", unproven)
+		r.notProven(need{}, "%s", unproven)
 	}
 	rep, _ := probe.Canary()
 	ecb := e.probeWrite(rep+"-"+strings.Repeat("x", 192), "a value that repeats")
@@ -675,7 +680,7 @@ func (e *earRun) probeWrite(v, what string) earSeenWrite {
 	}
 	r.logf("%s with %s = %s", q, what, resp)
 	if !ok {
-		r.notProven("%s with %s = %s: the repeat probes need Write to succeed more than once (replacing the record is fine); deterministic and ECB encryption were not checked", q, what, resp)
+		r.notProven(need{preset.EncryptionAtRest, "EncryptedAtRest.Write"}, "%s with %s = %s: the repeat probes need Write to succeed more than once (replacing the record is fine); deterministic and ECB encryption were not checked", q, what, resp)
 		return earSeenWrite{}
 	}
 	snap, err := e.x.earSnapshot(r.context())

@@ -34,29 +34,9 @@ type AuditFields struct {
 // name maps a canonical field (as in the preset's "fields" parameter) to
 // the application's name for it.
 func (f AuditFields) name(canonical string) string {
-	pick := func(v string) string {
-		if v != "" {
-			return v
-		}
-		return canonical
-	}
-	switch canonical {
-	case "user_id":
-		return pick(f.UserID)
-	case "time":
-		return pick(f.Time)
-	case "ip":
-		return pick(f.IP)
-	case "event":
-		return pick(f.Event)
-	case "outcome":
-		return pick(f.Outcome)
-	case "resource":
-		return pick(f.Resource)
-	case "request_id":
-		return pick(f.RequestID)
-	}
-	return canonical
+	own := map[string]string{"user_id": f.UserID, "time": f.Time, "ip": f.IP, "event": f.Event,
+		"outcome": f.Outcome, "resource": f.Resource, "request_id": f.RequestID}[canonical]
+	return cmp.Or(own, canonical)
 }
 
 // Defaults of AuditLog.
@@ -108,6 +88,12 @@ const (
 // AuditLog is a value; Verify and Run are safe in parallel tests when the
 // target and the source are (a source shared by concurrent tests mixes
 // their entries: give each test its own recorder).
+//
+// Not proven without its field, and required by a preset with
+// preset.AuditLog: the log-injection probe (a JSON Login naming the account),
+// and, when the preset asks for failures (its "failures" parameter, as
+// Regulated does), the refusal probe (Denied); asked for by the Failures
+// field alone, Denied is optional.
 type AuditLog struct {
 	production
 
@@ -448,7 +434,14 @@ func (x AuditLog) exec(r reporter) {
 	case !x.Denied.IsZero():
 		run.denied(x.Denied.orDefault(Request{Method: http.MethodGet, Path: "/"}))
 	case run.cfg.failures:
-		r.notProven("a refused request is audited (OWASP ASVS 5.0 V16.3.2; PCI DSS v4 10.2.1.4): the check knows no request the application refuses; set Denied, e.g. another user's object or an admin route without the role")
+		// Required when the preset asks for failures (its "failures"
+		// parameter, as Regulated does), optional when only the check's
+		// Failures field does.
+		n := need{field: "AuditLog.Denied"}
+		if paramsOf(r, preset.AuditLog).Bool(preset.ParamFailures, false) {
+			n.id = preset.AuditLog
+		}
+		r.notProven(n, "a refused request is audited (OWASP ASVS 5.0 V16.3.2; PCI DSS v4 10.2.1.4): the check knows no request the application refuses; set Denied, e.g. another user's object or an admin route without the role")
 	}
 }
 
@@ -459,12 +452,9 @@ func (run *alRun) open() bool {
 		return false
 	}
 	run.cfg = cfg
-	c, err := run.x.Target.open(run.r)
-	if err != nil {
-		run.r.errorf("%v", err)
+	if run.c = connect(run.r, run.x.Target); run.c == nil {
 		return false
 	}
-	run.c = c
 	ipDesc := cfg.ip
 	if cfg.anyLoopback {
 		ipDesc = "a loopback address"
@@ -568,7 +558,7 @@ func (run *alRun) injection() {
 	r, x := run.r, run.x
 	q, ok := auditInjected(run.cfg.login, time.Now())
 	if !ok {
-		r.notProven("a login name with a line break forges no audit entry (OWASP ASVS 5.0 V16.4.1): Login's body is no JSON object naming an account (\"email\" or \"username\"); set Login to a JSON login")
+		r.notProven(need{preset.AuditLog, "AuditLog.Login"}, "a login name with a line break forges no audit entry (OWASP ASVS 5.0 V16.4.1): Login's body is no JSON object naming an account (\"email\" or \"username\"); set Login to a JSON login")
 		return
 	}
 	const fix = "encode every value you log (slog's JSON or text handler does; never format log lines by hand), so input cannot end an entry and start another (log injection: OWASP ASVS 5.0 V16.4.1, CWE-117)"

@@ -382,7 +382,10 @@ func TestAuditLogTakesPresetParams(t *testing.T) {
 	p := preset.New("audited", reg)
 	rec := scenario.NewLogRecorder()
 	jetty.Feature(t, "Login", func(f *jetty.F) {
-		f.Include(scenario.AuditLog{Target: scenario.Handler(&auditApp{log: slog.New(rec)}), Source: rec, UserID: "u-1001"})
+		// Denied: the preset requires the refusal probe (not proven
+		// without it, which makes the coverage partial).
+		f.Include(scenario.AuditLog{Target: scenario.Handler(&auditApp{log: slog.New(rec)}), Source: rec, UserID: "u-1001",
+			Denied: scenario.Request{Method: http.MethodGet, Path: "/admin"}})
 	}, jetty.External(p), jetty.Traits(preset.Login))
 	// The preset asked for the failed login: its entry was read.
 	var failures int

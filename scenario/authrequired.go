@@ -55,13 +55,32 @@ import (
 //
 // It covers preset.AuthRequired. AuthRequired is a value; Verify and Run are
 // safe in parallel tests when the target is (each run opens the target once).
+//
+// Not proven without its field, and required by a preset with
+// preset.AuthRequired: BOLA, when no route has an Owner (a route like /me
+// serves whoever asks, so one owned route is enough), and expiry (Expired or
+// WithClaims) when the credentials are a JWT; an opaque session's expiry is
+// the server's, which Session proves, so there it is optional, as are
+// audience and issuer.
 type AuthRequired struct {
 	production
 
 	// Target is the application. Required.
 	Target Target
-	// Routes are the protected routes to probe. Required: at least one.
+	// Routes are the protected routes to probe. Required: at least one,
+	// or an Inventory.
 	Routes []AuthRoute
+	// Inventory is the application's route inventory (jetty.WalkRoutes,
+	// jetty.Mux, OpenAPIRoutes): every route of it not declared public and
+	// not listed in Routes is probed too — without credentials, with the
+	// owner's token tampered and truncated — so a route nobody listed still
+	// must refuse strangers. Its {name} placeholders take Values. Under a
+	// Feature the check reports every route it probed (jetty.S.Touched).
+	// Default: none.
+	Inventory jetty.Routes
+	// Values fill the placeholders of Inventory routes, by name. Default
+	// "1" for each.
+	Values map[string]string
 	// Credentials returns the headers that authenticate user, e.g.
 	// {"Authorization": {"Bearer " + token}} or {"Cookie": {"session=…"}}.
 	// Required.
@@ -127,7 +146,11 @@ func (x AuthRequired) Verify(ctx context.Context) error {
 }
 
 // Run runs the scenario's steps on s.
-func (x AuthRequired) Run(s *jetty.S) { s.Helper(); run(s, x.Preset, x.exec) }
+func (x AuthRequired) Run(s *jetty.S) {
+	s.Helper()
+	run(s, x.Preset, x.exec)
+	s.Touched(x.touched()...)
+}
 
 const authDefaultOwner = "alice"
 
@@ -165,14 +188,14 @@ func (x AuthRequired) exec(r reporter) {
 	for _, rt := range x.Routes {
 		u.route(rt)
 	}
+	for _, rt := range x.inventoryRoutes() {
+		u.inventoryRoute(rt)
+	}
 }
 
 func (u *arRun) given() {
 	x, r := u.x, u.r
-	var err error
-	if u.c, err = x.Target.open(r); err != nil {
-		r.errorf("%v", err)
-	}
+	u.c = connect(r, x.Target)
 	u.refused = x.Refused
 	if len(u.refused) == 0 {
 		u.refused = []int{http.StatusUnauthorized, http.StatusForbidden}
@@ -182,8 +205,8 @@ func (u *arRun) given() {
 			r.errorf("Refused contains %d: a refusal is a 3xx, 4xx or 5xx status such as 401 or 403", st)
 		}
 	}
-	if len(x.Routes) == 0 {
-		r.errorf("no Routes: list the protected routes, e.g. Routes: []scenario.AuthRoute{{Method: \"GET\", Path: \"/notes/42\", Owner: \"alice\"}}")
+	if len(x.Routes) == 0 && len(x.Inventory.Protected()) == 0 {
+		r.errorf("no Routes and no protected route in Inventory: list the protected routes, e.g. Routes: []scenario.AuthRoute{{Method: \"GET\", Path: \"/notes/42\", Owner: \"alice\"}}")
 	}
 	for i, rt := range x.Routes {
 		if !strings.HasPrefix(rt.Path, "/") {
@@ -218,7 +241,7 @@ func (u *arRun) route(rt AuthRoute) {
 	if bad := authTruncate(good.Clone()); bad != nil {
 		u.probe(a, "And", fmt.Sprintf("with %s's token truncated (malformed)", a.owner), bad, "refuse a malformed token with 401")
 	}
-	u.expired(a)
+	u.expired(a, good)
 	u.claims(a, good)
 	if !safe {
 		u.ownerStep(a, "But")
@@ -288,7 +311,13 @@ func authRefusal(what string, resp *response, refused []int, want string, owned 
 
 func (u *arRun) bola(a *arRoute) {
 	if a.rt.Owner == "" {
-		u.r.notProven("%s has no Owner: the check with %s's credentials (BOLA) was skipped; set Owner to the user whose object it serves", a.name, u.other)
+		// BOLA is required once per check: when no route names an
+		// owner (a route such as /me serves whoever asks).
+		n := need{field: "AuthRoute.Owner"}
+		if !slices.ContainsFunc(u.x.Routes, func(rt AuthRoute) bool { return rt.Owner != "" }) {
+			n.id = preset.AuthRequired
+		}
+		u.r.notProven(n, "%s has no Owner: the check with %s's credentials (BOLA) was skipped; set Owner to the user whose object it serves", a.name, u.other)
 		return
 	}
 	as := fmt.Sprintf("as %s (%s's object)", u.other, a.owner)
@@ -327,7 +356,7 @@ func (u *arRun) tampered(a *arRoute, good http.Header) {
 		"verify the token's signature or MAC before trusting it (ASVS 9.1.1)")
 }
 
-func (u *arRun) expired(a *arRoute) {
+func (u *arRun) expired(a *arRoute, good http.Header) {
 	var h http.Header
 	switch {
 	case u.x.Expired != nil:
@@ -335,7 +364,13 @@ func (u *arRun) expired(a *arRoute) {
 	case u.x.WithClaims != nil:
 		h = u.x.WithClaims(a.owner, map[string]any{"exp": 1000000000, "iat": 999996400, "nbf": 999996400})
 	default:
-		u.r.notProven("%s: the expired-token check was skipped: set Expired to a function returning the headers of a user's expired token (e.g. a JWT whose exp is in the past), or WithClaims", a.name)
+		// Required of a token that carries its expiry (a JWT); an opaque
+		// session's expiry is the server's, which Session proves.
+		n := need{field: "AuthRequired.Expired"}
+		if _, isJWT := authJWT(good); isJWT {
+			n.id = preset.AuthRequired
+		}
+		u.r.notProven(n, "%s: the expired-token check was skipped: set Expired to a function returning the headers of a user's expired token (e.g. a JWT whose exp is in the past), or WithClaims", a.name)
 		return
 	}
 	u.probe(a, "And", fmt.Sprintf("with %s's expired token", a.owner), h, "check the token's expiry time (exp) and refuse expired tokens (ASVS 9.2.1)")
@@ -361,7 +396,7 @@ func (u *arRun) claims(a *arRoute, good http.Header) {
 			continue
 		}
 		if u.x.WithClaims == nil {
-			u.r.notProven("%s: the owner's JWT declares %s %q, but a token for another %s was not tried; set WithClaims to a function that signs a token of a user with given claims", a.name, c.claim, v, c.what)
+			u.r.notProven(need{}, "%s: the owner's JWT declares %s %q, but a token for another %s was not tried; set WithClaims to a function that signs a token of a user with given claims", a.name, c.claim, v, c.what)
 			continue
 		}
 		h := u.x.WithClaims(a.owner, map[string]any{c.claim: authWrongValue})

@@ -311,7 +311,7 @@ func TestAuthRequiredBadConfiguration(t *testing.T) {
 		want string
 	}{
 		{"zero target", scenario.AuthRequired{Routes: []scenario.AuthRoute{{Path: "/x"}}, Credentials: authBearer}, "no target: set Target"},
-		{"no routes", scenario.AuthRequired{Target: scenario.Handler(http.NotFoundHandler()), Credentials: authBearer}, "no Routes: list the protected routes"},
+		{"no routes", scenario.AuthRequired{Target: scenario.Handler(http.NotFoundHandler()), Credentials: authBearer}, "no Routes and no protected route in Inventory: list the protected routes"},
 		{"nil credentials", scenario.AuthRequired{Target: scenario.Handler(http.NotFoundHandler()), Routes: []scenario.AuthRoute{{Path: "/x"}}}, "Credentials is nil"},
 		{"bad path", scenario.AuthRequired{Target: scenario.Handler(http.NotFoundHandler()), Routes: []scenario.AuthRoute{{Path: "notes"}}, Credentials: authBearer}, `Routes[0].Path = "notes": want a path starting with /`},
 		{"owner is the other user", scenario.AuthRequired{Target: scenario.Handler(http.NotFoundHandler()), Routes: []scenario.AuthRoute{{Path: "/x", Owner: "mallory"}}, Credentials: authBearer}, "OtherUser must be a different user"},

@@ -67,6 +67,10 @@ type Backup struct {
 // It covers preset.Backups. BackupRestore is a value; Verify and Run are
 // safe in parallel tests when its functions work on data no other test
 // uses (each test its own database file).
+//
+// Not proven without its field, and required by a preset with
+// preset.Backups: the service after the restore (Target) and the schedule
+// (Latest).
 type BackupRestore struct {
 	production
 
@@ -346,6 +350,7 @@ func (x BackupRestore) exec(r reporter) {
 	k := &bkRun{x: x, r: r, ok: true}
 	r.step("Given", "an application that backs up and restores its stored data", func() {
 		k.cfg, k.ok = x.config(r)
+		r.ready()
 	})
 	if !k.ok {
 		return
@@ -372,20 +377,31 @@ func (k *bkRun) roundTrip() {
 	}
 	k.r.step("Then", "the restored data equals the data backed up", k.compare)
 	if k.x.Target.IsZero() {
-		k.r.notProven("no Target: the service was not checked after the restore; set BackupRestore.Target to check it serves from the restored data")
+		k.r.notProven(need{preset.Backups, "BackupRestore.Target"}, "no Target: the service was not checked after the restore; set BackupRestore.Target to check it serves from the restored data")
 		return
 	}
 	k.r.step("And", fmt.Sprintf("the service answers GET %s", k.cfg.healthy), k.health)
 }
 
+// call calls the user's fn (nothing when it is nil) and reports whether
+// it returned no error; an error or a panic is reported with what fn must
+// do, and stops the round trip.
+func (k *bkRun) call(name string, fn func(context.Context) error, must string) bool {
+	if fn == nil {
+		return true
+	}
+	if err := probe.CallErr(func() error { return fn(k.r.context()) }); err != nil {
+		k.r.errorf("%s: %v: %s", name, err, must)
+		k.ok = false
+		return false
+	}
+	return true
+}
+
 func (k *bkRun) snapshot() {
 	x, r, ctx := k.x, k.r, k.r.context()
-	if x.Seed != nil {
-		if err := probe.CallErr(func() error { return x.Seed(ctx) }); err != nil {
-			r.errorf("Seed: %v: Seed must write the data the backup will keep", err)
-			k.ok = false
-			return
-		}
+	if !k.call("Seed", x.Seed, "Seed must write the data the backup will keep") {
+		return
 	}
 	v, err := bkSnap(ctx, x.Snapshot)
 	switch {
@@ -445,20 +461,16 @@ func bkTaken(taken, start, end time.Time) string {
 
 func (k *bkRun) change() {
 	x, r, ctx := k.x, k.r, k.r.context()
+	if !k.call("After", x.After, "After must write data after the backup") {
+		return
+	}
 	if x.After != nil {
-		if err := probe.CallErr(func() error { return x.After(ctx) }); err != nil {
-			r.errorf("After: %v: After must write data after the backup", err)
-			k.ok = false
-			return
-		}
 		r.logf("After wrote data after the backup")
 	}
+	if !k.call("Damage", x.Damage, "Damage must destroy or change live data") {
+		return
+	}
 	if x.Damage != nil {
-		if err := probe.CallErr(func() error { return x.Damage(ctx) }); err != nil {
-			r.errorf("Damage: %v: Damage must destroy or change live data", err)
-			k.ok = false
-			return
-		}
 		r.logf("Damage destroyed live data")
 	}
 	v, err := bkSnap(ctx, x.Snapshot)
@@ -547,7 +559,7 @@ func (k *bkRun) health() {
 func (k *bkRun) latest() {
 	x, r, maxAge := k.x, k.r, k.cfg.maxAge
 	if x.Latest == nil {
-		r.notProven("no Latest: the backup schedule was not checked (that a backup is taken at least every %s); set BackupRestore.Latest to return when the newest scheduled backup was taken", probe.Short(maxAge))
+		r.notProven(need{preset.Backups, "BackupRestore.Latest"}, "no Latest: the backup schedule was not checked (that a backup is taken at least every %s); set BackupRestore.Latest to return when the newest scheduled backup was taken", probe.Short(maxAge))
 		return
 	}
 	r.step("And", "the newest scheduled backup is younger than "+probe.Short(maxAge), func() {

@@ -48,6 +48,10 @@ import (
 // performance and privacy check that you include by choice. It is a value;
 // Verify and Run are safe in parallel tests when the target is not shared
 // with another run that changes the resources.
+//
+// Not proven without its field: Caching covers no preset
+// requirement: what it cannot prove (Public, Private) is logged, never
+// required.
 type Caching struct {
 	production
 
@@ -116,9 +120,9 @@ func (x Caching) exec(r reporter) {
 	}
 	switch {
 	case len(u.pub) == 0:
-		r.notProven("no public resource was checked for caching and revalidation; set Public, e.g. []scenario.Request{{Path: \"/static/app.js\"}}")
+		r.notProven(need{"", "Caching.Public"}, "no public resource was checked for caching and revalidation; set Public, e.g. []scenario.Request{{Path: \"/static/app.js\"}}")
 	case len(u.priv) == 0:
-		r.notProven("no personalised response was checked for shared caching; set Private, e.g. []scenario.Request{{Path: \"/account\", Header: http.Header{\"Cookie\": {\"session=…\"}}}}")
+		r.notProven(need{"", "Caching.Private"}, "no personalised response was checked for shared caching; set Private, e.g. []scenario.Request{{Path: \"/account\", Header: http.Header{\"Cookie\": {\"session=…\"}}}}")
 	}
 }
 
@@ -140,13 +144,7 @@ func (u *cacheRun) given() {
 			r.errorf("Private[%d].Path = %q: want a path starting with /, such as /account", i, q.Path)
 		}
 	}
-	if r.failed() {
-		return
-	}
-	var err error
-	if u.c, err = u.x.Target.open(r); err != nil {
-		r.errorf("%v", err)
-	}
+	u.c = connect(r, u.x.Target)
 }
 
 // fetch sends q and returns the response when its status is wanted.

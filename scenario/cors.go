@@ -37,6 +37,9 @@ import (
 //
 // It covers preset.CORS. CORS only reads the target; it is safe in
 // parallel tests.
+//
+// Not proven without its field: no probe of CORS needs one; every probe runs
+// by default.
 type CORS struct {
 	production
 
@@ -140,12 +143,8 @@ func (run *corsRun) open() {
 	if len(run.methods) == 0 {
 		run.methods = []string{http.MethodGet, http.MethodHead, http.MethodPost}
 	}
-	if r.failed() {
-		return
-	}
-	c, err := x.Target.open(r)
-	if err != nil {
-		r.errorf("%v", err)
+	c := connect(r, x.Target)
+	if c == nil {
 		return
 	}
 	run.c = c

@@ -16,8 +16,29 @@
 // logs what it tried — requests sent, payloads, users — so a pass is never
 // silent.
 //
+// # Presets
+//
 // Thresholds default to the project's preset (see jetty.S.Param), then to
-// the seed's numbers; every field set on the struct wins over both.
+// the seed's numbers; every field set on the struct wins over both. Every
+// check has a Preset field: zero means the project's preset (Run: the
+// Feature's options, else the module's profile file; Verify: the profile
+// file, found from the working directory), else the seed's numbers; a set
+// Preset wins over the project's.
+//
+// # What a pass did not prove
+//
+// A probe a check cannot run with what it was given is reported as not
+// proven, with the field to set ("not proven: …; set Success to …"). A
+// probe is required when the preset in force has the requirement it is
+// part of, unless that requirement's "optional" parameter (a
+// comma-separated list of field names, e.g. "Success,Session.Elevate")
+// names its field; each check's doc says which of its probes are
+// required. Under jetty.Feature a required probe that did not run makes
+// the feature's coverage "partial" (red), and the failure names the
+// field; under jetty.Check, which judges no coverage, and for optional
+// probes, it is logged. Verify returns nil on a pass, as its callers
+// expect; [Explain] returns the *Problems also on a pass, with NotProven
+// and the Required part of it.
 //
 // # The scenarios
 //

@@ -39,6 +39,9 @@ import (
 // It covers preset.ErrorLeaks. ErrorHandling is a value; Verify and Run are
 // safe in parallel tests when the target and Tracker are not shared with
 // another run (a shared Tracker mixes two runs' reports).
+//
+// Not proven without its field, and required by a preset with
+// preset.ErrorLeaks: the error-tracker probe (Tracker).
 type ErrorHandling struct {
 	production
 
@@ -190,28 +193,29 @@ func (u *errRun) setup() {
 	for _, p := range errConfigProblems(u.x, u.healthy) {
 		u.r.errorf("%s", p)
 	}
-	if u.r.failed() {
-		return
-	}
-	var err error
-	if u.c, err = u.x.Target.open(u.r); err != nil {
-		u.r.errorf("%v", err)
+	if u.c = connect(u.r, u.x.Target); u.c == nil {
 		return
 	}
 	if u.x.Tracker == nil {
-		u.r.notProven("the error-tracker check was skipped: set Tracker to a scenario.NewTracker() whose Capture your app reports failures to, to prove that every failure is reported and that what it got is not in the body")
+		u.r.notProven(need{preset.ErrorLeaks, "ErrorHandling.Tracker"}, "the error-tracker check was skipped: set Tracker to a scenario.NewTracker() whose Capture your app reports failures to, to prove that every failure is reported and that what it got is not in the body")
 	}
+	u.wellBefore = u.healthyNow("before any failure", ": set Healthy to a route that answers 2xx when your app is well")
+}
+
+// healthyNow sends GET Healthy and reports whether it answered 2xx; when
+// it did not, the problem ends with fix.
+func (u *errRun) healthyNow(when, fix string) bool {
 	resp, err := u.c.do(u.r.context(), Request{Path: u.healthy})
 	if err != nil {
 		u.r.errorf("GET %s: %v", u.healthy, err)
-		return
+		return false
 	}
-	u.r.logf("GET %s before any failure = %s", u.healthy, resp)
-	if p := errHealthyProblem(u.healthy, "before any failure", resp); p != "" {
-		u.r.errorf("%s: set Healthy to a route that answers 2xx when your app is well", p)
-		return
+	u.r.logf("GET %s %s = %s", u.healthy, when, resp)
+	if p := errHealthyProblem(u.healthy, when, resp); p != "" {
+		u.r.errorf("%s%s", p, fix)
+		return false
 	}
-	u.wellBefore = true
+	return true
 }
 
 // errHealthyProblem says why resp is not a healthy answer, or "".
@@ -332,13 +336,5 @@ func (u *errRun) tracked(name string, resp *response, before int) {
 }
 
 func (u *errRun) stillServing() {
-	resp, err := u.c.do(u.r.context(), Request{Path: u.healthy})
-	if err != nil {
-		u.r.errorf("GET %s: %v", u.healthy, err)
-		return
-	}
-	u.r.logf("GET %s after the failures = %s", u.healthy, resp)
-	if p := errHealthyProblem(u.healthy, "after the failures", resp); p != "" {
-		u.r.errorf("%s as before them: the app stopped serving after a failure; recover per request and keep serving", p)
-	}
+	u.healthyNow("after the failures", " as before them: the app stopped serving after a failure; recover per request and keep serving")
 }

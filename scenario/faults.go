@@ -56,6 +56,9 @@ import (
 // It covers preset.Chaos. Faults is a value; Verify and Run are safe in
 // parallel tests when the target and the Dependencies' functions are not
 // shared with another run.
+//
+// Not proven without its field: no probe of Faults needs one; every probe
+// runs by default on the Dependencies and Requests it is given.
 type Faults struct {
 	production
 
@@ -210,13 +213,7 @@ func (u *fltRun) setup() {
 	for _, p := range fltConfigProblems(u.x, u.reqs, u.maxLat) {
 		u.r.errorf("%s", p)
 	}
-	if u.r.failed() {
-		return
-	}
-	var err error
-	if u.c, err = u.x.Target.open(u.r); err != nil {
-		u.r.errorf("%v", err)
-	}
+	u.c = connect(u.r, u.x.Target)
 }
 
 // send sends q bounded by a deadline a little past maxLat.

@@ -49,6 +49,10 @@ import (
 //
 // A passing run logs each response's grade and score and every finding.
 // SecurityHeaders only reads the target; it is safe in parallel tests.
+//
+// Not proven without its field, and required by a preset with
+// preset.SecurityHeaders: HSTS, judged only over TLS (HTTPS, or an https
+// URL).
 type SecurityHeaders struct {
 	production
 
@@ -187,13 +191,7 @@ func (u *hdRun) given() {
 	isHTTPSURL := strings.HasPrefix(strings.ToLower(x.Target.url), "https:")
 	inProcess := !x.Target.IsZero() && !x.Target.IsURL()
 	u.https = x.HTTPS || isHTTPSURL || inProcess && u.hstsNeed
-	if r.failed() {
-		return
-	}
-	var err error
-	if u.c, err = x.Target.open(r, openOpts{https: u.https && inProcess}); err != nil {
-		r.errorf("%v", err)
-	}
+	u.c = connect(r, x.Target, openOpts{https: u.https && inProcess})
 }
 
 // hdRequests is every request to grade: GET of each path, then the
@@ -241,7 +239,7 @@ func (u *hdRun) request() {
 		r.logf("%s = %d: grade %s (%d/100)", name, res.Status, rep.Grade, rep.Score)
 	}
 	if !u.https {
-		r.notProven("Strict-Transport-Security was not judged: the responses were not sent over HTTPS; set HTTPS: true (in-process requests then look like TLS), or point Target at the https URL")
+		r.notProven(need{preset.SecurityHeaders, "SecurityHeaders.HTTPS"}, "Strict-Transport-Security was not judged: the responses were not sent over HTTPS; set HTTPS: true (in-process requests then look like TLS), or point Target at the https URL")
 	}
 }
 

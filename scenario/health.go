@@ -48,6 +48,10 @@ import (
 // It covers preset.HealthCheck. HealthCheck is a value; Verify and Run are
 // safe in parallel tests when the target and the Dependencies' functions
 // are not shared with another run.
+//
+// Not proven without its field, and required by a preset with
+// preset.HealthCheck: readiness during an outage (Dependencies) and liveness
+// staying up (Ready apart from Live).
 type HealthCheck struct {
 	production
 
@@ -124,11 +128,11 @@ func (x HealthCheck) exec(r reporter) {
 	}
 	r.step("When", "every dependency is up", run.allUp)
 	if len(x.Dependencies) == 0 {
-		r.notProven("readiness turns 503 while a dependency is down and 200 when it is back: no Dependencies declared: readiness was checked only with everything up; set Dependencies (each with Down and Up functions, e.g. Down: db.Close, Up: db.Reopen) to check it")
+		r.notProven(need{preset.HealthCheck, "HealthCheck.Dependencies"}, "readiness turns 503 while a dependency is down and 200 when it is back: no Dependencies declared: readiness was checked only with everything up; set Dependencies (each with Down and Up functions, e.g. Down: db.Close, Up: db.Reopen) to check it")
 		return
 	}
 	if run.ready == run.live {
-		r.notProven("liveness stays 200 while a dependency is down: Ready and Live are both %s: the check that liveness stays 200 during an outage was skipped; split them so that an outage does not restart every instance, and set Ready to the readiness path", run.live)
+		r.notProven(need{preset.HealthCheck, "HealthCheck.Ready"}, "liveness stays 200 while a dependency is down: Ready and Live are both %s: the check that liveness stays 200 during an outage was skipped; split them so that an outage does not restart every instance, and set Ready to the readiness path", run.live)
 	}
 	for i, d := range x.Dependencies {
 		run.dependency(i, d)
@@ -164,12 +168,9 @@ func (run *hcRun) open() bool {
 	if len(probs) > 0 {
 		return false
 	}
-	c, err := run.x.Target.open(run.r)
-	if err != nil {
-		run.r.errorf("%v", err)
+	if run.c = connect(run.r, run.x.Target); run.c == nil {
 		return false
 	}
-	run.c = c
 	return true
 }
 

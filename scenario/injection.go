@@ -90,13 +90,28 @@ import (
 //
 // Injection is safe in parallel tests as long as each run has its own canary
 // (the default is unique per run) and the application tolerates the load.
+//
+// Not proven without its field: no probe of Injection needs one; every
+// category runs by default. The SSRF probe is logged as not proven only when
+// no canary listener can listen on loopback.
 type Injection struct {
 	production
 
 	// Target is the application. Required.
 	Target Target
-	// Inputs are where the payloads go. Required: at least one.
+	// Inputs are where the payloads go. Required: at least one, or an
+	// Inventory.
 	Inputs []Input
+	// Inventory is the application's route inventory (jetty.WalkRoutes,
+	// jetty.Mux, OpenAPIRoutes): every parameter a route names — path
+	// placeholders, and from an OpenAPI document query, header and cookie
+	// parameters and JSON body fields — becomes an Input too, with
+	// InventoryHeader sent along. Under a Feature the check reports the
+	// routes it probed (jetty.S.Touched). Default: none.
+	Inventory jetty.Routes
+	// InventoryHeader is sent with every request built from the Inventory,
+	// e.g. the credentials of a signed-in user. Default: none.
+	InventoryHeader http.Header
 	// Categories limits the corpus. Default: every category.
 	Categories []PayloadCategory
 	// Canary is the absolute path of a file the command payloads try to
@@ -232,6 +247,7 @@ func (x Injection) Verify(ctx context.Context) error { return verify(ctx, x.Titl
 func (x Injection) Run(s *jetty.S) {
 	s.Helper()
 	run(s, x.Preset, x.exec)
+	s.Touched(x.touched()...)
 }
 
 // injMaxListed bounds the failing payloads listed per input.
@@ -263,6 +279,7 @@ type injRun struct {
 }
 
 func (x Injection) exec(r reporter) {
+	x.Inputs = append(slices.Clip(x.Inputs), x.inventoryInputs()...)
 	u := &injRun{x: x, r: r, canary: x.Canary, sent: map[PayloadCategory]int{}}
 	r.step("Given", "the application at "+x.Target.String(), u.setup)
 	if r.failed() {
@@ -317,6 +334,7 @@ func (u *injRun) setup() {
 	for _, p := range injConfigProblems(u.x) {
 		u.r.errorf("%s", p)
 	}
+	u.r.ready()
 	if u.r.failed() {
 		return
 	}

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -154,20 +155,11 @@ func sqlOraclePayloads() []Payload {
 func Payloads(categories ...PayloadCategory) []Payload {
 	var out []Payload
 	for _, p := range corpus {
-		if len(categories) == 0 || containsCategory(categories, p.Category) {
+		if len(categories) == 0 || slices.Contains(categories, p.Category) {
 			out = append(out, p)
 		}
 	}
 	return out
-}
-
-func containsCategory(cs []PayloadCategory, c PayloadCategory) bool {
-	for _, x := range cs {
-		if x == c {
-			return true
-		}
-	}
-	return false
 }
 
 // templateProduct is what the template payloads compute: 7331*7919. It

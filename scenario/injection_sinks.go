@@ -63,7 +63,7 @@ func (u *injRun) openSinks() {
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		u.r.notProven("server-side request forgery: no canary listener could listen on 127.0.0.1 (%v); run the check where loopback is available", err)
+		u.r.notProven(need{}, "server-side request forgery: no canary listener could listen on 127.0.0.1 (%v); run the check where loopback is available", err)
 		return
 	}
 	u.sinks.ssrf, u.sinks.ssrfPath = ln, "/jetty-ssrf-"+random

@@ -94,6 +94,8 @@ const (
 // It covers preset.Load. Load is a value; Verify and Run are safe in
 // parallel tests (each run has its own load generator), though parallel
 // load runs share the machine's cores and measure each other's noise.
+//
+// Not proven without its field: no probe of Load needs one.
 type Load struct {
 	production
 
@@ -254,8 +256,12 @@ func (l *ldRun) given() {
 		return
 	}
 	var err error
-	if l.target, l.opts, err = x.Target.loadTarget(r); err != nil {
+	l.target, l.opts, err = x.Target.loadTarget(r)
+	if err != nil {
 		r.errorf("%v", err)
+	}
+	r.ready()
+	if err != nil {
 		return
 	}
 	build, first := x.builder(l.users)
@@ -273,14 +279,7 @@ func (l *ldRun) given() {
 			l.opts = append(l.opts, loadtest.Duration(x.Duration))
 		}
 	}
-	l.opts = append(l.opts,
-		loadtest.Timeout(max(loadtest.DefaultTimeout, 2*l.budget.Max)),
-		// Load judges statuses and times, not bodies: a little of each
-		// keeps a hundred users' responses in a few megabytes.
-		loadtest.MaxBody(loadMaxBody),
-		// Users released together may start up to a quarter of the
-		// budget late on a busy machine and still arrive "at once".
-		loadtest.MaxLag(max(loadtest.DefaultMaxLag, l.budget.Max/4)))
+	l.opts = append(l.opts, loadOpts(l.budget.Max)...)
 	if w := x.loadWarmup(); w > 0 {
 		l.opts = append(l.opts, loadtest.Warmup(w))
 	}
@@ -303,22 +302,14 @@ func (l *ldRun) send() {
 			return
 		}
 	}
-	report, err := loadtest.Run(r.context(), l.target, l.opts...)
-	if report != nil {
-		r.logf("load report (%s):\n%s", l.plan, strings.TrimRight(report.String(), "\n"))
-		if l.dir != "" {
-			x.keep(r, l.dir, report, plot.Bytes())
-		}
-	}
-	var invalid *loadtest.InvalidError
-	switch {
-	case report == nil:
-		r.errorf("the load run did not start: %v", err)
+	// A run the generator could not produce as planned is reported with
+	// the budget below, as "run invalid".
+	report, _, _ := runLoad(r, "load", l.plan, l.target, l.opts)
+	if report == nil {
 		return
-	case errors.As(err, &invalid):
-		// reported with the budget below, as "run invalid"
-	case err != nil:
-		r.errorf("the load run failed: %v", err)
+	}
+	if l.dir != "" {
+		x.keep(r, l.dir, report, plot.Bytes())
 	}
 	l.report = report
 	l.checked = loadViolations(report.Check(l.budget))

@@ -179,9 +179,8 @@ func (l *ldRun) compare() {
 		return
 	}
 	r.logf("baseline %s: the run regressed (%v); measuring once more to tell a regression from noise", path, oneLine(err))
-	again, aerr := loadtest.Run(r.context(), l.target, l.measureOpts...)
-	if again == nil {
-		r.errorf("the confirming run did not start: %v", aerr)
+	again, _, failed := runLoad(r, "confirming load", l.plan, l.target, l.measureOpts)
+	if again == nil || failed {
 		return
 	}
 	best := loadBest(l.report, again)

@@ -2,10 +2,12 @@ package scenario
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jettymethod/jetty/loadtest"
 )
@@ -62,3 +64,38 @@ func loadStatuses(rep *loadtest.Report) string {
 // loadMaxBody is the response body a load run keeps per hit: Load and
 // Overload judge statuses, headers and times, not bodies.
 const loadMaxBody = 64 << 10
+
+// loadOpts are the options every load run of a check takes for a latency
+// bound of maxLat: a request timeout of twice it, a small body cap, and the
+// start lag a busy machine may add while users still arrive "at once" (a
+// quarter of it).
+func loadOpts(maxLat time.Duration) []loadtest.Option {
+	return []loadtest.Option{
+		loadtest.Timeout(max(loadtest.DefaultTimeout, 2*maxLat)),
+		loadtest.MaxBody(loadMaxBody),
+		loadtest.MaxLag(max(loadtest.DefaultMaxLag, maxLat/4)),
+	}
+}
+
+// runLoad runs a check's load plan and logs its report as "<what> report
+// (<plan>)". A run that did not start or failed is reported (failed);
+// invalid is the error of a run the generator could not produce as
+// planned, left to the check to word.
+func runLoad(r reporter, what, plan string, t loadtest.Target, opts []loadtest.Option) (report *loadtest.Report, invalid error, failed bool) {
+	report, err := loadtest.Run(r.context(), t, opts...)
+	if report != nil {
+		r.logf("%s report (%s):\n%s", what, plan, strings.TrimRight(report.String(), "\n"))
+	}
+	var inv *loadtest.InvalidError
+	switch {
+	case report == nil:
+		r.errorf("the load run did not start: %v", err)
+		return nil, nil, true
+	case errors.As(err, &inv):
+		return report, err, false
+	case err != nil:
+		r.errorf("the load run failed: %v", err)
+		return report, nil, true
+	}
+	return report, nil, false
+}

@@ -56,6 +56,10 @@ import (
 // It covers preset.Metrics. Metrics is a value; Verify and Run are safe in
 // parallel tests when the target is not shared with another run (another
 // run's requests would move the same counters; the checks are "at least").
+//
+// Not proven without its field, and required by a preset with
+// preset.Metrics: the errors signal (Failing, when the made-up path is
+// answered 2xx).
 type Metrics struct {
 	production
 
@@ -177,12 +181,7 @@ func (m *mtRun) config() {
 
 func (m *mtRun) given() {
 	m.config()
-	if m.r.failed() {
-		return
-	}
-	var err error
-	if m.c, err = m.x.Target.open(m.r); err != nil {
-		m.r.errorf("%v", err)
+	if m.c = connect(m.r, m.x.Target); m.c == nil {
 		return
 	}
 	m.before = m.scrape(" before the requests")
@@ -272,7 +271,7 @@ func (m *mtRun) sendFailing() {
 	case err != nil:
 		r.errorf("Failing %s: %v", m.fail, err)
 	case (resp.Dropped || resp.Status < 400) && m.provoked:
-		r.notProven("the errors signal: %s, a path the scenario made up, = %s, not an error, so whether errors are counted was not checked; set Failing to a request your app answers with 4xx or 5xx", m.fail, resp)
+		r.notProven(need{preset.Metrics, "Metrics.Failing"}, "the errors signal: %s, a path the scenario made up, = %s, not an error, so whether errors are counted was not checked; set Failing to a request your app answers with 4xx or 5xx", m.fail, resp)
 	case resp.Dropped || resp.Status < 400:
 		r.errorf("Failing %s = %s, want a 4xx or 5xx: set Failing to a request your app answers with an error", m.fail, resp)
 	case m.provoked:
@@ -284,20 +283,31 @@ func (m *mtRun) sendFailing() {
 	}
 }
 
+// rose returns the first of series whose sum rose by at least N between
+// the scrapes and by how much ("" when none did), and every rise as
+// "name +d" for the report.
+func (m *mtRun) rose(series []string) (string, float64, []string) {
+	var rose []string
+	for _, nm := range series {
+		d := m.after.sum(nm) - m.before.sum(nm)
+		rose = append(rose, fmt.Sprintf("%s +%s", nm, metricsNum(d)))
+		if d >= float64(m.n) {
+			return nm, d, rose
+		}
+	}
+	return "", 0, rose
+}
+
 func (m *mtRun) counterRose() {
 	names, problem := metricsCounters(m.after, m.x.Counter, m.path)
 	if problem != "" {
 		m.r.errorf("%s", problem)
 		return
 	}
-	var rose []string
-	for _, nm := range names {
-		d := m.after.sum(nm) - m.before.sum(nm)
-		rose = append(rose, fmt.Sprintf("%s +%s", nm, metricsNum(d)))
-		if d >= float64(m.n) {
-			m.r.logf("%s rose by %s after %d × %s", nm, metricsNum(d), m.n, m.req)
-			return
-		}
+	nm, d, rose := m.rose(names)
+	if nm != "" {
+		m.r.logf("%s rose by %s after %d × %s", nm, metricsNum(d), m.n, m.req)
+		return
 	}
 	m.r.errorf("no request counter rose by %d after %d × %s (%s): increment it for every request, in middleware around every route (promhttp.InstrumentHandlerCounter)", m.n, m.n, m.req, strings.Join(rose, ", "))
 }
@@ -363,18 +373,19 @@ func (m *mtRun) latencyCounted() {
 		m.r.errorf("%s", problem)
 		return
 	}
-	var rose []string
-	for _, b := range bases {
-		d := m.after.sum(b+"_count") - m.before.sum(b+"_count")
-		rose = append(rose, fmt.Sprintf("%s_count +%s", b, metricsNum(d)))
-		if d >= float64(m.n) {
-			kind := "summary"
-			if m.after.has(b + "_bucket") {
-				kind = "histogram"
-			}
-			m.r.logf("latency %s %s: _count rose by %s after %d × %s", kind, b, metricsNum(d), m.n, m.req)
-			return
+	counts := make([]string, len(bases))
+	for i, b := range bases {
+		counts[i] = b + "_count"
+	}
+	nm, d, rose := m.rose(counts)
+	if nm != "" {
+		b := strings.TrimSuffix(nm, "_count")
+		kind := "summary"
+		if m.after.has(b + "_bucket") {
+			kind = "histogram"
 		}
+		m.r.logf("latency %s %s: _count rose by %s after %d × %s", kind, b, metricsNum(d), m.n, m.req)
+		return
 	}
 	m.r.errorf("no latency histogram or summary counted %d more requests after %d × %s (%s): observe the duration of every request, in middleware around every route (promhttp.InstrumentHandlerDuration)", m.n, m.n, m.req, strings.Join(rose, ", "))
 }

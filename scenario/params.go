@@ -53,63 +53,55 @@ func (p params) String(key, def string) string {
 
 // Int returns a positive whole number.
 func (p params) Int(key string, def int) int {
-	v, ok := p.raw(key)
-	if !ok {
-		return def
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil || n <= 0 {
-		p.bad(key, v, "a positive whole number", strconv.Itoa(max(def, 1)))
-		return def
-	}
-	return n
+	return parsed(p, key, def, "a positive whole number", strconv.Itoa(max(def, 1)), func(v string) (int, bool) {
+		n, err := strconv.Atoi(v)
+		return n, err == nil && n > 0
+	})
 }
 
 // Duration returns a positive duration, read as preset.ParseDuration reads
 // it (Go's syntax, plus whole days: "90d").
 func (p params) Duration(key string, def time.Duration) time.Duration {
-	v, ok := p.raw(key)
-	if !ok {
-		return def
+	ex := probe.Short(max(def, time.Second))
+	if def > 0 && def%(24*time.Hour) == 0 {
+		ex = strconv.FormatInt(int64(def/(24*time.Hour)), 10) + "d"
 	}
-	d, err := preset.ParseDuration(strings.TrimSpace(v))
-	if err != nil || d <= 0 {
-		ex := probe.Short(max(def, time.Second))
-		if def > 0 && def%(24*time.Hour) == 0 {
-			ex = strconv.FormatInt(int64(def/(24*time.Hour)), 10) + "d"
-		}
-		p.bad(key, v, "a positive duration", ex)
-		return def
-	}
-	return d
+	return parsed(p, key, def, "a positive duration", ex, func(v string) (time.Duration, bool) {
+		d, err := preset.ParseDuration(v)
+		return d, err == nil && d > 0
+	})
 }
 
 // Ratio returns a number between 0 and 1.
 func (p params) Ratio(key string, def float64) float64 {
-	v, ok := p.raw(key)
-	if !ok {
-		return def
-	}
-	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-	if err != nil || !(f >= 0 && f <= 1) {
-		p.bad(key, v, "a ratio between 0 and 1", strconv.FormatFloat(def, 'g', -1, 64))
-		return def
-	}
-	return f
+	return parsed(p, key, def, "a ratio between 0 and 1", strconv.FormatFloat(def, 'g', -1, 64), func(v string) (float64, bool) {
+		f, err := strconv.ParseFloat(v, 64)
+		return f, err == nil && f >= 0 && f <= 1
+	})
 }
 
 // Bool returns "true" or "false".
 func (p params) Bool(key string, def bool) bool {
+	return parsed(p, key, def, "true or false", strconv.FormatBool(def), func(v string) (bool, bool) {
+		b, err := strconv.ParseBool(v)
+		return b, err == nil
+	})
+}
+
+// parsed returns the parameter key as parse reads it (white space around
+// it trimmed), def when the preset does not set it, and def with the one
+// problem wording when parse refuses it.
+func parsed[T any](p params, key string, def T, want, example string, parse func(string) (T, bool)) T {
 	v, ok := p.raw(key)
 	if !ok {
 		return def
 	}
-	b, err := strconv.ParseBool(strings.TrimSpace(v))
-	if err != nil {
-		p.bad(key, v, "true or false", strconv.FormatBool(def))
+	x, ok := parse(strings.TrimSpace(v))
+	if !ok {
+		p.bad(key, v, want, example)
 		return def
 	}
-	return b
+	return x
 }
 
 // List returns a comma-separated list of non-empty items.
@@ -133,13 +125,7 @@ func (p params) List(key string, def []string) []string {
 
 // Grade returns an Observatory grade (A+ … F).
 func (p params) Grade(key, def string) string {
-	v, ok := p.raw(key)
-	if !ok {
-		return def
-	}
-	if preset.GradeRank(strings.TrimSpace(v)) == 0 {
-		p.bad(key, v, "a grade (A+, A, A-, B+, … F)", def)
-		return def
-	}
-	return strings.TrimSpace(v)
+	return parsed(p, key, def, "a grade (A+, A, A-, B+, … F)", def, func(v string) (string, bool) {
+		return v, preset.GradeRank(v) != 0
+	})
 }

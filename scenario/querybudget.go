@@ -51,6 +51,10 @@ import (
 // counts this application's queries alone: queries issued at the same time
 // by another test or by a background job of the application are counted
 // too.
+//
+// Not proven without its field: QueryBudget covers no preset
+// requirement: what it cannot prove (Grow, Queries that count nothing) is
+// logged, never required.
 type QueryBudget struct {
 	production
 
@@ -131,7 +135,7 @@ func (x QueryBudget) exec(r reporter) {
 	}
 	r.step("Then", fmt.Sprintf("it issues at most %d queries", q.maxQ), q.judgeBudget)
 	if x.Grow == nil {
-		r.notProven("no Grow set: only the budget of %d queries was checked, not whether the count grows with the data (an N+1 query issues one more per row); set QueryBudget.Grow to a function that adds rows the request reads", q.maxQ)
+		r.notProven(need{"", "QueryBudget.Grow"}, "no Grow set: only the budget of %d queries was checked, not whether the count grows with the data (an N+1 query issues one more per row); set QueryBudget.Grow to a function that adds rows the request reads", q.maxQ)
 		return
 	}
 	r.step("When", "rows are added (Grow) and "+q.name+" is sent again", q.growAndMeasure)
@@ -152,13 +156,7 @@ func (q *qbRun) open() {
 	if !strings.HasPrefix(q.req.Path, "/") {
 		r.errorf("Request.Path = %q: want a path starting with /, such as /posts", q.req.Path)
 	}
-	if r.failed() {
-		return
-	}
-	var err error
-	if q.c, err = x.Target.open(r); err != nil {
-		r.errorf("%v", err)
-	}
+	q.c = connect(r, x.Target)
 }
 
 // measure sends the request and returns the queries it issued, or -1.
@@ -176,7 +174,7 @@ func (q *qbRun) measure(when string) int64 {
 	// Queries issued after the response was written count too: wait for
 	// the in-process handler to return.
 	if !q.c.WaitHandlers(qbWait) {
-		r.notProven("%s%s: the handler was still running %s after its response: queries it issues later were not counted", q.name, when, probe.Words(qbWait))
+		r.notProven(need{}, "%s%s: the handler was still running %s after its response: queries it issues later were not counted", q.name, when, probe.Words(qbWait))
 	}
 	after, ok := q.count()
 	if !ok {
@@ -213,7 +211,7 @@ func (q *qbRun) warmAndMeasure() {
 
 func (q *qbRun) judgeBudget() {
 	if q.first == 0 {
-		q.r.notProven("%s issued no query: check that Queries counts your app's queries (a wrapped driver or a query hook), or the budget proves nothing", q.name)
+		q.r.notProven(need{"", "QueryBudget.Queries"}, "%s issued no query: check that Queries counts your app's queries (a wrapped driver or a query hook), or the budget proves nothing", q.name)
 	}
 	if p := qbOverBudget(q.name, q.first, q.maxQ); p != "" {
 		q.r.errorf("%s", p)

@@ -95,6 +95,13 @@ const (
 // RateLimit is a value; Verify and Run are safe in parallel tests when the
 // target is (a HandlerFunc target is built afresh for each run; a Handler
 // or URL target keeps its counters between runs, so use distinct accounts).
+//
+// Not proven without its field, and required by a preset with
+// preset.LoginRateLimit: the right password blocked too (Success; the check
+// cannot know the password), and, when the login request names no account it
+// can vary, the per-account and unknown-account probes (PerAccount,
+// UnknownUser). Over a URL the lockout is judged through Retry-After, which
+// is logged, not required.
 type RateLimit struct {
 	production
 
@@ -543,18 +550,15 @@ func (run *rlRun) open() bool {
 		return false
 	}
 	run.cfg, run.acct, run.blockAs = cfg, rlAccount(cfg.req), cfg.status
-	c, err := run.x.Target.open(r)
-	if err != nil {
-		r.errorf("%v", err)
+	if run.c = connect(r, run.x.Target); run.c == nil {
 		return false
 	}
-	run.c = c
-	run.virtual = c.h != nil && probe.InBubble()
+	run.virtual = run.c.h != nil && probe.InBubble()
 	clock := "real time"
 	switch {
 	case run.virtual:
 		clock = "virtual time (synctest bubble)"
-	case c.h == nil:
+	case run.c.h == nil:
 		clock = "real time; the lockout is checked through Retry-After"
 	}
 	r.logf("target %v, %s; attempts: %s for %s, body %s", run.x.Target, clock, cfg.req, run.acct, cfg.req.Body)
@@ -682,7 +686,7 @@ func (run *rlRun) rotate() {
 func (run *rlRun) rightPassword() {
 	r, cfg := run.r, run.cfg
 	if cfg.success.IsZero() {
-		r.notProven("the right password is blocked too while the account is (else the right guess is told apart and guessing stays unlimited): the check does not know the password; set Success to a login with the right password for %s", run.acct)
+		r.notProven(need{preset.LoginRateLimit, "RateLimit.Success"}, "the right password is blocked too while the account is (else the right guess is told apart and guessing stays unlimited): the check does not know the password; set Success to a login with the right password for %s", run.acct)
 		return
 	}
 	r.step("And", "the right password is blocked too", func() {
@@ -703,7 +707,7 @@ func (run *rlRun) rightPassword() {
 func (run *rlRun) otherAccount() {
 	r, cfg := run.r, run.cfg
 	if cfg.other.IsZero() {
-		r.notProven("one account's attempts do not block another's (the counter is per account, not per client address): the login request names no account in a JSON or form field to vary; set PerAccount to a failing login for a second account")
+		r.notProven(need{preset.LoginRateLimit, "RateLimit.PerAccount"}, "one account's attempts do not block another's (the counter is per account, not per client address): the login request names no account in a JSON or form field to vary; set PerAccount to a failing login for a second account")
 		return
 	}
 	other := rlAccount(cfg.other)
@@ -731,7 +735,7 @@ func (run *rlRun) lockout() {
 		if run.c.h != nil {
 			why, fix = "TrustRetryAfter is set", "run it inside synctest.Test without TrustRetryAfter"
 		}
-		r.notProven("the block holds for the whole lockout and lifts when it ends: the %v lockout was checked through Retry-After, not by waiting: %s; %s", cfg.lockout, why, fix)
+		r.notProven(need{}, "the block holds for the whole lockout and lifts when it ends: the %v lockout was checked through Retry-After, not by waiting: %s; %s", cfg.lockout, why, fix)
 		return
 	}
 	before := cfg.lockout - time.Second
@@ -740,12 +744,18 @@ func (run *rlRun) lockout() {
 	r.step("And", fmt.Sprintf("the block lifts %v after it began", after), func() { run.lifts(after) })
 }
 
+// attemptAt sends the next attempt at d after the block began (virtual
+// time); nil when it got no answer (reported).
+func (run *rlRun) attemptAt(d time.Duration) *response {
+	time.Sleep(time.Until(run.blockAt.Add(d)))
+	run.sent++
+	return run.do(run.cfg.req, nil)
+}
+
 // holds checks the block still holds at before, near the lockout's end.
 func (run *rlRun) holds(before time.Duration) {
 	r, cfg := run.r, run.cfg
-	time.Sleep(time.Until(run.blockAt.Add(before)))
-	run.sent++
-	resp := run.do(cfg.req, nil)
+	resp := run.attemptAt(before)
 	switch {
 	case resp == nil:
 	case !run.isBlocked(resp):
@@ -762,9 +772,7 @@ func (run *rlRun) holds(before time.Duration) {
 // lifts checks the block has lifted at after, past the lockout's end.
 func (run *rlRun) lifts(after time.Duration) {
 	r, cfg := run.r, run.cfg
-	time.Sleep(time.Until(run.blockAt.Add(after)))
-	run.sent++
-	resp := run.do(cfg.req, nil)
+	resp := run.attemptAt(after)
 	switch {
 	case resp == nil:
 	case resp.Dropped || run.isBlocked(resp):
@@ -788,7 +796,7 @@ func (run *rlRun) message() {
 func (run *rlRun) unknownUser() {
 	r, cfg := run.r, run.cfg
 	if cfg.unknown.IsZero() {
-		r.notProven("an account that does not exist is blocked the same way (the block reveals nothing about which accounts exist): the login request names no account in a JSON or form field to vary; set UnknownUser to a login for an account that does not exist")
+		r.notProven(need{preset.LoginRateLimit, "RateLimit.UnknownUser"}, "an account that does not exist is blocked the same way (the block reveals nothing about which accounts exist): the login request names no account in a JSON or form field to vary; set UnknownUser to a login for an account that does not exist")
 		return
 	}
 	who, n := rlAccount(cfg.unknown), cfg.attempts

@@ -34,6 +34,101 @@ type Problems struct {
 	// NotProven lists what the scenario could not prove with what it was
 	// given, each with the field to set ("not proven: …; set X").
 	NotProven []string
+	// Required lists the NotProven probes that the preset in force
+	// requires (see [Explain]): under jetty.Feature each one makes the
+	// requirement the check covers only partly proven (coverage
+	// "partial") until its field is set. The others are optional: they
+	// are reported and logged only.
+	Required []string
+}
+
+// Err returns p as an error when it lists a problem, else nil: the
+// verdict Verify returns.
+func (p *Problems) Err() error {
+	if p == nil || len(p.List) == 0 {
+		return nil
+	}
+	return p
+}
+
+// Explain runs check's engine without a testing.T, as Verify does, and
+// returns everything it found, also on a pass: the problems, what it
+// tried, and what it could not prove (NotProven, and the part of it the
+// preset in force requires, Required). Verify keeps its contract (nil on a
+// pass); Explain is for a caller that must also know what a pass did not
+// prove:
+//
+//	p := scenario.Explain(ctx, scenario.RateLimit{Target: target})
+//	if err := p.Err(); err != nil { … }      // the verdict
+//	for _, np := range p.Required { … }      // "… set Success to …"
+//
+// check is any of the package's checks, or a type whose Verify returns a
+// *Problems or an error (then only what that error says is known).
+// Explain never returns nil.
+func Explain(ctx context.Context, check interface {
+	Verify(context.Context) error
+}) *Problems {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if check == nil {
+		return &Problems{List: []Problem{{Text: "scenario.Explain(ctx, nil): pass a check such as scenario.RateLimit{…}"}}}
+	}
+	sink := new(*Problems)
+	err := check.Verify(context.WithValue(ctx, explainKey{}, sink))
+	var p *Problems
+	switch {
+	case *sink != nil:
+		return *sink
+	case errors.As(err, &p):
+		return p
+	case err != nil:
+		return &Problems{List: []Problem{{Text: err.Error(), Err: err}}}
+	}
+	return &Problems{}
+}
+
+// explainKey carries Explain's sink to verify through the context.
+type explainKey struct{}
+
+// need is what a probe that could not run needed: the requirement it is
+// part of and the check's field that would let it run. A probe with a
+// zero need is optional (nothing the user can set enables it, or it only
+// adds to what the check proves): it is reported, never required.
+type need struct {
+	id    preset.ID
+	field string // e.g. "RateLimit.Success"
+}
+
+// requiredBy reports whether preset p requires the probe: p has the
+// requirement, and the requirement's "optional" parameter (a
+// comma-separated list of field names, e.g. "Session.Elevate") does not
+// name the field.
+func (n need) requiredBy(r reporter) bool {
+	if n.id == "" {
+		return false
+	}
+	if _, ok := r.preset().Requirement(n.id); !ok {
+		return false
+	}
+	for _, f := range paramsOf(r, n.id).List("optional", nil) {
+		if f == n.field || strings.HasSuffix(n.field, "."+f) {
+			return false
+		}
+	}
+	return true
+}
+
+// withField returns msg naming the field to set, when it does not yet.
+func (n need) withField(msg string) string {
+	if n.field == "" {
+		return msg
+	}
+	_, short, _ := strings.Cut(n.field, ".")
+	if strings.Contains(msg, "set "+n.field) || strings.Contains(msg, "set "+short) {
+		return msg
+	}
+	return msg + "; set " + n.field
 }
 
 // Error lists every problem, one per line, under the scenario's title.
@@ -107,8 +202,13 @@ type reporter interface {
 	logf(format string, args ...any)
 	errorf(format string, args ...any)
 	// notProven reports what the check could not prove and which field
-	// would let it.
-	notProven(format string, args ...any)
+	// would let it (see need): a probe the preset in force requires is
+	// reported to the scenario's coverage, the others are logged only.
+	notProven(n need, format string, args ...any)
+	// ready marks the end of the check's configuration: a problem
+	// reported before it is about the check's fields, and under Run it
+	// names the line of the user's f.Include or jetty.Check.
+	ready()
 	// failed reports whether a problem was reported so far.
 	failed() bool
 	// preset is the preset the check's thresholds come from, resolved
@@ -163,6 +263,8 @@ type collector struct {
 	reads    []string // "id/key" of every preset parameter read
 }
 
+func (c *collector) ready() {}
+
 func (c *collector) context() context.Context { return c.ctx }
 func (c *collector) step(kw, text string, fn func()) {
 	if c.ctx.Err() != nil {
@@ -187,9 +289,12 @@ func (c *collector) logf(format string, args ...any) {
 func (c *collector) errorf(format string, args ...any) {
 	c.probs.List = append(c.probs.List, Problem{Step: strings.Join(c.cur, ": "), Text: redactf(format, args...), Err: errorIn(args)})
 }
-func (c *collector) notProven(format string, args ...any) {
-	msg := redactf(format, args...)
+func (c *collector) notProven(n need, format string, args ...any) {
+	msg := n.withField(redactf(format, args...))
 	c.probs.NotProven = append(c.probs.NotProven, msg)
+	if n.requiredBy(c) {
+		c.probs.Required = append(c.probs.Required, msg)
+	}
 	c.probs.Tried = append(c.probs.Tried, "not proven: "+msg)
 }
 func (c *collector) failed() bool          { return len(c.probs.List) > 0 }
@@ -234,10 +339,10 @@ func verify(ctx context.Context, title string, own preset.Preset, exec func(repo
 		}
 		exec(c)
 	}()
-	if len(c.probs.List) == 0 {
-		return nil
+	if sink, ok := ctx.Value(explainKey{}).(**Problems); ok && sink != nil {
+		*sink = &c.probs
 	}
-	return &c.probs
+	return c.probs.Err()
 }
 
 // stepper reports to a running jetty scenario.
@@ -245,7 +350,12 @@ type stepper struct {
 	s      *jetty.S
 	p      preset.Preset
 	halted *bool
+	// configured is set by ready: until then a problem is about the
+	// check's fields and names the user's line (jetty.S.Origin).
+	configured *bool
 }
+
+func (r stepper) ready() { *r.configured = true }
 
 func (r stepper) context() context.Context { return r.s.Context() }
 func (r stepper) step(kw, text string, fn func()) {
@@ -278,11 +388,22 @@ func (r stepper) logf(format string, args ...any) {
 }
 func (r stepper) errorf(format string, args ...any) {
 	r.s.Helper()
-	r.s.Error(redactf(format, args...))
+	msg := redactf(format, args...)
+	if at := r.s.Origin(); !*r.configured && at != "" {
+		// t.Run runs the scenario on its own goroutine: no Helper mark
+		// reaches the user's frame, so the message names it.
+		msg = at + ": " + msg
+	}
+	r.s.Error(msg)
 }
-func (r stepper) notProven(format string, args ...any) {
+func (r stepper) notProven(n need, format string, args ...any) {
 	r.s.Helper()
-	r.s.Log("not proven: " + redactf(format, args...))
+	msg := n.withField(redactf(format, args...))
+	if n.requiredBy(r) {
+		r.s.NotProven(n.id, msg)
+		return
+	}
+	r.s.Log("not proven: " + msg)
 }
 func (r stepper) failed() bool          { return r.s.Failed() }
 func (r stepper) preset() preset.Preset { return r.p }
@@ -298,7 +419,7 @@ func run(s *jetty.S, own preset.Preset, exec func(reporter)) {
 		}
 		return s.Preset(), nil
 	})
-	exec(stepper{s: s, p: p, halted: new(bool)})
+	exec(stepper{s: s, p: p, halted: new(bool), configured: new(bool)})
 }
 
 // runBubbled runs an engine that needs virtual time for an in-process

@@ -29,6 +29,9 @@ import (
 // It covers preset.Rollback. Rollback changes the database it is given:
 // give it one of its own (a fresh file or schema per test). It is safe in
 // parallel tests when they are.
+//
+// Not proven without its field, and required by a preset with
+// preset.Rollback: that rolling back and forward loses nothing (Snapshot).
 type Rollback struct {
 	production
 
@@ -120,6 +123,7 @@ func (run *rbRun) forward() {
 	if run.healthy == "" {
 		run.healthy = "/healthz"
 	}
+	r.ready()
 	if r.failed() {
 		return
 	}
@@ -171,18 +175,25 @@ func rbAnswerProblem(resp *response, err error) string {
 }
 
 func (run *rbRun) write() {
-	x, r := run.x, run.r
-	c, ok := run.serve("the next version", x.Next)
+	if run.answers("the next version", run.x.Next, run.x.Write, "fix Rollback.Write") {
+		run.before = run.snapshot("after the write")
+	}
+}
+
+// answers starts the version that build makes, sends q and reports
+// whether it answered well; when it did not, the problem ends with fix.
+func (run *rbRun) answers(which string, build func() (http.Handler, error), q Request, fix string) bool {
+	c, ok := run.serve(which, build)
 	if !ok {
-		return
+		return false
 	}
-	resp, err := c.do(r.context(), x.Write)
+	resp, err := c.do(run.r.context(), q)
 	if p := rbAnswerProblem(resp, err); p != "" {
-		r.errorf("the next version: %s %s: fix Rollback.Write", x.Write, p)
-		return
+		run.r.errorf("%s: %s %s: %s", which, q, p, fix)
+		return false
 	}
-	r.logf("the next version: %s = %d", x.Write, resp.Status)
-	run.before = run.snapshot("after the write")
+	run.r.logf("%s: %s = %d", which, q, resp.Status)
+	return true
 }
 
 func (run *rbRun) snapshot(when string) any {
@@ -198,17 +209,8 @@ func (run *rbRun) snapshot(when string) any {
 }
 
 func (run *rbRun) previousServes() {
-	x, r := run.x, run.r
-	c, ok := run.serve("after the rollback, the previous version", x.Previous)
-	if !ok {
-		return
-	}
-	resp, err := c.do(r.context(), x.Read)
-	if p := rbAnswerProblem(resp, err); p != "" {
-		r.errorf("after the rollback, the previous version: %s %s: the down-migration must keep what the previous version reads (columns, tables, rows)", x.Read, p)
-		return
-	}
-	r.logf("after the rollback, the previous version: %s = %d", x.Read, resp.Status)
+	run.answers("after the rollback, the previous version", run.x.Previous, run.x.Read,
+		"the down-migration must keep what the previous version reads (columns, tables, rows)")
 }
 
 func (run *rbRun) again() {
@@ -220,7 +222,7 @@ func (run *rbRun) again() {
 		return
 	}
 	if x.Snapshot == nil {
-		r.notProven("that rolling back and forward loses nothing: set Rollback.Snapshot to read the data that must survive")
+		r.notProven(need{preset.Rollback, "Rollback.Snapshot"}, "that rolling back and forward loses nothing: set Rollback.Snapshot to read the data that must survive")
 		return
 	}
 	after := run.snapshot("after rolling forward again")

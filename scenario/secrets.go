@@ -65,6 +65,11 @@ import (
 // are safe in parallel tests when the target and the source are not shared
 // with another run (a shared source mixes their entries: give each test its
 // own recorder).
+//
+// Not proven without its field, and required by a preset with
+// preset.SecretsInLogs: a log to search (Source, when the application wrote
+// nothing to it). Handlers still running, or a route the application does not
+// serve, are only logged.
 type SecretsInLogs struct {
 	production
 
@@ -567,9 +572,7 @@ func (s *silRun) open() {
 	if !s.ok {
 		return
 	}
-	var err error
-	if s.c, err = x.Target.open(r); err != nil {
-		r.errorf("%v", err)
+	if s.c = connect(r, x.Target); s.c == nil {
 		s.ok = false
 	}
 }
@@ -597,7 +600,7 @@ func (s *silRun) send() {
 		if problem, unproven := silAnswer(p.label, resp); problem != "" {
 			r.errorf("%s", problem)
 		} else if unproven != "" {
-			r.notProven("%s", unproven)
+			r.notProven(need{}, "%s", unproven)
 		} else {
 			s.answered++
 		}
@@ -624,7 +627,7 @@ func (s *silRun) search() {
 	// A middleware logs after its handler wrote the response: wait for
 	// in-process handlers to return before reading the log.
 	if !s.c.WaitHandlers(silWait) {
-		r.notProven("the application's handlers were still running %s after the last response: what they log later was not searched; make them return, or read a log the check can wait for", probe.Words(silWait))
+		r.notProven(need{}, "the application's handlers were still running %s after the last response: what they log later was not searched; make them return, or read a log the check can wait for", probe.Words(silWait))
 	}
 	all, err := s.x.Source.LogEntries()
 	if err != nil {
@@ -636,7 +639,7 @@ func (s *silRun) search() {
 		entries = all[len(s.before):]
 	}
 	if len(entries) == 0 {
-		r.notProven("the application wrote no log entry during the requests, so no secret could be seen in one: if it logs elsewhere, set SecretsInLogs.Source to that log")
+		r.notProven(need{preset.SecretsInLogs, "SecretsInLogs.Source"}, "the application wrote no log entry during the requests, so no secret could be seen in one: if it logs elsewhere, set SecretsInLogs.Source to that log")
 		return
 	}
 	r.logf("%d log entr%s written during the requests searched for %d secret(s), and for card data that must never be kept (CVV/CVC, PIN, track data; PCI DSS v4 3.3.1)",

@@ -40,6 +40,12 @@ import (
 //
 // It covers preset.Sessions. Session is a value; Verify and Run are safe in
 // parallel tests when the target is.
+//
+// Not proven without its field, and required by a preset with
+// preset.Sessions: the timeouts, which need virtual time (set Target to an
+// in-process HandlerFunc). PasswordChange and Elevate are optional: an
+// application may have no password change or privilege levels, which the
+// check cannot tell.
 type Session struct {
 	production
 
@@ -157,12 +163,8 @@ func (run *sessRun) open() {
 	if run.idle <= 0 || run.lifetime <= 0 || run.idle > run.lifetime {
 		r.errorf("IdleTimeout %v and Lifetime %v: want positive durations, the idle timeout no longer than the lifetime", run.idle, run.lifetime)
 	}
-	if r.failed() {
-		return
-	}
-	c, err := x.Target.open(r)
-	if err != nil {
-		r.errorf("%v", err)
+	c := connect(r, x.Target)
+	if c == nil {
 		return
 	}
 	run.c = c
@@ -326,7 +328,7 @@ func (run *sessRun) entropy() {
 		ids = append(ids, ck.Value)
 	}
 	if probe.LooksLikeJWT(ids[0]) {
-		r.notProven("the entropy of the session identifiers: they are signed tokens (JWT), whose strength is their key's, not measurable from outside")
+		r.notProven(need{}, "the entropy of the session identifiers: they are signed tokens (JWT), whose strength is their key's, not measurable from outside")
 		return
 	}
 	if p := sessEntropyProblem(ids); p != "" {
@@ -402,15 +404,27 @@ func (run *sessRun) logoutEnds() {
 func (run *sessRun) optional() {
 	x, r := run.x, run.r
 	if x.Elevate.IsZero() {
-		r.notProven("that the identifier changes when privilege changes: set Session.Elevate")
+		r.notProven(need{field: "Session.Elevate"}, "that the identifier changes when privilege changes: set Session.Elevate")
 	} else {
 		r.step("And", "changing privilege issues a new identifier", run.elevate)
 	}
 	if x.PasswordChange.IsZero() {
-		r.notProven("that other sessions end when the password changes: set Session.PasswordChange")
+		r.notProven(need{field: "Session.PasswordChange"}, "that other sessions end when the password changes: set Session.PasswordChange")
 	} else {
 		r.step("And", "a password change ends the other sessions", run.passwordChange)
 	}
+}
+
+// sendAs sends q with the session id and returns its answer, or nil when
+// it did not succeed (reported: fix field).
+func (run *sessRun) sendAs(id string, q Request, field string) *response {
+	q = q.req(http.Header{"Cookie": {run.name + "=" + id}})
+	resp, err := run.c.do(run.r.context(), q)
+	if err != nil || resp.Dropped || resp.Status >= 400 {
+		run.r.errorf("%s = %v %v, want success: fix %s", q, resp, err, field)
+		return nil
+	}
+	return resp
 }
 
 func (run *sessRun) elevate() {
@@ -418,10 +432,8 @@ func (run *sessRun) elevate() {
 	if !ok {
 		return
 	}
-	q := run.x.Elevate.req(http.Header{"Cookie": {run.name + "=" + ck.Value}})
-	resp, err := run.c.do(run.r.context(), q)
-	if err != nil || resp.Dropped || resp.Status >= 400 {
-		run.r.errorf("%s = %v %v, want success: fix Session.Elevate", q, resp, err)
+	resp := run.sendAs(ck.Value, run.x.Elevate, "Session.Elevate")
+	if resp == nil {
 		return
 	}
 	if nc := sessCookie(resp.Header, run.name); nc == nil || nc.Value == ck.Value {
@@ -438,10 +450,7 @@ func (run *sessRun) passwordChange() {
 	if !ok {
 		return
 	}
-	q := run.x.PasswordChange.req(http.Header{"Cookie": {run.name + "=" + one.Value}})
-	resp, err := run.c.do(run.r.context(), q)
-	if err != nil || resp.Dropped || resp.Status >= 400 {
-		run.r.errorf("%s = %v %v, want success: fix Session.PasswordChange", q, resp, err)
+	if run.sendAs(one.Value, run.x.PasswordChange, "Session.PasswordChange") == nil {
 		return
 	}
 	if ok, _ := run.works(two.Value); ok {
@@ -452,7 +461,7 @@ func (run *sessRun) passwordChange() {
 func (run *sessRun) timeouts() {
 	r := run.r
 	if !run.virtual {
-		r.notProven("the idle timeout and the absolute lifetime: they need virtual time; use an in-process HandlerFunc target (jetty.Check runs it in a synctest bubble)")
+		r.notProven(need{preset.Sessions, "Session.Target"}, "the idle timeout and the absolute lifetime: they need virtual time; use an in-process HandlerFunc target (jetty.Check runs it in a synctest bubble)")
 		return
 	}
 	ck, _, ok := run.signIn("")

@@ -100,6 +100,9 @@ const (
 // It covers preset.GracefulShutdown. GracefulShutdown is a value; Verify and
 // Run are safe in parallel tests when Serve builds its application afresh
 // on each call (each run has its own port).
+//
+// Not proven without its field, and required by a preset with
+// preset.GracefulShutdown: that resources are released (Closed).
 type GracefulShutdown struct {
 	production
 
@@ -245,6 +248,7 @@ func (d *sdRun) validate() {
 // given starts Serve on a loopback listener and waits until it is ready.
 func (d *sdRun) given() bool {
 	d.validate()
+	d.r.ready()
 	if d.r.failed() {
 		return false
 	}
@@ -559,7 +563,7 @@ const sdIdleProblem = "an idle keep-alive connection opened before shutdown was 
 
 func (d *sdRun) released() {
 	if d.x.Closed == nil {
-		d.r.notProven("whether the application released its resources (database, files) was not checked: Closed is nil; set Closed to check it")
+		d.r.notProven(need{preset.GracefulShutdown, "GracefulShutdown.Closed"}, "whether the application released its resources (database, files) was not checked: Closed is nil; set Closed to check it")
 		return
 	}
 	if !callDep(d.r, "Closed", func() {

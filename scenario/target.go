@@ -198,3 +198,21 @@ func checkURL(raw string, allowRemote bool) (*url.URL, error) {
 	}
 	return u, nil
 }
+
+// connect opens t for r's run, as every check does once its fields are
+// read: nothing when a problem was reported already, else the client, or
+// nil with the reason reported. It marks the end of the check's
+// configuration (r.ready): problems before it are about the check's
+// fields.
+func connect(r reporter, t Target, opts ...openOpts) *client {
+	defer r.ready()
+	if r.failed() {
+		return nil
+	}
+	c, err := t.open(r, opts...)
+	if err != nil {
+		r.errorf("%v", err)
+		return nil
+	}
+	return c
+}

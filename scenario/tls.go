@@ -58,6 +58,9 @@ import (
 //
 // It covers preset.TLS. TLS is a value; Verify and Run are safe in parallel
 // tests: every probe opens its own connection and keeps none.
+//
+// Not proven without its field, and required by a preset with
+// preset.TLS: the plain-HTTP redirect (HTTPURL).
 type TLS struct {
 	production
 
@@ -186,7 +189,7 @@ func (x TLS) exec(r reporter) {
 	if x.HTTPURL != "" {
 		r.step("And", fmt.Sprintf("%s redirects to https or is refused", x.HTTPURL), u.httpURL)
 	} else {
-		r.notProven("the plain-HTTP address was not checked for a redirect to https (users who type the bare host land there first); set HTTPURL, e.g. \"http://127.0.0.1:8080\"")
+		r.notProven(need{preset.TLS, "TLS.HTTPURL"}, "the plain-HTTP address was not checked for a redirect to https (users who type the bare host land there first); set HTTPURL, e.g. \"http://127.0.0.1:8080\"")
 	}
 	r.step("And", "HTTPS responses carry Strict-Transport-Security", u.hsts)
 }
@@ -207,9 +210,8 @@ func (u *tlsRun) given() {
 		r.errorf("Target is an in-process handler: TLS can only be checked on a live server; set Target to its https URL, e.g. scenario.URL(srv.URL).TrustCert(srv.Certificate()) for an httptest server started with StartTLS")
 		return
 	}
-	c, err := x.Target.open(r)
-	if err != nil {
-		r.errorf("%v", err)
+	c := connect(r, x.Target)
+	if c == nil {
 		return
 	}
 	u.base = c.base

@@ -25,7 +25,9 @@
 // The exit status is 0 when everything is green; 1 when anything is red: a
 // package that does not build, a failing test (Jetty or not), a panic or a
 // timeout, a red mode, a requirement uncovered or only partly proven, an
-// expired waiver, a stale or missing attestation, a package that did not
+// expired waiver, a stale or missing attestation, an app-wide requirement
+// (preset.ScopeApp) that a feature left to jetty.App and no test of the run
+// proved, a package that did not
 // finish; 2 on bad usage or input that is empty or not go test -json.
 //
 // Report flags, for test and status alike:

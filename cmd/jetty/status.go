@@ -57,6 +57,10 @@ func writeStatus(w io.Writer, v *view) {
 		fmt.Fprintln(w, "\nwaivers:")
 		fmt.Fprintln(w, strings.Join(waivers, "\n"))
 	}
+	if len(v.appWide) > 0 {
+		fmt.Fprintln(w, "\napp-wide requirements:")
+		fmt.Fprintln(w, strings.Join(v.appWide, "\n"))
+	}
 	if len(v.notices) > 0 {
 		fmt.Fprintln(w, "\nexpired or expiring within 30 days:")
 		for _, n := range v.notices {

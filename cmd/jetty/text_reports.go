@@ -65,6 +65,13 @@ func writeMarkdown(w io.Writer, v *view) error {
 		}
 		b.WriteString("\n")
 	}
+	if len(v.appWide) > 0 {
+		b.WriteString("### App-wide requirements\n\n")
+		for _, l := range v.appWide {
+			fmt.Fprintf(&b, "- %s\n", mdCell(strings.TrimSpace(l)))
+		}
+		b.WriteString("\n")
+	}
 	if len(v.notices) > 0 {
 		b.WriteString("### Expired or expiring within 30 days\n\n")
 		for _, n := range v.notices {

@@ -81,6 +81,7 @@ type view struct {
 	notices  []notice
 	projects []*project
 	problems []problem
+	appWide  []string // the module's app-wide requirements and who proved them: see app.go
 	res      *result
 	now      time.Time
 }
@@ -106,6 +107,7 @@ func judge(res *result, now time.Time) *view {
 	for _, p := range v.pkgs {
 		v.judgePackage(p, feats)
 	}
+	v.judgeApp() // app-wide requirements, once for the module: see app.go
 	for _, pr := range v.projects {
 		s := pr.sums[len(pr.sums)-1]
 		for _, a := range s.Attestations {

@@ -113,12 +113,12 @@ func TestRedGreen(t *testing.T) {
 			}
 		}
 		assert.Equal(t, []string{rateLimit}, failed)
-		assert.Len(t, passed, 14)
+		assert.Len(t, passed, 6) // the app-wide checks moved to TestApp
 	})
 
 	t.Run("coverage lists SEC-RATE-LIMIT as covered only by a failing scenario", func(t *testing.T) {
 		assert.Equal(t, "fail", status["TestLogin"])
-		assert.Contains(t, text("TestLogin"), `1 of 15 production requirements of preset "Production SaaS" are not covered:`)
+		assert.Contains(t, text("TestLogin"), `1 of 7 production requirements of preset "Production SaaS" are not covered:`)
 		assert.Contains(t, text("TestLogin"),
 			`SEC-RATE-LIMIT   login attempts are rate limited and then blocked — covered only by failing "too many login attempts are blocked": make it pass`)
 	})
@@ -131,6 +131,6 @@ func TestRedGreen(t *testing.T) {
 		if diff := cmp.Diff([]preset.ID{preset.LoginRateLimit}, summary.Coverage.Uncovered); diff != "" {
 			t.Errorf("uncovered requirements (-want +got):\n%s", diff)
 		}
-		assert.Equal(t, jetty.ModeSummary{Pass: 14, Fail: 1}, summary.Modes["production"])
+		assert.Equal(t, jetty.ModeSummary{Pass: 6, Fail: 1}, summary.Modes["production"])
 	})
 }

@@ -215,20 +215,46 @@ func (s *Server) Close() error {
 	return s.db.Close()
 }
 
+// routeTable is every route the service serves: routes registers it and
+// Patterns lists it, so the tests' route inventory is the service's own.
+func routeTable(s *Server) []struct {
+	pattern string
+	h       http.Handler
+} {
+	return []struct {
+		pattern string
+		h       http.Handler
+	}{
+		{"POST /register", http.HandlerFunc(s.register)},
+		{"POST /login", http.HandlerFunc(s.login)},
+		{"POST /logout", http.HandlerFunc(s.logout)},
+		{"GET /me", s.requireSession(s.me)},
+		{"POST /notes", s.requireSession(s.createNote)},
+		{"GET /notes/{id}", s.requireSession(s.getNote)},
+		{"GET /healthz", http.HandlerFunc(s.healthz)},
+		{"GET /readyz", http.HandlerFunc(s.readyz)},
+		{"GET /metrics", http.HandlerFunc(s.metrics.serve)},
+		{"/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			writeError(w, r, http.StatusNotFound, "not found")
+		})},
+	}
+}
+
+// Patterns returns the net/http.ServeMux patterns of every route the
+// service serves, in the order registered: its route inventory.
+func (s *Server) Patterns() []string {
+	var out []string
+	for _, rt := range routeTable(s) {
+		out = append(out, rt.pattern)
+	}
+	return out
+}
+
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /register", s.register)
-	mux.HandleFunc("POST /login", s.login)
-	mux.HandleFunc("POST /logout", s.logout)
-	mux.Handle("GET /me", s.requireSession(s.me))
-	mux.Handle("POST /notes", s.requireSession(s.createNote))
-	mux.Handle("GET /notes/{id}", s.requireSession(s.getNote))
-	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.HandleFunc("GET /metrics", s.metrics.serve)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, http.StatusNotFound, "not found")
-	})
+	for _, rt := range routeTable(s) {
+		mux.Handle(rt.pattern, rt.h)
+	}
 
 	var h http.Handler = mux
 	// Refuse state-changing requests that other sites make a signed-in

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -22,20 +23,11 @@ func PANs(s string) []string {
 	var out []string
 	for _, run := range PANRun.FindAllString(s, -1) {
 		d := Digits(run)
-		if IsPAN(d) && !contains(out, d) {
+		if IsPAN(d) && !slices.Contains(out, d) {
 			out = append(out, d)
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // IsPAN reports whether d, digits only, is 13 to 19 digits long and passes
@@ -192,7 +184,7 @@ const (
 // something else (a pinned post).
 func SADName(name string, strict bool) SAD {
 	words := nameWords(name)
-	has := func(w string) bool { return contains(words, w) }
+	has := func(w string) bool { return slices.Contains(words, w) }
 	for _, w := range words {
 		switch w {
 		case "result", "results", "check", "checked", "verified", "match", "matched", "status", "valid", "response", "ok", "present", "indicator", "length", "len", "required", "enabled", "pinned":

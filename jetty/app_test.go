@@ -1,0 +1,99 @@
+package jetty_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/jettymethod/jetty/internal/innertest"
+	"github.com/jettymethod/jetty/jetty"
+	"github.com/jettymethod/jetty/preset"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// appSaaS has one feature-scoped and two app-scoped requirements.
+var appSaaS = preset.New("Tiny SaaS",
+	preset.Requirement{ID: "T-RATE", Title: "rate limited", Category: preset.Security, Traits: []preset.Trait{preset.Login}, Scenario: "scenario.RateLimit{…}"},
+	preset.Requirement{ID: "T-HEAD", Title: "security headers", Category: preset.Security, Scope: preset.ScopeApp, Scenario: "scenario.SecurityHeaders{…}"},
+	preset.Requirement{ID: "T-HEALTH", Title: "health answers", Category: preset.Monitoring, Scope: preset.ScopeApp, Scenario: "scenario.HealthCheck{…}"},
+)
+
+// appModule makes a module for an inner test to run in; withApp adds a
+// test file that calls jetty.App.
+func appModule(t *testing.T, withApp bool) string {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/shop\n\ngo 1.26\n"), 0o644))
+	if withApp {
+		require.NoError(t, os.MkdirAll(filepath.Join(dir, "app"), 0o755))
+		src := "package app_test\n\nimport (\n\t\"testing\"\n\n\tj \"github.com/jettymethod/jetty/jetty\"\n)\n\n// jetty.App( in a comment does not count\n\nfunc TestApp(t *testing.T) {\n\tj.App(t, func(f *j.F) {})\n}\n"
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "app", "app_test.go"), []byte(src), 0o644))
+	}
+	return dir
+}
+
+func enterModule(t *testing.T) {
+	if dir := os.Getenv("JETTY_APPTEST_DIR"); dir != "" {
+		t.Chdir(dir)
+	}
+}
+
+func TestInnerOrders(t *testing.T) {
+	innertest.Inner(t)
+	enterModule(t)
+	jetty.Feature(t, "Orders", func(f *jetty.F) {
+		f.Speed("lists orders", func(s *jetty.S) {})
+		f.Include(jetty.Define(jetty.Production, "limits logins", func(s *jetty.S) {}, "T-RATE"))
+	}, jetty.External(appSaaS), jetty.Traits(preset.Login))
+}
+
+func TestInnerApp(t *testing.T) {
+	innertest.Inner(t)
+	enterModule(t)
+	jetty.App(t, func(f *jetty.F) {
+		f.Production("headers", func(s *jetty.S) {}, "T-HEAD")
+		if os.Getenv("JETTY_APPTEST_ALL") != "" {
+			f.Production("health", func(s *jetty.S) {}, "T-HEALTH")
+		}
+	}, jetty.External(appSaaS))
+}
+
+func TestAppScopedRequirementsAreNotAskedOfFeatures(t *testing.T) {
+	dir := appModule(t, true)
+	r := innertest.RunEnv(t, []string{"JETTY_APPTEST_DIR=" + dir}, "TestInnerOrders")
+	require.Equal(t, "pass", r.Status("TestInnerOrders/Orders"), r.Output)
+	sum := summaryOf(t, r, "TestInnerOrders/Orders")
+	assert.Equal(t, []preset.ID{"T-RATE"}, sum.Coverage.Required, "a feature is asked only the feature-scoped requirements")
+	assert.Equal(t, jetty.CoverageCovered, sum.Coverage.Status)
+	assert.Equal(t, []preset.ID{"T-HEAD", "T-HEALTH"}, sum.Coverage.AppPending)
+	assert.Contains(t, r.TestOutput("TestInnerOrders/Orders"), `2 app-wide requirement(s) of preset "Tiny SaaS" left to jetty.App (app/app_test.go:12): T-HEAD, T-HEALTH`)
+}
+
+func TestAppScopedRequirementsNeverProvenFailTheFeature(t *testing.T) {
+	dir := appModule(t, false)
+	r := innertest.RunEnv(t, []string{"JETTY_APPTEST_DIR=" + dir}, "TestInnerOrders")
+	require.Equal(t, "fail", r.Status("TestInnerOrders/Orders"), r.Output)
+	out := r.TestOutput("TestInnerOrders/Orders")
+	assert.Contains(t, out, `[jetty] Orders: 2 app-wide requirement(s) of preset "Tiny SaaS" are proven by no test of this module: prove them once, for every feature, in a test that calls jetty.App`)
+	assert.Regexp(t, `T-HEAD\s+security headers — f.Include\(scenario.SecurityHeaders\{…\}\)`, out)
+	sum := summaryOf(t, r, "TestInnerOrders/Orders")
+	assert.Equal(t, jetty.CoverageUncovered, sum.Coverage.Status)
+}
+
+func TestAppProvesTheAppScopedRequirements(t *testing.T) {
+	dir := appModule(t, false)
+	r := innertest.RunEnv(t, []string{"JETTY_APPTEST_DIR=" + dir}, "TestInnerApp")
+	require.Equal(t, "fail", r.Status("TestInnerApp/App"), r.Output)
+	out := r.TestOutput("TestInnerApp/App")
+	assert.Contains(t, out, `[jetty] App: 1 of 2 production requirements of preset "Tiny SaaS" are not covered:`)
+	assert.Regexp(t, `T-HEALTH\s+health answers — add scenario.HealthCheck\{…\} with f.Include`, out)
+	assert.NotContains(t, out, "T-RATE", "App is not asked the feature-scoped requirements")
+
+	r = innertest.RunEnv(t, []string{"JETTY_APPTEST_DIR=" + dir, "JETTY_APPTEST_ALL=1"}, "TestInnerApp")
+	require.Equal(t, "pass", r.Status("TestInnerApp/App"), r.Output)
+	sum := summaryOf(t, r, "TestInnerApp/App")
+	assert.Equal(t, "app", sum.Scope)
+	assert.Equal(t, jetty.AppName, sum.Feature)
+	assert.Equal(t, []preset.ID{"T-HEAD", "T-HEALTH"}, sum.Coverage.Covered)
+}
