@@ -19,7 +19,9 @@ func ExampleRun() {
 	target := loadtest.Handler(login).Build(func(hit uint64) loadtest.Req {
 		return loadtest.Req{Method: "POST", Path: "/login", Body: fmt.Appendf(nil, `{"user":"user%d"}`, hit)}
 	})
-	rep, err := loadtest.Run(context.Background(), target, loadtest.Users(100))
+	// A busy machine may start some of the 100 users late; MaxLag says how
+	// late they may start and still count as "at the same moment".
+	rep, err := loadtest.Run(context.Background(), target, loadtest.Users(100), loadtest.MaxLag(time.Second))
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -73,7 +73,7 @@ func TestBudgetPassesForFastHandlerAndFailsForSlowOne(t *testing.T) {
 // sleeps 20ms has a p50 above 20ms and above the fast handler's.
 func TestBudgetSeparatesFastFromSlowInRealTime(t *testing.T) {
 	t.Parallel()
-	plan := []loadtest.Option{loadtest.Users(10), loadtest.Rounds(3)}
+	plan := []loadtest.Option{loadtest.Users(10), loadtest.Rounds(3), steady}
 	fast, err := loadtest.Run(t.Context(), loadtest.Handler(okHandler()), plan...)
 	if err != nil {
 		t.Fatalf("fast run: %v", err)
@@ -99,7 +99,7 @@ func TestCheckListsEveryViolation(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 		w.WriteHeader(http.StatusInternalServerError)
 	})
-	rep, err := loadtest.Run(t.Context(), loadtest.Handler(h), loadtest.Users(10))
+	rep, err := loadtest.Run(t.Context(), loadtest.Handler(h), loadtest.Users(10), steady)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,11 @@ func TestURLGuardRefusesRemoteHostsBeforeAnyRequest(t *testing.T) {
 		if !strings.Contains(err.Error(), "not loopback") || !strings.Contains(err.Error(), "AllowRemote()") {
 			t.Errorf("Run(URL(%q)) error = %v, want it to explain the loopback guard", raw, err)
 		}
-		if d := time.Since(start); d > 50*time.Millisecond {
+		// Generous, so that a busy machine passes (issue 10, item 8): a
+		// dial of 10.0.0.1 or 2001:db8::1 would wait out the 5s dial
+		// timeout, and none of the names resolves. At rest it takes
+		// microseconds.
+		if d := time.Since(start); d > time.Second {
 			t.Errorf("Run(URL(%q)) took %v to refuse: it must refuse before any request", raw, d)
 		}
 	}
@@ -249,7 +253,7 @@ func TestURLAcceptsLoopback(t *testing.T) {
 	}
 	for _, u := range targets {
 		before := hits.Load()
-		rep, err := loadtest.Run(t.Context(), loadtest.URL(u+"/api").With(loadtest.Req{Path: "/a"}, loadtest.Req{Path: "/b?x=1"}), loadtest.Users(4))
+		rep, err := loadtest.Run(t.Context(), loadtest.URL(u+"/api").With(loadtest.Req{Path: "/a"}, loadtest.Req{Path: "/b?x=1"}), loadtest.Users(4), steady)
 		if err != nil {
 			t.Errorf("Run(URL(%q)): %v", u, err)
 			continue
@@ -326,14 +330,14 @@ func TestExpectCountsStatusesAsSuccess(t *testing.T) {
 			w.WriteHeader(http.StatusTooManyRequests)
 		}
 	})
-	rep, err := loadtest.Run(t.Context(), loadtest.Handler(h), loadtest.Users(10), loadtest.Expect(200, 429))
+	rep, err := loadtest.Run(t.Context(), loadtest.Handler(h), loadtest.Users(10), loadtest.Expect(200, 429), steady)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rep.Success != 1 || rep.StatusCodes[429] != 5 || len(rep.Errors) != 0 {
 		t.Errorf("Expect(200, 429): success %v, codes %v, errors %v; want 100%%, 5×429, no errors", rep.Success, rep.StatusCodes, rep.Errors)
 	}
-	rep, err = loadtest.Run(t.Context(), loadtest.Handler(h), loadtest.Users(10))
+	rep, err = loadtest.Run(t.Context(), loadtest.Handler(h), loadtest.Users(10), steady)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,7 +359,7 @@ func TestErrorsAreGroupedAndCounted(t *testing.T) {
 	tgt := loadtest.Handler(h).Build(func(hit uint64) loadtest.Req {
 		return loadtest.Req{Path: fmt.Sprintf("/boom/%d", hit%2*hit)} // boom on even hits
 	})
-	rep, err := loadtest.Run(t.Context(), tgt, loadtest.Users(10))
+	rep, err := loadtest.Run(t.Context(), tgt, loadtest.Users(10), steady)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,7 +377,7 @@ func TestErrorsAreGroupedAndCounted(t *testing.T) {
 	ln.Close()
 	rep, err = loadtest.Run(t.Context(), loadtest.URL("http://"+addr).Build(func(hit uint64) loadtest.Req {
 		return loadtest.Req{Path: fmt.Sprintf("/user/%d", hit)}
-	}), loadtest.Users(5))
+	}), loadtest.Users(5), steady)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -397,7 +401,7 @@ func TestBuildSendsUniqueRequests(t *testing.T) {
 	tgt := loadtest.Handler(h).Build(func(hit uint64) loadtest.Req {
 		return loadtest.Req{Method: "POST", Path: "/login", Body: fmt.Appendf(nil, "user%d", hit), Header: http.Header{"X-Test": {"yes"}}}
 	})
-	rep, err := loadtest.Run(t.Context(), tgt, loadtest.Users(20), loadtest.Rounds(2))
+	rep, err := loadtest.Run(t.Context(), tgt, loadtest.Users(20), loadtest.Rounds(2), steady)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -533,7 +537,7 @@ func TestOptionErrors(t *testing.T) {
 
 func TestJSONRoundTrip(t *testing.T) {
 	t.Parallel()
-	rep, err := loadtest.Run(t.Context(), loadtest.Handler(okHandler()), loadtest.Users(10), loadtest.Rounds(2))
+	rep, err := loadtest.Run(t.Context(), loadtest.Handler(okHandler()), loadtest.Users(10), loadtest.Rounds(2), steady)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -566,7 +570,7 @@ func TestRecordAndMergeEncodings(t *testing.T) {
 		w    *bytes.Buffer
 		f    loadtest.Format
 	}{{200, &gob, loadtest.Gob}, {201, &js, loadtest.JSON}, {503, &csv, loadtest.CSV}} {
-		if _, err := loadtest.Run(t.Context(), loadtest.Handler(status(run.code)), loadtest.Users(10), loadtest.Record(run.w, run.f)); err != nil {
+		if _, err := loadtest.Run(t.Context(), loadtest.Handler(status(run.code)), loadtest.Users(10), loadtest.Record(run.w, run.f), steady); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -591,7 +595,7 @@ func TestRecordAndMergeEncodings(t *testing.T) {
 func TestPlotWritesHTML(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	_, err := loadtest.Run(t.Context(), loadtest.Handler(okHandler()), loadtest.Users(10), loadtest.Rounds(3), loadtest.Plot(&buf))
+	_, err := loadtest.Run(t.Context(), loadtest.Handler(okHandler()), loadtest.Users(10), loadtest.Rounds(3), loadtest.Plot(&buf), steady)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -628,7 +632,7 @@ func TestHandlerResponseIsCopied(t *testing.T) {
 	})
 	var rec bytes.Buffer
 	rep, err := loadtest.Run(t.Context(), loadtest.Handler(h).With(loadtest.Req{Header: http.Header{"X-In": {"v"}}}),
-		loadtest.Users(2), loadtest.MaxBody(1000), loadtest.Record(&rec, loadtest.JSON))
+		loadtest.Users(2), loadtest.MaxBody(1000), loadtest.Record(&rec, loadtest.JSON), steady)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -639,7 +643,7 @@ func TestHandlerResponseIsCopied(t *testing.T) {
 
 func TestReportText(t *testing.T) {
 	t.Parallel()
-	rep, err := loadtest.Run(t.Context(), loadtest.Handler(okHandler()), loadtest.Users(3))
+	rep, err := loadtest.Run(t.Context(), loadtest.Handler(okHandler()), loadtest.Users(3), steady)
 	if err != nil {
 		t.Fatal(err)
 	}

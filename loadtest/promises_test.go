@@ -107,7 +107,7 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 		"handler": loadtest.Handler(h).With(loadtest.Req{Method: "POST", Path: "/login"}),
 		"url":     loadtest.URL(srv.URL).With(loadtest.Req{Method: "POST", Path: "/login"}),
 	} {
-		rep, err := loadtest.Run(t.Context(), target, loadtest.Users(4), loadtest.Expect(303))
+		rep, err := loadtest.Run(t.Context(), target, loadtest.Users(4), loadtest.Expect(303), steady)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

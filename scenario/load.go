@@ -6,9 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -59,6 +61,36 @@ const (
 // times out, and the generator may fall behind its schedule by up to a
 // quarter of Budget.Max (at least 100ms) before the run is invalid.
 //
+// # Performance budgets that catch regressions
+//
+// Set Baseline to keep a baseline report in the package's testdata
+// directory and compare every run with it (loadtest's Report.Compare):
+// a p50, p90, p95, p99 or mean latency above the baseline's ×(1+Tolerance),
+// a throughput below its ×(1−Tolerance), or more failures fail the check,
+// naming the figure ("p99 = 31ms, baseline 10ms, want ≤ 15ms (+50%)").
+// The first run writes the file (commit it); JETTY_UPDATE_BASELINE=1
+// rewrites it from the run when a change is intended:
+//
+//	JETTY_UPDATE_BASELINE=1 go test -run TestLoginLoad ./login/
+//
+// The comparison is made to tolerate noise: the run warms up first, in
+// the same run (a Users burst sends one burst that is left out; a timed
+// run warms up for a fifth of its Duration); latencies under 2ms are
+// compared as 2ms (below that a busy scheduler is the difference); the
+// default Tolerance is 0.5 (50%); and a run that regressed is measured
+// once more, the better figure of the two being judged, so that a
+// regression is what both runs show. An invalid run, or one that failed
+// its budget, is neither compared nor recorded.
+//
+// Runs are only comparable on one class of machine: the file keeps one
+// report per machine class (OS and architecture, CPU model, CPU count and
+// GOMAXPROCS, race detector on or off). On a machine of another class, a
+// CI runner for instance, the run is recorded as that class's baseline and
+// nothing is compared, with a log that says so; commit the file from that
+// machine (or a CI artifact of it) to compare there too. A baseline
+// recorded for another request or plan (other Users, Rate, Request) fails
+// the check: rewrite it.
+//
 // It covers preset.Load. Load is a value; Verify and Run are safe in
 // parallel tests (each run has its own load generator), though parallel
 // load runs share the machine's cores and measure each other's noise.
@@ -105,6 +137,16 @@ type Load struct {
 	// test's ArtifactDir under Run; nothing is written under Verify unless
 	// Dir is set.
 	Dir string
+	// Baseline, when set, keeps a baseline report in the file it names,
+	// in the package's testdata directory ("login-load.json" is
+	// testdata/login-load.json; an absolute path is used as is), and
+	// every run is compared with it (see "Performance budgets" above).
+	// Default "": no baseline.
+	Baseline string
+	// Tolerance is how much worse than its Baseline a run may be before it
+	// is a regression: 0.5 lets latencies grow to 1.5× the baseline's and
+	// throughput fall to half of it. Default 0.5. Only with Baseline.
+	Tolerance float64
 	// Preset is the preset this check's thresholds come from. Zero: the
 	// project's (Run: the Feature's options, else the module's profile
 	// file; Verify: the profile file), then the seed's numbers. Fields set
@@ -140,6 +182,9 @@ type ldRun struct {
 	dir     string
 	report  *loadtest.Report
 	checked []loadViolation // the budget's violations
+	// measureOpts are the options of a measured run, without Plot: the
+	// warm-up burst and the confirming run of a baseline use them.
+	measureOpts []loadtest.Option
 }
 
 func (x Load) exec(r reporter) {
@@ -161,6 +206,9 @@ func (x Load) exec(r reporter) {
 	}
 	r.step("Then", fmt.Sprintf("all requests complete within %v", l.budget.Max), l.inTime)
 	r.step("And", "no requests fail due to server overload", l.noneFail)
+	if x.Baseline != "" {
+		r.step("And", fmt.Sprintf("it has not regressed against its baseline (%s)", loadTolText(cmpTolerance(x.Tolerance))), l.compare)
+	}
 }
 
 // config resolves the numbers (fields, else the preset's, else the seed's)
@@ -191,6 +239,10 @@ func (l *ldRun) config() {
 		r.errorf("Rate = %d and Users = %d: set one: Users for that many at once, Rate for an open-model run at that rate", x.Rate, l.users)
 	case x.Duration < 0:
 		r.errorf("Duration = %v: want a positive duration, or 0 for the default", x.Duration)
+	case !(x.Tolerance >= 0) || math.IsInf(x.Tolerance, 0):
+		r.errorf("Tolerance = %v: want 0 or more (0.5 = 50%%), or 0 for the default (0.5)", x.Tolerance)
+	case x.Tolerance != 0 && x.Baseline == "":
+		r.errorf("Tolerance = %v without Baseline: set Baseline to the file that keeps the baseline report (in testdata/)", x.Tolerance)
 	}
 	if l.budget.Max < 0 || l.budget.MinSuccess < 0 || l.budget.MinSuccess > 1 {
 		r.errorf("Budget = {Max: %v, MinSuccess: %v}: want a positive Max and a MinSuccess between 0 and 1 (write 0.999, not 99.9)", l.budget.Max, l.budget.MinSuccess)
@@ -228,6 +280,10 @@ func (l *ldRun) given() {
 		}
 	}
 	l.opts = append(l.opts, loadOpts(l.budget.Max)...)
+	if w := x.loadWarmup(); w > 0 {
+		l.opts = append(l.opts, loadtest.Warmup(w))
+	}
+	l.measureOpts = slices.Clip(l.opts)
 	r.logf("load: %s sending %s (first request body %.100q) to %s; budget: every request within %v, success ≥ %s", l.plan, l.what, first.Body, x.Target, l.budget.Max, probe.Percent(l.budget.MinSuccess))
 }
 
@@ -239,6 +295,11 @@ func (l *ldRun) send() {
 			r.logf("Plot is set but there is nowhere to keep plot.html: run the scenario through jetty.Check (it uses the test's ArtifactDir) or set Dir")
 		} else {
 			l.opts = append(l.opts, loadtest.Plot(&plot))
+		}
+	}
+	if x.loadWarmupBurst() {
+		if l.warm(); r.failed() {
+			return
 		}
 	}
 	// A run the generator could not produce as planned is reported with

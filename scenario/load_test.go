@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jettymethod/jetty/internal/tbtest"
@@ -68,15 +69,22 @@ func loadSemaphore(users int) http.Handler {
 	})
 }
 
+// In-process Load tests run in a synctest bubble where their verdict
+// depends on time: the 100 users are released at one virtual instant and a
+// handler's sleep is its latency, however busy the machine (issue 10, item
+// 8). URL tests keep budgets that a slow machine meets.
+
 func TestLoadPassesFastLogin(t *testing.T) {
 	t.Run("in-process", func(t *testing.T) {
-		app := &loadLogin{}
-		if err := (scenario.Load{Target: scenario.Handler(app)}).Verify(context.Background()); err != nil {
-			t.Fatalf("Verify on a fast login: %v", err)
-		}
-		if len(app.users) != 100 {
-			t.Errorf("%d distinct users logged in, want 100 (the seed's default)", len(app.users))
-		}
+		synctest.Test(t, func(t *testing.T) {
+			app := &loadLogin{}
+			if err := (scenario.Load{Target: scenario.Handler(app)}).Verify(t.Context()); err != nil {
+				t.Fatalf("Verify on a fast login: %v", err)
+			}
+			if len(app.users) != 100 {
+				t.Errorf("%d distinct users logged in, want 100 (the seed's default)", len(app.users))
+			}
+		})
 	})
 	t.Run("url", func(t *testing.T) {
 		app := &loadLogin{}
@@ -121,21 +129,23 @@ func TestLoadCatchesOverload(t *testing.T) {
 }
 
 func TestLoadCatchesSlowHandler(t *testing.T) {
-	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(100 * time.Millisecond)
-		fmt.Fprint(w, "ok")
+	synctest.Test(t, func(t *testing.T) {
+		slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			time.Sleep(100 * time.Millisecond)
+			fmt.Fprint(w, "ok")
+		})
+		got := verifyProblems(t, scenario.Load{
+			Target: scenario.Handler(slow),
+			Users:  3,
+			Budget: loadtest.Budget{Max: 50 * time.Millisecond},
+		})
+		if w := "Then all requests complete within 50ms: 3 users at once sending POST /login: max = 100ms, want ≤ 50ms: every request must complete within budget"; !strings.Contains(got, w) {
+			t.Errorf("problems do not contain %q:\n%s", w, got)
+		}
+		if strings.Contains(got, "no requests fail") {
+			t.Errorf("a slow success was reported as a failure:\n%s", got)
+		}
 	})
-	got := verifyProblems(t, scenario.Load{
-		Target: scenario.Handler(slow),
-		Users:  3,
-		Budget: loadtest.Budget{Max: 50 * time.Millisecond},
-	})
-	if !regexp.MustCompile(`Then all requests complete within 50ms: 3 users at once sending POST /login: max = \d+(\.\d+)?m?s, want ≤ 50ms: every request must complete within budget`).MatchString(got) {
-		t.Errorf("problems:\n%s", got)
-	}
-	if strings.Contains(got, "no requests fail") {
-		t.Errorf("a slow success was reported as a failure:\n%s", got)
-	}
 }
 
 func TestLoadPerUserRequests(t *testing.T) {
@@ -159,15 +169,18 @@ func TestLoadPerUserRequests(t *testing.T) {
 
 func TestLoadRate(t *testing.T) {
 	var hits atomic.Int64
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) })
-	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) {
-		jetty.Check(tb, scenario.Load{Target: scenario.Handler(h), Rate: 50, Duration: 200 * time.Millisecond, Request: scenario.Request{Method: "GET", Path: "/"}})
+	var res tbtest.Result
+	synctest.Test(t, func(t *testing.T) {
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) })
+		res = tbtest.Run(t, "inner", func(tb *tbtest.TB) {
+			jetty.Check(tb, scenario.Load{Target: scenario.Handler(h), Rate: 50, Duration: 200 * time.Millisecond, Request: scenario.Request{Method: "GET", Path: "/"}})
+		})
 	})
 	if res.Failed {
 		t.Fatalf("a rate run on a fast handler failed:\n%s", res.Output())
 	}
-	if n := hits.Load(); n < 9 || n > 11 {
-		t.Errorf("%d hits, want about 10 (50/s for 200ms)", n)
+	if n := hits.Load(); n < 10 || n > 11 {
+		t.Errorf("%d hits, want 10 (50/s for 200ms on virtual time; 11 with the one due at the end)", n)
 	}
 	for _, w := range []string{"When they send it 50 times a second", "load report (50 requests a second for 200ms)"} {
 		if !strings.Contains(res.Output(), w) {
@@ -277,10 +290,11 @@ func TestLoadReadsPreset(t *testing.T) {
 
 func init() {
 	registerLayers(
-		layerCase{name: "Load/correct", make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+		// In bubbles, so that a busy machine cannot delay the burst.
+		layerCase{name: "Load/correct", bubble: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
 			return scenario.Load{Target: scenario.Handler(wrap(&loadLogin{})), Users: 20}
 		}},
-		layerCase{name: "Load/broken", broken: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
+		layerCase{name: "Load/broken", broken: true, bubble: true, make: func(t *testing.T, wrap func(http.Handler) http.Handler) checker {
 			return scenario.Load{Target: scenario.Handler(wrap(loadSemaphore(20))), Users: 20, Request: scenario.Request{Method: "GET", Path: "/items"}}
 		}},
 	)

@@ -258,9 +258,9 @@ func (s *Server) routes() http.Handler {
 
 	var h http.Handler = mux
 	// Refuse state-changing requests that other sites make a signed-in
-	// user's browser send (OWASP ASVS 5.0 V3.5); the API sets no CORS
-	// headers, so no other origin may read it.
-	h = http.NewCrossOriginProtection().Handler(h)
+	// user's browser send (OWASP ASVS 5.0 V3.5; crossorigin.go); the API
+	// sets no CORS headers, so no other origin may read it.
+	h = crossOrigin(h)
 	h = s.limitBody(h)
 	h = s.limitIP(h)
 	h = s.recoverPanics(h)
