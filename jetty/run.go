@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,6 +29,11 @@ type run struct {
 	// modeTest is the name package testing gave the first mode's subtest:
 	// "TestLogin/speed#01" when another feature already ran in this test.
 	modeTest string
+	// misuseFn is misuse as a func value, made once for every scenario.
+	misuseFn func(testing.TB, string, ...any)
+	// bodyPC and rowPC pass S.bodyPC on from one scenario to the next: of
+	// the scenario function of runMode and of S.run (outline rows).
+	bodyPC, rowPC atomic.Uintptr
 }
 
 // again returns the "#01" package testing appended to this feature's mode
@@ -103,11 +109,17 @@ func (r *run) runMode(t *testing.T, m Mode) {
 	ms := &modeState{}
 	r.state[m] = ms
 	var decls []*decl
+	n := 0
 	for _, d := range r.f.decls {
 		if d.mode == m {
-			d.results = make([]status, max(1, len(d.rows)))
 			decls = append(decls, d)
+			n += max(1, len(d.rows))
 		}
+	}
+	results := make([]status, n) // one allocation for the mode's results
+	for _, d := range decls {
+		k := max(1, len(d.rows))
+		d.results, results = results[:k:k], results[k:]
 	}
 	ms.blocked = r.gate(m)
 	if len(decls) == 0 {
@@ -120,8 +132,31 @@ func (r *run) runMode(t *testing.T, m Mode) {
 		}
 		for _, d := range decls {
 			t.Run(d.title, func(t *testing.T) {
-				t.Helper()
-				r.runDecl(t, m, ms.blocked, d)
+				t.Helper()             // see S.run
+				if testing.Verbose() { // testing prints attributes only then
+					t.Attr(ScenarioAttr, ScenarioSummary{Mode: m.String(), Name: redact.String(d.title), Covers: d.covers, Tags: d.tags}.String())
+				}
+				if why := r.skipWhy(ms.blocked, d); why != "" {
+					r.skipDecl(t, why, d)
+				}
+				if r.cfg.parallel {
+					t.Parallel()
+				}
+				if d.rows != nil {
+					r.runRows(t, m, d)
+					return
+				}
+				// S.run's work, done here rather than in a frame of its own:
+				// each frame under a step costs every stack walk testing does
+				// for it, and one more helper.
+				defer func() { d.setAll(verdict(t)) }()
+				s := r.newS(t, m, d, d.title)
+				s.bodyPC = r.bodyPC.Load()
+				defer s.end()
+				for _, fn := range s.bodies(d.body) {
+					fn(s) // one call instruction for both: see probeBody
+				}
+				r.bodyPC.Store(s.bodyPC)
 			})
 		}
 	})
@@ -151,32 +186,38 @@ func (r *run) runMode(t *testing.T, m Mode) {
 	}
 }
 
-func (r *run) runDecl(t *testing.T, m Mode, blocked string, d *decl) {
+// skipWhy returns why scenario d must be skipped, or "".
+func (r *run) skipWhy(blocked string, d *decl) string {
+	if blocked != "" {
+		return blocked
+	}
+	if !r.sel.match(d.tags) {
+		return fmt.Sprintf("not selected by %s %q (tags: %s)", r.tagsFrom, r.tags, tagText(d.tags))
+	}
+	return ""
+}
+
+// skipDecl marks d gated and skips it.
+func (r *run) skipDecl(t *testing.T, why string, d *decl) {
 	t.Helper()
-	t.Attr(ScenarioAttr, ScenarioSummary{Mode: m.String(), Name: redact.String(d.title), Covers: d.covers, Tags: d.tags}.String())
 	if r.cfg.parallel {
 		t.Parallel()
 	}
-	setAll := func(st status) {
-		d.mu.Lock()
-		for i := range d.results {
-			d.results[i] = st
-		}
-		d.mu.Unlock()
+	d.setAll(gated)
+	skipf(t, "%s", why)
+}
+
+func (d *decl) setAll(st status) {
+	d.mu.Lock()
+	for i := range d.results {
+		d.results[i] = st
 	}
-	if blocked != "" {
-		setAll(gated)
-		skipf(t, "%s", blocked)
-	}
-	if !r.sel.match(d.tags) {
-		setAll(gated)
-		skipf(t, "not selected by %s %q (tags: %s)", r.tagsFrom, r.tags, tagText(d.tags))
-	}
-	if d.rows == nil {
-		defer func() { setAll(verdict(t)) }()
-		r.runBody(t, m, d, d.title, d.body)
-		return
-	}
+	d.mu.Unlock()
+}
+
+// runRows runs each row of outline d as a subtest of t.
+func (r *run) runRows(t *testing.T, m Mode, d *decl) {
+	t.Helper() // a row's subtest climbs through this frame to the Feature call
 	for i, rw := range d.rows {
 		t.Run(rw.name, func(t *testing.T) {
 			t.Helper()
@@ -191,17 +232,28 @@ func (r *run) runDecl(t *testing.T, m Mode, blocked string, d *decl) {
 }
 
 func (r *run) runBody(t *testing.T, m Mode, d *decl, title string, body func(*S)) {
-	t.Helper()
-	misuse := func(format string, args ...any) {
-		errorf(t, "[jetty] %s: "+format, append([]any{r.f.name}, args...)...)
-	}
-	s := newS(t, r.f.name, m, title, r.profile, misuse)
-	s.notProven = func(id preset.ID, probe string) {
-		d.mu.Lock()
-		d.notProven = append(d.notProven, notProven{id: id, probe: probe})
-		d.mu.Unlock()
-	}
+	t.Helper() // see S.run
+	s := r.newS(t, m, d, title)
+	s.bodyPC = r.rowPC.Load()
 	s.run(body)
+	r.rowPC.Store(s.bodyPC)
+}
+
+// newS returns the S of one scenario of the run.
+func (r *run) newS(t *testing.T, m Mode, d *decl, title string) *S {
+	s := newS(t, r.f.name, m, title, &r.profile, r.misuseFn)
+	s.decl = d
+	if r.cfg.parallel {
+		// Scenarios share the goroutine shape that onGoroutine looks for.
+		s.gid = goid()
+	}
+	return s
+}
+
+// misuse reports a step called on a scenario's S after it ended, on that
+// scenario's t.
+func (r *run) misuse(t testing.TB, format string, args ...any) {
+	errorf(t, "[jetty] %s: "+format, append([]any{r.f.name}, args...)...)
 }
 
 func verdict(t testing.TB) status {
