@@ -132,8 +132,9 @@ func (r *run) runMode(t *testing.T, m Mode) {
 		}
 		for _, d := range decls {
 			t.Run(d.title, func(t *testing.T) {
-				t.Helper()             // see S.run
-				if testing.Verbose() { // testing prints attributes only then
+				t.Helper() // see S.run
+				// testing prints attributes only under -v.
+				if testing.Verbose() {
 					t.Attr(ScenarioAttr, ScenarioSummary{Mode: m.String(), Name: redact.String(d.title), Covers: d.covers, Tags: d.tags}.String())
 				}
 				if why := r.skipWhy(ms.blocked, d); why != "" {
