@@ -133,26 +133,15 @@ func (r *run) runMode(t *testing.T, m Mode) {
 		for _, d := range decls {
 			t.Run(d.title, func(t *testing.T) {
 				t.Helper() // see S.run
-				// testing prints attributes only under -v.
-				if testing.Verbose() {
-					t.Attr(ScenarioAttr, ScenarioSummary{Mode: m.String(), Name: redact.String(d.title), Covers: d.covers, Tags: d.tags}.String())
-				}
-				if why := r.skipWhy(ms.blocked, d); why != "" {
-					r.skipDecl(t, why, d)
-				}
-				if r.cfg.parallel {
-					t.Parallel()
-				}
-				if d.rows != nil {
-					r.runRows(t, m, d)
+				if r.start(t, m, ms, d) {
 					return
 				}
 				// S.run's work, done here rather than in a frame of its own:
 				// each frame under a step costs every stack walk testing does
 				// for it, and one more helper.
-				defer func() { d.setAll(verdict(t)) }()
 				s := r.newS(t, m, d, d.title)
 				s.bodyPC = r.bodyPC.Load()
+				s.settle = true // end records the verdict in d
 				defer s.end()
 				for _, fn := range s.bodies(d.body) {
 					fn(s) // one call instruction for both: see probeBody
@@ -185,6 +174,31 @@ func (r *run) runMode(t *testing.T, m Mode) {
 		}
 		d.mu.Unlock()
 	}
+}
+
+// start does what comes before scenario d's body: its attribute, its skip
+// or its rows (then it returns true: the body is not run here). It is a
+// function of its own so that the frame under the body stays small: a
+// scenario's goroutine starts on a small stack, and testing's Log, under a
+// step, needs most of it.
+//
+//go:noinline
+func (r *run) start(t *testing.T, m Mode, ms *modeState, d *decl) bool {
+	t.Helper()
+	if testing.Verbose() { // testing prints attributes only then
+		t.Attr(ScenarioAttr, ScenarioSummary{Mode: m.String(), Name: redact.String(d.title), Covers: d.covers, Tags: d.tags}.String())
+	}
+	if why := r.skipWhy(ms.blocked, d); why != "" {
+		r.skipDecl(t, why, d)
+	}
+	if r.cfg.parallel {
+		t.Parallel()
+	}
+	if d.rows != nil {
+		r.runRows(t, m, d)
+		return true
+	}
+	return false
 }
 
 // skipWhy returns why scenario d must be skipped, or "".

@@ -70,6 +70,9 @@ type S struct {
 	// decl is the scenario's declaration, where NotProven records a probe
 	// that could not run; nil outside a Feature.
 	decl *decl
+	// settle makes end record the scenario's verdict in decl (a plain
+	// scenario of a Feature; an outline's rows record their own).
+	settle bool
 }
 
 // NotProven records that the scenario could not run one of the probes that
@@ -446,6 +449,9 @@ func (s *S) end() {
 		out.flush()
 	}
 	s.done.Store(true)
+	if s.settle {
+		s.decl.setAll(verdict(s.tb))
+	}
 }
 
 // probeBody records in s.bodyPC the return address the runner's frame
