@@ -88,6 +88,13 @@ import (
 // and MaxPayloads only narrow the corpus, and a narrowed run says what it
 // sent.
 //
+// Payloads are sent four at a time (an application that hashes passwords
+// spends its time in the hash, and a batch keeps two cores busy), so a
+// handler sees concurrent requests, as from any HTTP client; answers are
+// judged in the corpus's order. The side effects are looked for after each
+// batch, and a batch that had one is sent again a payload at a time, so
+// the message names the payload that did it.
+//
 // Injection is safe in parallel tests as long as each run has its own canary
 // (the default is unique per run) and the application tolerates the load.
 type Injection struct {
