@@ -42,7 +42,8 @@ func Check(t testing.TB, scenarios ...Scenario) {
 		errorf(t, "[jetty] %s: jetty.Check: %v", where, err)
 		return
 	}
-	misuse := func(format string, args ...any) { errorf(t, "[jetty] "+format, args...) }
+	misuse := func(_ testing.TB, format string, args ...any) { errorf(t, "[jetty] "+format, args...) }
+	var bodyPC uintptr // see S.bodyPC
 	for i, sc := range scenarios {
 		if msg := nilScenario(sc); msg != "" {
 			errorf(t, "[jetty] %s: jetty.Check: scenario #%d %s", where, i+1, msg)
@@ -64,9 +65,11 @@ func Check(t testing.TB, scenarios ...Scenario) {
 		}
 		body := func(t testing.TB) {
 			t.Helper()
-			s := newS(t, "", mode, title, prof, misuse)
+			s := newS(t, "", mode, title, &prof, misuse)
+			s.bodyPC = bodyPC
 			s.origin = where
 			s.run(sc.Run)
+			bodyPC = s.bodyPC
 		}
 		if tt, ok := t.(*testing.T); ok {
 			tt.Run(title, func(t *testing.T) {

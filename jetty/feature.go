@@ -40,7 +40,7 @@ type decl struct {
 	rows   []row // outline rows; nil for a plain scenario
 	covers []preset.ID
 	tags   []string
-	where  string
+	where  site
 	// included is true for scenarios added with Include.
 	included bool
 	// results, one per row (or one for a plain scenario)
@@ -48,6 +48,9 @@ type decl struct {
 	results   []status
 	notProven []notProven
 	touched   []Route // routes the scenario's checks probed (S.Touched)
+	// handle is the Decl that declaring returns, kept here to save an
+	// allocation per scenario.
+	handle Decl
 }
 
 // notProven is one probe a scenario could not run (S.NotProven).
@@ -76,7 +79,7 @@ type waiver struct {
 	reason  string
 	until   time.Time
 	problem string
-	where   string
+	where   site
 }
 
 func (w *waiver) expired(now time.Time) bool {
@@ -95,7 +98,7 @@ func (d *Decl) Tag(tags ...string) *Decl {
 	if d == nil || d.d == nil {
 		return d
 	}
-	where := callerOutside()
+	where := here()
 	for _, t := range tags {
 		n := normTag(t)
 		if !validTag(n) {
@@ -113,7 +116,7 @@ func (d *Decl) Covers(ids ...preset.ID) *Decl {
 	if d == nil || d.d == nil {
 		return d
 	}
-	where := callerOutside()
+	where := here()
 	if d.d.mode != Production {
 		d.f.problem(where, "Covers on %s scenario %q: only production scenarios cover preset requirements; declare it with f.Production", d.d.mode, d.d.title)
 		return d
@@ -125,27 +128,27 @@ func (d *Decl) Covers(ids ...preset.ID) *Decl {
 // Speed declares a speed-mode scenario: a success path under ideal
 // conditions ("does it work?").
 func (f *F) Speed(name string, body func(s *S)) *Decl {
-	return f.declare(callerOutside(), "f.Speed", Speed, name, body, nil)
+	return f.declare(here(), "f.Speed", Speed, name, body, nil)
 }
 
 // Stable declares a stable-mode scenario: a failure path, validation or
 // edge case ("does it handle reality?"). It runs only when every speed
 // scenario passed.
 func (f *F) Stable(name string, body func(s *S)) *Decl {
-	return f.declare(callerOutside(), "f.Stable", Stable, name, body, nil)
+	return f.declare(here(), "f.Stable", Stable, name, body, nil)
 }
 
 // Production declares a production-mode scenario ("is it ready for real
 // users?") that, when it passes, covers the preset requirements listed. It
 // runs only when every stable scenario passed.
 func (f *F) Production(name string, body func(s *S), covers ...preset.ID) *Decl {
-	return f.declare(callerOutside(), "f.Production", Production, name, body, covers)
+	return f.declare(here(), "f.Production", Production, name, body, covers)
 }
 
 // Include adds scenarios defined elsewhere — the ready-made ones of package
 // scenario, or your own — in the modes they declare.
 func (f *F) Include(scenarios ...Scenario) {
-	where := callerOutside()
+	where := here()
 	if len(scenarios) == 0 {
 		f.problem(where, "Include(): no scenarios: pass at least one, e.g. f.Include(scenario.RateLimit{…})")
 	}
@@ -177,7 +180,7 @@ func (f *F) Include(scenarios ...Scenario) {
 // empty; Until makes the waiver expire. Waivers appear in the feature's
 // summary line.
 func (f *F) Waive(id preset.ID, reason string, opts ...WaiverOption) {
-	where := callerOutside()
+	where := here()
 	if f.checkOpen(where, "f.Waive") {
 		return
 	}
@@ -219,7 +222,7 @@ func (f *F) Name() string { return f.name }
 //	jetty.Outline(f, jetty.Stable, "rejects bad emails", []string{"", "a@", "@b"},
 //		func(s *jetty.S, email string) { … })
 func Outline[Row any](f *F, mode Mode, name string, rows []Row, body func(s *S, row Row)) *Decl {
-	where := callerOutside()
+	where := here()
 	if f == nil {
 		return &Decl{}
 	}
@@ -270,7 +273,7 @@ func rowName(r any, i int) string {
 	return fmt.Sprintf("row %d", i+1)
 }
 
-func (f *F) checkOpen(where, method string) bool {
+func (f *F) checkOpen(where site, method string) bool {
 	if f.closed {
 		errorf(f.t, "[jetty] %s: %s: %s called after the feature's body returned: declare every scenario inside the body passed to jetty.Feature", f.name, where, method)
 		return true
@@ -278,7 +281,7 @@ func (f *F) checkOpen(where, method string) bool {
 	return false
 }
 
-func (f *F) declare(where, method string, mode Mode, name string, body func(*S), covers []preset.ID) *Decl {
+func (f *F) declare(where site, method string, mode Mode, name string, body func(*S), covers []preset.ID) *Decl {
 	if f == nil {
 		return &Decl{}
 	}
@@ -312,11 +315,12 @@ func (f *F) declare(where, method string, mode Mode, name string, body func(*S),
 	}
 	f.names[key] = d
 	f.decls = append(f.decls, d)
-	return &Decl{f: f, d: d}
+	d.handle = Decl{f: f, d: d}
+	return &d.handle
 }
 
-func (f *F) problem(where, format string, args ...any) {
-	f.problems = append(f.problems, where+": "+maskf(format, args...))
+func (f *F) problem(where site, format string, args ...any) {
+	f.problems = append(f.problems, where.String()+": "+maskf(format, args...))
 }
 
 // subtestName is the name testing gives a subtest: spaces become underscores.
@@ -360,7 +364,7 @@ func Feature(t *testing.T, name string, body func(f *F), opts ...Option) {
 		panic(maskf("jetty.Feature(nil, %q, …) at %s: pass the test's *testing.T, as in func TestLogin(t *testing.T) { jetty.Feature(t, \"Login\", …) }", name, callerOutside()))
 	}
 	t.Helper()
-	where := callerOutside()
+	where := here()
 	if inBubble(t) {
 		errorf(t, "[jetty] %s: jetty.Feature(t, %q, …) was called inside a testing/synctest bubble, where the subtests a feature runs are not allowed: "+
 			"call jetty.Feature outside synctest.Test and use s.Bubble(func(s *jetty.S) { … }) inside the scenario for virtual time, or call the check's Verify inside the bubble", where, name)
@@ -408,6 +412,7 @@ func Feature(t *testing.T, name string, body func(f *F), opts ...Option) {
 		return
 	}
 	r := &run{f: f, cfg: cfg, profile: prof, sel: sel, tags: set.tags, noGate: set.noGate, maxMode: maxMode, tagsFrom: set.tagsFrom, modeFrom: set.modeFrom}
+	r.misuseFn = r.misuse
 	last := t.Name()
 	if i := strings.LastIndexByte(last, '/'); i >= 0 {
 		last = last[i+1:]
@@ -419,7 +424,7 @@ func Feature(t *testing.T, name string, body func(f *F), opts ...Option) {
 	t.Run(name, r.feature)
 }
 
-func (f *F) declareAll(where string, body func(*F)) {
+func (f *F) declareAll(where site, body func(*F)) {
 	defer func() {
 		if r := recover(); r != nil {
 			f.problem(where, "the feature's body panicked while declaring: %v\n%s", r, trimStack(debugStack()))

@@ -95,6 +95,8 @@ func TestGatingPassesWhenGreen(t *testing.T) {
 	} {
 		assert.Equal(t, want, r.Status(test), test)
 	}
+	assert.Contains(t, r.TestOutput("TestInnerAllGreen/Signup/speed/steps_from_a_helper_body"),
+		fmt.Sprintf("inner_test.go:%d: Given a helper's step", declLinesFor(t, "// line: Signup feature")), "a helper body's step names the Feature line")
 }
 
 func TestNoGateRunsEveryMode(t *testing.T) {
@@ -272,6 +274,10 @@ func TestStepMisuseIsReported(t *testing.T) {
 	assert.Equal(t, "fail", r.Status("TestInnerStepMisuse/Misuse/speed/uses_another_scenario's_S"))
 	assert.Contains(t, r.Output, `When "from a goroutine" was called from another goroutine`)
 	assert.Contains(t, r.Output, `Then "nothing" has a nil function`)
+	assert.Equal(t, "pass", r.Status("TestInnerStepMisuse/Misuse/speed/steps_nested_deep"), r.Output)
+	assert.Contains(t, r.TestOutput("TestInnerStepMisuse/Misuse/speed/steps_nested_deep"), "Given deep down")
+	assert.Contains(t, r.Output, `When "on the outer S" was called from another goroutine`)
+	assert.Contains(t, r.Output, `When "on a borrowed S" was called from another goroutine`)
 }
 
 func TestProfileFileIsFoundAtTheModuleRoot(t *testing.T) {
@@ -294,6 +300,8 @@ func TestCheckRunsScenariosAsSubtests(t *testing.T) {
 	assert.Equal(t, "pass", r.Status("TestInnerCheck/passes"))
 	assert.Equal(t, "fail", r.Status("TestInnerCheck/fails"))
 	assert.Contains(t, r.Output, "[jetty] production › fails: Then broken: bad")
+	assert.Contains(t, r.TestOutput("TestInnerCheck/helper_body"),
+		fmt.Sprintf("inner_test.go:%d: Then from a helper", declLinesFor(t, "// line: Check call")), "a helper body's step names the Check line")
 }
 
 func TestParallelOptionRunsAModeAtOnce(t *testing.T) {

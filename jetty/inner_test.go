@@ -39,8 +39,12 @@ func TestInnerLogin(t *testing.T) {
 
 func TestInnerAllGreen(t *testing.T) {
 	innertest.Inner(t)
-	jetty.Feature(t, "Signup", func(f *jetty.F) {
+	jetty.Feature(t, "Signup", func(f *jetty.F) { // line: Signup feature
 		f.Speed("registers", func(s *jetty.S) { s.Given("nothing", func() {}) })
+		f.Speed("steps from a helper body", func(s *jetty.S) {
+			s.Helper() // as a Scenario's Run method does: its steps name the Feature line
+			s.Given("a helper's step", func() {})
+		})
 		f.Stable("rejects a duplicate", func(s *jetty.S) { s.Then("ok", func() {}) })
 		f.Production("survives", func(s *jetty.S) {})
 	})
@@ -216,7 +220,35 @@ func TestInnerStepMisuse(t *testing.T) {
 			<-done
 		})
 		f.Speed("nil step", func(s *jetty.S) { s.Then("nothing", nil) })
+		f.Speed("steps nested deep", func(s *jetty.S) {
+			nest(12, func() { s.Given("deep down", func() {}) })
+		})
+		f.Speed("steps on the outer S in a bubble", func(s *jetty.S) {
+			s.Bubble(func(*jetty.S) { s.When("on the outer S", func() {}) })
+		})
 	})
+	// In parallel, another scenario's goroutine looks like the scenario's own
+	// to a stack walk: the goroutine's id decides.
+	handoff, used := make(chan *jetty.S), make(chan struct{})
+	jetty.Feature(t, "ParallelMisuse", func(f *jetty.F) {
+		f.Speed("lends its S", func(s *jetty.S) {
+			handoff <- s
+			<-used
+		})
+		f.Speed("uses a running scenario's S", func(s *jetty.S) {
+			(<-handoff).When("on a borrowed S", func() {})
+			close(used)
+		})
+	}, jetty.Parallel())
+}
+
+// nest calls fn n calls deep.
+func nest(n int, fn func()) {
+	if n == 0 {
+		fn()
+		return
+	}
+	nest(n-1, fn)
 }
 
 func TestInnerBadFlags(t *testing.T) {
@@ -250,10 +282,20 @@ func TestInnerBadProfile(t *testing.T) {
 	jetty.Feature(t, "BadProfile", func(f *jetty.F) { f.Speed("works", func(s *jetty.S) { s.Log("RAN") }) })
 }
 
+// helperScenario is a Scenario whose Run marks itself a helper, as the
+// ready-made ones do.
+type helperScenario struct{}
+
+func (helperScenario) Mode() jetty.Mode    { return jetty.Production }
+func (helperScenario) Title() string       { return "helper body" }
+func (helperScenario) Covers() []preset.ID { return nil }
+func (helperScenario) Run(s *jetty.S)      { s.Helper(); s.Then("from a helper", func() {}) }
+
 func TestInnerCheck(t *testing.T) {
 	innertest.Inner(t)
-	jetty.Check(t,
+	jetty.Check(t, // line: Check call
 		jetty.Define(jetty.Production, "passes", func(s *jetty.S) { s.Then("fine", func() {}) }),
+		helperScenario{},
 		jetty.Define(jetty.Production, "fails", func(s *jetty.S) { s.Then("broken", func() { s.Error(errors.New("bad")) }) }),
 	)
 }

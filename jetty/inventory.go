@@ -29,15 +29,9 @@ func Inventory(routes Routes) Option {
 // ("/orders/42" for "/orders/{id}"). Outside a Feature it does nothing.
 // Safe to call from any goroutine while the scenario runs.
 func (s *S) Touched(routes ...Route) {
-	if s.touched != nil && len(routes) > 0 {
-		s.touched(slices.Clone(routes))
-	}
-}
-
-func (r *run) hook(s *S, d *decl) {
-	s.touched = func(rs []Route) {
+	if d := s.decl; d != nil && len(routes) > 0 {
 		d.mu.Lock()
-		d.touched = append(d.touched, rs...)
+		d.touched = append(d.touched, routes...)
 		d.mu.Unlock()
 	}
 }

@@ -204,7 +204,7 @@ func (f *F) moduleWaivers(prof Profile, cfg config) {
 			slices.ContainsFunc(f.waivers, func(w *waiver) bool { return w.id == mw.ID }) {
 			continue
 		}
-		w := &waiver{id: mw.ID, reason: mw.Reason, where: fmt.Sprintf("%s:%d", shortFile(file), mw.line)}
+		w := &waiver{id: mw.ID, reason: mw.Reason, where: siteAt(fmt.Sprintf("%s:%d", shortFile(file), mw.line))}
 		if mw.Until != "" {
 			w.until, _ = time.ParseInLocation(time.DateOnly, mw.Until, time.Local)
 		}

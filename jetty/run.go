@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,6 +31,11 @@ type run struct {
 	modeTest string
 	// modeTests are the modes' subtests, where setup cleanups run.
 	modeTests map[Mode]*testing.T
+	// misuseFn is misuse as a func value, made once for every scenario.
+	misuseFn func(testing.TB, string, ...any)
+	// bodyPC and rowPC pass S.bodyPC on from one scenario to the next: of
+	// the scenario function of runMode and of S.run (outline rows).
+	bodyPC, rowPC atomic.Uintptr
 }
 
 // again returns the "#01" package testing appended to this feature's mode
@@ -107,11 +113,17 @@ func (r *run) runMode(t *testing.T, m Mode) {
 	ms := &modeState{}
 	r.state[m] = ms
 	var decls []*decl
+	n := 0
 	for _, d := range r.f.decls {
 		if d.mode == m {
-			d.results = make([]status, max(1, len(d.rows)))
 			decls = append(decls, d)
+			n += max(1, len(d.rows))
 		}
+	}
+	results := make([]status, n) // one allocation for the mode's results
+	for _, d := range decls {
+		k := max(1, len(d.rows))
+		d.results, results = results[:k:k], results[k:]
 	}
 	ms.blocked = r.gate(m)
 	if len(decls) == 0 {
@@ -125,8 +137,21 @@ func (r *run) runMode(t *testing.T, m Mode) {
 		r.recordMode(m, t)
 		for _, d := range decls {
 			t.Run(d.title, func(t *testing.T) {
-				t.Helper()
-				r.runDecl(t, m, ms.blocked, d)
+				t.Helper() // see S.run
+				if r.start(t, m, ms, d) {
+					return
+				}
+				// S.run's work, done here rather than in a frame of its own:
+				// each frame under a step costs every stack walk testing does
+				// for it, and one more helper.
+				s := r.newS(t, m, d, d.title)
+				s.bodyPC = r.bodyPC.Load()
+				s.settle = true // end records the verdict in d
+				defer s.end()
+				for _, fn := range s.bodies(d.body) {
+					fn(s) // one call instruction for both: see probeBody
+				}
+				r.bodyPC.Store(s.bodyPC)
 			})
 		}
 	})
@@ -156,36 +181,67 @@ func (r *run) runMode(t *testing.T, m Mode) {
 	}
 }
 
-func (r *run) runDecl(t *testing.T, m Mode, blocked string, d *decl) {
+// start does what comes before scenario d's body: its attribute, its skip
+// or its rows (then it returns true: the body is not run here). It is a
+// function of its own so that the frame under the body stays small: a
+// scenario's goroutine starts on a small stack, and testing's Log, under a
+// step, needs most of it.
+//
+//go:noinline
+func (r *run) start(t *testing.T, m Mode, ms *modeState, d *decl) bool {
 	t.Helper()
-	t.Attr(ScenarioAttr, ScenarioSummary{Mode: m.String(), Name: redact.String(d.title), Covers: d.covers, Tags: d.tags}.String())
+	if testing.Verbose() { // testing prints attributes only then
+		t.Attr(ScenarioAttr, ScenarioSummary{Mode: m.String(), Name: redact.String(d.title), Covers: d.covers, Tags: d.tags}.String())
+	}
+	if why := r.skipWhy(ms.blocked, d); why != "" {
+		r.skipDecl(t, why, d)
+	}
 	if r.cfg.parallel {
 		t.Parallel()
 	}
-	setAll := func(st status) {
-		d.mu.Lock()
-		for i := range d.results {
-			d.results[i] = st
-		}
-		d.mu.Unlock()
+	if !r.setUp(t, m) { // F.Setup: see setup.go
+		d.setAll(failed)
+		return true
 	}
+	if d.rows != nil {
+		r.runRows(t, m, d)
+		return true
+	}
+	return false
+}
+
+// skipWhy returns why scenario d must be skipped, or "".
+func (r *run) skipWhy(blocked string, d *decl) string {
 	if blocked != "" {
-		setAll(gated)
-		skipf(t, "%s", blocked)
+		return blocked
 	}
 	if !r.sel.match(d.tags) {
-		setAll(gated)
-		skipf(t, "not selected by %s %q (tags: %s)", r.tagsFrom, r.tags, tagText(d.tags))
+		return fmt.Sprintf("not selected by %s %q (tags: %s)", r.tagsFrom, r.tags, tagText(d.tags))
 	}
-	if !r.setUp(t, m) { // F.Setup: see setup.go
-		setAll(failed)
-		return
+	return ""
+}
+
+// skipDecl marks d gated and skips it.
+func (r *run) skipDecl(t *testing.T, why string, d *decl) {
+	t.Helper()
+	if r.cfg.parallel {
+		t.Parallel()
 	}
-	if d.rows == nil {
-		defer func() { setAll(verdict(t)) }()
-		r.runBody(t, m, d, d.title, d.body)
-		return
+	d.setAll(gated)
+	skipf(t, "%s", why)
+}
+
+func (d *decl) setAll(st status) {
+	d.mu.Lock()
+	for i := range d.results {
+		d.results[i] = st
 	}
+	d.mu.Unlock()
+}
+
+// runRows runs each row of outline d as a subtest of t.
+func (r *run) runRows(t *testing.T, m Mode, d *decl) {
+	t.Helper() // a row's subtest climbs through this frame to the Feature call
 	for i, rw := range d.rows {
 		t.Run(rw.name, func(t *testing.T) {
 			t.Helper()
@@ -200,19 +256,28 @@ func (r *run) runDecl(t *testing.T, m Mode, blocked string, d *decl) {
 }
 
 func (r *run) runBody(t *testing.T, m Mode, d *decl, title string, body func(*S)) {
-	t.Helper()
-	misuse := func(format string, args ...any) {
-		errorf(t, "[jetty] %s: "+format, append([]any{r.f.name}, args...)...)
-	}
-	s := newS(t, r.f.name, m, title, r.profile, misuse)
-	s.origin = d.where
-	s.notProven = func(id preset.ID, probe string) {
-		d.mu.Lock()
-		d.notProven = append(d.notProven, notProven{id: id, probe: probe})
-		d.mu.Unlock()
-	}
-	r.hook(s, d) // routes touched: see inventory.go
+	t.Helper() // see S.run
+	s := r.newS(t, m, d, title)
+	s.bodyPC = r.rowPC.Load()
 	s.run(body)
+	r.rowPC.Store(s.bodyPC)
+}
+
+// newS returns the S of one scenario of the run.
+func (r *run) newS(t *testing.T, m Mode, d *decl, title string) *S {
+	s := newS(t, r.f.name, m, title, &r.profile, r.misuseFn)
+	s.decl = d
+	if r.cfg.parallel {
+		// Scenarios share the goroutine shape that onGoroutine looks for.
+		s.gid = goid()
+	}
+	return s
+}
+
+// misuse reports a step called on a scenario's S after it ended, on that
+// scenario's t.
+func (r *run) misuse(t testing.TB, format string, args ...any) {
+	errorf(t, "[jetty] %s: "+format, append([]any{r.f.name}, args...)...)
 }
 
 func verdict(t testing.TB) status {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,25 +39,41 @@ type tb = testing.TB
 // other goroutines while the scenario runs, as on a *testing.T.
 type S struct {
 	tb
-	feature  string
-	mode     Mode
-	title    string
-	profile  Profile
-	gid      uint64
-	done     atomic.Bool
-	misuse   func(format string, args ...any) // reports misuse after the scenario ended
+	feature string
+	mode    Mode
+	title   string
+	profile *Profile
+	done    atomic.Bool
+	// misuse reports misuse after the scenario ended, on misuseTB.
+	misuse   func(t testing.TB, format string, args ...any)
+	misuseTB testing.TB
 	mu       sync.Mutex
-	steps    []string
+	steps    []stepText
+	stepBuf  [2]stepText // steps' first backing array: no allocation for shallow steps
+	logArg   [1]any      // see logStep
+	fns      [2]func(*S) // see bodies
+	// bodyPC is the return address run's frame holds while the scenario's
+	// body runs: a step finds it among its callers when it runs on a
+	// scenario's goroutine (see probeBody, onGoroutine). The same for every
+	// S, its creator passes it on from one S to the next.
+	bodyPC uintptr
+	// gid is the scenario goroutine's id, for exact checks in parallel runs
+	// (see onGoroutine); 0 when not needed.
+	gid      uint64
 	inBubble bool
+	// bubbling is true while a Bubble of this S runs: this S's goroutine
+	// waits for the bubble, so a step on it comes from another goroutine.
+	bubbling atomic.Bool
 	panicAt  string // the prefix of the step a panic unwound through
 	out      *maskWriter
 	stopped  atomic.Bool // FailNow or SkipNow came from another goroutine
-	// notProven records a probe that could not run; nil outside a Feature.
-	notProven func(id preset.ID, probe string)
-	origin    string // "file.go:line" of the declaration, see Origin
-	// touched records the inventory routes a check probed (S.Touched); nil
-	// outside a Feature.
-	touched func(routes []Route)
+	// decl is the scenario's declaration, where NotProven records a probe
+	// that could not run; nil outside a Feature.
+	decl *decl
+	// settle makes end record the scenario's verdict in decl (a plain
+	// scenario of a Feature; an outline's rows record their own).
+	settle bool
+	origin string // "file.go:line" of a jetty.Check declaration, see Origin
 }
 
 // Origin returns the file and line ("login_test.go:42") of the
@@ -65,7 +82,12 @@ type S struct {
 // runs on its own goroutine, where no t.Helper mark reaches that line:
 // ready-made scenarios name it in the problems that are about their
 // fields.
-func (s *S) Origin() string { return s.origin }
+func (s *S) Origin() string {
+	if s.origin == "" && s.decl != nil {
+		return s.decl.where.String()
+	}
+	return s.origin
+}
 
 // NotProven records that the scenario could not run one of the probes that
 // requirement id needs, and logs it: probe says what was not proven and
@@ -83,13 +105,20 @@ func (s *S) NotProven(id preset.ID, probe string) {
 		what = "covered requirements"
 	}
 	s.tb.Logf("not proven (%s): %s", what, probe)
-	if s.notProven != nil {
-		s.notProven(id, probe)
+	if d := s.decl; d != nil {
+		d.mu.Lock()
+		d.notProven = append(d.notProven, notProven{id: id, probe: probe})
+		d.mu.Unlock()
 	}
 }
 
-func newS(t testing.TB, feature string, mode Mode, title string, p Profile, misuse func(string, ...any)) *S {
-	return &S{tb: t, feature: feature, mode: mode, title: title, profile: p, gid: goid(), misuse: misuse}
+// stepText is one running step: its keyword and its (redacted) text.
+type stepText struct{ keyword, text string }
+
+func newS(t testing.TB, feature string, mode Mode, title string, p *Profile, misuse func(testing.TB, string, ...any)) *S {
+	s := &S{tb: t, feature: feature, mode: mode, title: title, profile: p, misuse: misuse, misuseTB: t}
+	s.steps = s.stepBuf[:0]
+	return s
 }
 
 // Feature returns the name of the feature the scenario belongs to (the
@@ -117,43 +146,102 @@ func (s *S) Param(id preset.ID, key, def string) string {
 
 // Given runs fn as a step that sets up context ("Given a registered user").
 // The step is logged as it starts, and failures inside it name it.
-func (s *S) Given(text string, fn func()) { s.tb.Helper(); s.step("Given", text, fn) }
+func (s *S) Given(text string, fn func()) {
+	s.tb.Helper()
+	if depth, ok := s.enter("Given", text, fn); ok {
+		s.tb.Log(s.logStep(depth)...) // logged here, so the log names the caller's line
+		s.do(depth, fn)
+	}
+}
 
 // When runs fn as the step that acts ("When I sign in").
-func (s *S) When(text string, fn func()) { s.tb.Helper(); s.step("When", text, fn) }
+func (s *S) When(text string, fn func()) {
+	s.tb.Helper()
+	if depth, ok := s.enter("When", text, fn); ok {
+		s.tb.Log(s.logStep(depth)...)
+		s.do(depth, fn)
+	}
+}
 
 // Then runs fn as a step that checks an outcome ("Then I see my dashboard").
-func (s *S) Then(text string, fn func()) { s.tb.Helper(); s.step("Then", text, fn) }
+func (s *S) Then(text string, fn func()) {
+	s.tb.Helper()
+	if depth, ok := s.enter("Then", text, fn); ok {
+		s.tb.Log(s.logStep(depth)...)
+		s.do(depth, fn)
+	}
+}
 
 // And runs fn as a step that continues the previous one.
-func (s *S) And(text string, fn func()) { s.tb.Helper(); s.step("And", text, fn) }
+func (s *S) And(text string, fn func()) {
+	s.tb.Helper()
+	if depth, ok := s.enter("And", text, fn); ok {
+		s.tb.Log(s.logStep(depth)...)
+		s.do(depth, fn)
+	}
+}
 
 // But runs fn as a step that states a contrast ("But no session is created").
-func (s *S) But(text string, fn func()) { s.tb.Helper(); s.step("But", text, fn) }
-
-func (s *S) step(keyword, text string, fn func()) {
+func (s *S) But(text string, fn func()) {
 	s.tb.Helper()
+	if depth, ok := s.enter("But", text, fn); ok {
+		s.tb.Log(s.logStep(depth)...)
+		s.do(depth, fn)
+	}
+}
+
+// The step methods log the step themselves rather than through a shared
+// function: testing walks the helper frames between a log call and the
+// user's line, resolving each one once per subtest, so one helper frame per
+// step costs half what two did (see BenchmarkFeatureOverhead).
+
+// enter checks a step, pushes it and returns its depth; ok is false when the
+// step must not run (misuse, reported here).
+func (s *S) enter(keyword, text string, fn func()) (depth int, ok bool) {
 	text = redact.String(text)
 	if s.done.Load() {
-		s.misuse("%s: %s %q ran after scenario %q ended: call steps only on the *S passed to the running scenario's body, before it returns", callerOutside(), keyword, text, s.title)
-		return
+		s.misuse(s.misuseTB, "%s: %s %q ran after scenario %q ended: call steps only on the *S passed to the running scenario's body, before it returns", callerOutside(), keyword, text, s.title)
+		return 0, false
 	}
-	if g := goid(); g != s.gid {
+	if !s.onGoroutine() {
+		s.tb.Helper()
 		errorf(s.tb, "%s%s %q was called from another goroutine (at %s): run steps on the scenario's goroutine and send results back over a channel", s.prefix(), keyword, text, callerOutside())
-		return
+		return 0, false
 	}
 	if strings.TrimSpace(text) == "" {
+		s.tb.Helper()
 		errorf(s.tb, "%s%s has no text (at %s): say what the step does, e.g. s.%s(\"a registered user\", …)", s.prefix(), keyword, callerOutside(), keyword)
-		return
+		return 0, false
 	}
 	if fn == nil {
+		s.tb.Helper()
 		errorf(s.tb, "%s%s %q has a nil function (at %s): pass func() { … }", s.prefix(), keyword, text, callerOutside())
-		return
+		return 0, false
 	}
+	s.stopIfAsked()
 	s.mu.Lock()
-	depth := len(s.steps)
-	s.steps = append(s.steps, keyword+" "+text)
+	depth = len(s.steps)
+	s.steps = append(s.steps, stepText{keyword, text})
 	s.mu.Unlock()
+	return depth, true
+}
+
+// logStep returns the arguments of the step at depth's log line, "Given a
+// registered user" indented two spaces per enclosing step, in a slice of s
+// (which saves allocating one per step). Only the scenario's goroutine
+// calls it, and uses the slice before the next step.
+func (s *S) logStep(depth int) []any {
+	st := s.steps[depth]
+	line := st.keyword + " " + st.text
+	if depth > 0 {
+		line = strings.Repeat("  ", depth) + line
+	}
+	s.logArg[0] = line
+	return s.logArg[:]
+}
+
+// do runs the step at depth and pops it when fn returns or unwinds.
+func (s *S) do(depth int, fn func()) {
 	returned := false
 	defer func() {
 		if !returned && s.panicAt == "" {
@@ -164,8 +252,6 @@ func (s *S) step(keyword, text string, fn func()) {
 		s.steps = s.steps[:depth]
 		s.mu.Unlock()
 	}()
-	s.stopIfAsked()
-	logf(s.tb, "%s%s %s", strings.Repeat("  ", depth), keyword, text)
 	fn()
 	returned = true
 	s.stopIfAsked()
@@ -185,7 +271,9 @@ func (s *S) prefix() string {
 	b.WriteString(": ")
 	s.mu.Lock()
 	for _, st := range s.steps {
-		b.WriteString(st)
+		b.WriteString(st.keyword)
+		b.WriteString(" ")
+		b.WriteString(st.text)
 		b.WriteString(": ")
 	}
 	s.mu.Unlock()
@@ -265,12 +353,12 @@ func (s *S) SkipNow() {
 // scenario to stop and ends the calling goroutine. It returns false on the
 // scenario's own goroutine.
 func (s *S) offGoroutine(method, msg string) bool {
-	if goid() == s.gid {
+	if s.mine() {
 		return false
 	}
 	where := callerOutside()
 	if s.done.Load() {
-		s.misuse("%s: s.%s was called from another goroutine after scenario %q ended: %s", where, method, s.title, msg)
+		s.misuse(s.misuseTB, "%s: s.%s was called from another goroutine after scenario %q ended: %s", where, method, s.title, msg)
 		runtime.Goexit()
 	}
 	s.stopped.Store(true)
@@ -286,7 +374,7 @@ func (s *S) offGoroutine(method, msg string) bool {
 // stopIfAsked stops the scenario, on its goroutine, when FailNow or SkipNow
 // was called from another goroutine.
 func (s *S) stopIfAsked() {
-	if s.stopped.Load() && goid() == s.gid {
+	if s.stopped.Load() && s.mine() {
 		s.tb.FailNow()
 	}
 }
@@ -335,27 +423,116 @@ func sprintln(args ...any) string {
 
 // run runs body as the scenario, turning a panic into a failure.
 func (s *S) run(body func(*S)) {
+	// A helper, as every frame between the body and the test's is: when the
+	// body is a helper too (a Scenario's Run method calls s.Helper()), its
+	// logs and failures name the line of the Feature or Check call.
 	s.tb.Helper()
-	defer s.done.Store(true)
-	defer func() {
-		s.mu.Lock()
-		out := s.out
-		s.mu.Unlock()
-		if out != nil {
-			out.flush()
+	defer s.end()
+	for _, fn := range s.bodies(body) {
+		fn(s) // one call instruction for both: see probeBody
+	}
+}
+
+// bodies returns what a runner calls, in order, from one call instruction:
+// probeBody, unless s.bodyPC is known (from an earlier scenario run from
+// the same instruction), then body.
+func (s *S) bodies(body func(*S)) []func(*S) {
+	if s.bodyPC != 0 {
+		s.fns = [2]func(*S){body}
+		return s.fns[:1]
+	}
+	s.fns = [2]func(*S){probeBody, body}
+	return s.fns[:]
+}
+
+// end ends the scenario: it turns a panic into a failure, flushes what was
+// written to Output and marks the scenario done. A runner defers it.
+func (s *S) end() {
+	if r := recover(); r != nil {
+		s.tb.Helper()
+		at := s.panicAt
+		if at == "" {
+			at = s.prefix()
 		}
-	}()
-	defer func() {
-		if r := recover(); r != nil {
-			s.tb.Helper()
-			at := s.panicAt
-			if at == "" {
-				at = s.prefix()
-			}
-			errorf(s.tb, "%spanic: %v\n%s", at, r, trimStack(debugStack()))
+		errorf(s.tb, "%spanic: %v\n%s", at, r, trimStack(debugStack()))
+	}
+	s.mu.Lock()
+	out := s.out
+	s.mu.Unlock()
+	if out != nil {
+		out.flush()
+	}
+	s.done.Store(true)
+	if s.settle {
+		s.decl.setAll(verdict(s.tb))
+	}
+}
+
+// probeBody records in s.bodyPC the return address the runner's frame
+// (run, or Feature's scenario function) holds while the body runs: the
+// runner calls probeBody and then the body from the same instruction. A step that finds that address among its callers runs on a
+// scenario's goroutine, found in a few frames instead of by parsing
+// runtime.Stack for the goroutine's id (microseconds a step).
+func probeBody(s *S) {
+	var pc [1]uintptr
+	if runtime.Callers(2, pc[:]) == 1 {
+		s.bodyPC = pc[0]
+	}
+}
+
+// onGoroutine reports whether enter's caller (a step method) runs on the
+// scenario's goroutine, inside its body: the goroutine's stack holds run's
+// frame with the body's return address, and no Bubble of this S is running
+// (its goroutine waits for the bubble then). A goroutine of another
+// scenario also holds such a frame, so when scenarios run in parallel (gid
+// set) the goroutine's id decides.
+func (s *S) onGoroutine() bool {
+	if s.bubbling.Load() || s.bodyPC == 0 {
+		return false
+	}
+	if s.gid != 0 {
+		return goid() == s.gid
+	}
+	// Usually run's frame is the third above the step method (the step
+	// method, the body, run): look only there first, as a walk costs each
+	// frame it passes.
+	var pc [3]uintptr
+	n := runtime.Callers(3, pc[:]) // skip Callers, onGoroutine, enter
+	if slices.Contains(pc[:n], s.bodyPC) {
+		return true
+	}
+	return n == len(pc) && s.deepOnGoroutine(4+n)
+}
+
+// mine reports whether its caller runs on the scenario's goroutine, as
+// onGoroutine does, for the rarer calls (Fatal, FailNow, Skip, a stop asked
+// from another goroutine) that come from any depth.
+func (s *S) mine() bool {
+	if s.bubbling.Load() || s.bodyPC == 0 {
+		return false
+	}
+	if s.gid != 0 {
+		return goid() == s.gid
+	}
+	return s.deepOnGoroutine(2)
+}
+
+// deepOnGoroutine is onGoroutine for a step nested deeper: it looks for
+// run's frame beyond the skip nearest frames.
+//
+//go:noinline
+func (s *S) deepOnGoroutine(skip int) bool {
+	var pc [64]uintptr
+	for {
+		n := runtime.Callers(skip, pc[:])
+		if slices.Contains(pc[:n], s.bodyPC) {
+			return true
 		}
-	}()
-	body(s)
+		if n < len(pc) {
+			return false
+		}
+		skip += n
+	}
 }
 
 func debugStack() []byte {
@@ -395,17 +572,51 @@ func goid() uint64 {
 // jetty: the line of the user's declaration or step.
 func callerOutside() string {
 	pc := make([]uintptr, 16)
-	n := runtime.Callers(2, pc)
-	frames := runtime.CallersFrames(pc[:n])
+	return outside(pc[:runtime.Callers(2, pc)])
+}
+
+// outside resolves pcs to "file.go:line" of the first frame outside package
+// jetty, or "?:0".
+func outside(pcs []uintptr) string {
+	frames := runtime.CallersFrames(pcs)
 	for {
 		fr, more := frames.Next()
-		if !strings.HasPrefix(fr.Function, "github.com/jettymethod/jetty/jetty.") {
+		if fr.PC != 0 && !strings.HasPrefix(fr.Function, "github.com/jettymethod/jetty/jetty.") {
 			return fmt.Sprintf("%s:%d", shortFile(fr.File), fr.Line)
 		}
 		if !more {
 			return "?:0"
 		}
 	}
+}
+
+// site is where a declaration was made: the program counters of the
+// declaring call and its callers, resolved to "file.go:line" (String) only
+// when a message names it. Capturing a site costs a fraction of resolving
+// it, and a feature of 10,000 scenarios names none of them when it is right.
+type site struct {
+	pc [3]uintptr
+	n  int
+	at string // a place already known, such as a line of the profile file
+}
+
+// siteAt returns the site of a place already known ("jetty.json:12").
+func siteAt(at string) site { return site{at: at} }
+
+// here returns the site of the call to the function that calls here (an
+// exported declaring function) and of its callers.
+func here() site {
+	var s site
+	s.n = runtime.Callers(2, s.pc[:])
+	return s
+}
+
+// String returns "file.go:line" of the first frame outside package jetty.
+func (s site) String() string {
+	if s.at != "" {
+		return s.at
+	}
+	return outside(s.pc[:s.n])
 }
 
 func shortFile(path string) string {
@@ -431,12 +642,18 @@ func (s *S) Bubble(fn func(s *S)) bool {
 	if !ok || fn == nil || s.inBubble {
 		return false
 	}
+	s.bubbling.Store(true)
+	defer s.bubbling.Store(false)
 	synctest.Test(t, func(t *testing.T) {
 		inner := newS(t, s.feature, s.mode, s.title, s.profile, s.misuse)
+		inner.misuseTB = s.misuseTB
 		inner.inBubble = true
 		// What the bubble could not prove, the routes it touched and where
 		// the scenario was declared belong to the scenario.
-		inner.notProven, inner.origin, inner.touched = s.notProven, s.origin, s.touched
+		inner.decl, inner.origin = s.decl, s.origin
+		if s.gid != 0 {
+			inner.gid = goid()
+		}
 		s.mu.Lock()
 		inner.steps = append(inner.steps, s.steps...)
 		s.mu.Unlock()

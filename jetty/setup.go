@@ -9,7 +9,7 @@ import (
 type setup struct {
 	mode  Mode
 	fn    func(t testing.TB)
-	where string
+	where site
 	once  sync.Once
 	// ran names the scenario that ran it; failed says it did not finish.
 	ran    string
@@ -30,7 +30,7 @@ type setup struct {
 // mode's last scenario is done. Setup may be called several times; the
 // functions of a mode run in the order declared. Default: no setup.
 func (f *F) Setup(m Mode, fn func(t testing.TB)) {
-	where := callerOutside()
+	where := here()
 	if f.checkOpen(where, "f.Setup") {
 		return
 	}

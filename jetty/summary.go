@@ -99,6 +99,9 @@ type ScenarioSummary struct {
 
 // String returns the scenario summary as one line of JSON.
 func (s ScenarioSummary) String() string {
+	if out, ok := s.fastString(); ok {
+		return out
+	}
 	b, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Sprintf(`{"error":%q}`, err.Error())

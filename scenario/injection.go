@@ -88,6 +88,13 @@ import (
 // and MaxPayloads only narrow the corpus, and a narrowed run says what it
 // sent.
 //
+// Payloads are sent four at a time (an application that hashes passwords
+// spends its time in the hash, and a batch keeps two cores busy), so a
+// handler sees concurrent requests, as from any HTTP client; answers are
+// judged in the corpus's order. The side effects are looked for after each
+// batch, and a batch that had one is sent again a payload at a time, so
+// the message names the payload that did it.
+//
 // Injection is safe in parallel tests as long as each run has its own canary
 // (the default is unique per run) and the application tolerates the load.
 //
@@ -370,35 +377,9 @@ func (u *injRun) sendInput(in Input) bool {
 		u.r.errorf("%s", p)
 		return true
 	}
-	n := 0
-	oracle := map[int]*[4]*response{}
-	for _, p := range u.payloads {
-		if (in.In == InHeader || in.In == InCookie) && !injHeaderValueOK(in.carried(p)) {
-			u.skipped++
-			continue
-		}
-		if ctx.Err() != nil {
-			u.r.errorf("stopped: %v", ctx.Err())
-			return false
-		}
-		res, err := u.c.do(ctx, in.request(p))
-		if err != nil {
-			u.r.errorf("%s ← %s payload %s: %v", in, p.Category, injShow(p.Value), err)
-			continue
-		}
-		n++
-		u.sent[p.Category]++
-		u.total++
-		if p.oracle.shape > 0 {
-			if oracle[p.oracle.shape] == nil {
-				oracle[p.oracle.shape] = new([4]*response)
-			}
-			oracle[p.oracle.shape][p.oracle.pos] = res
-		}
-		problems := append(injJudge(p, base, res), u.sideEffect(p)...)
-		if len(problems) > 0 {
-			u.failures = append(u.failures, injFailure{in, p, fmt.Sprintf("%s ← %s payload %s: %s, %s", in, p.Category, injShow(injSentValue(in, p)), res, strings.Join(problems, "; "))})
-		}
+	n, oracle, ok := u.sendPayloads(ctx, in, base)
+	if !ok {
+		return false
 	}
 	u.oracle(in, oracle)
 	u.r.logf("%s: %d payloads", in, n)

@@ -215,6 +215,7 @@ func TestExitCodes(t *testing.T) {
 		{"attest", 1, kindAttestation},
 	} {
 		t.Run(tc.pkg, func(t *testing.T) {
+			t.Parallel() // each runs go test on its own package
 			st := runCmd(t, split(t, tc.pkg), "status")
 			assert.Equal(t, tc.code, st.code, "jetty status\n%s%s", st.stdout, st.stderr)
 			te := runCmd(t, nil, "test", "./"+tc.pkg)

@@ -101,8 +101,8 @@ func TestRedactionPaths(t *testing.T) {
 	for _, path := range []string{"panic", "panic error", "skip", "skipf", "output", "attr", "attr newline", "step text", "step after end",
 		"step from goroutine", "nil step", "declaration panic", "declaration error", "waiver", "check", "check body"} {
 		t.Run(path, func(t *testing.T) {
-			t.Setenv("JETTY_TEST_PATH", path)
-			r := innertest.Run(t, "TestInnerRedactionPaths")
+			t.Parallel() // each path is a subprocess of its own
+			r := innertest.RunEnv(t, []string{"JETTY_TEST_PATH=" + path}, "TestInnerRedactionPaths")
 			require.NotEmpty(t, r.Output)
 			var all strings.Builder
 			for _, e := range r.Events {
@@ -131,9 +131,9 @@ func TestInnerRedactionNames(t *testing.T) {
 func TestRedactionNames(t *testing.T) {
 	for _, sh := range redact.Shapes() {
 		t.Run(sh.Name, func(t *testing.T) {
+			t.Parallel() // each shape is a subprocess of its own
 			name := strings.ReplaceAll(oneLine(sh.Example), "/", "|")
-			t.Setenv("JETTY_TEST_NAME", name)
-			r := innertest.Run(t, "TestInnerRedactionNames")
+			r := innertest.RunEnv(t, []string{"JETTY_TEST_NAME=" + name}, "TestInnerRedactionNames")
 			sums := r.Attrs(jetty.SummaryAttr)
 			require.Len(t, sums, 1, "one summary:\n%s", r.Output)
 			s, err := jetty.ParseSummary(sums[0])

@@ -25,6 +25,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -69,6 +70,11 @@ type Result struct {
 // (JETTY_MODE, JETTY_TAGS, JETTY_NOGATE), as it does not inherit the flags:
 // an inner run is the same under JETTY_MODE=speed go test ./... as without.
 // RunEnv sets them.
+//
+// The inner tests are deterministic, so one run serves every caller in the
+// process that asks for the same name, args and environment: outer tests that
+// assert different things about one inner run share it instead of
+// repeating it. Callers must not modify the Result's Events.
 func Run(t testing.TB, name string, args ...string) Result {
 	t.Helper()
 	return RunEnv(t, nil, name, args...)
@@ -97,12 +103,41 @@ func environ(name string, env []string) []string {
 // "JETTY_MODE=speed".
 func RunEnv(t testing.TB, env []string, name string, args ...string) Result {
 	t.Helper()
+	// The key holds the whole environment the subprocess gets, so a test
+	// that sets a variable (t.Setenv) gets a run of its own.
+	key := strings.Join(append(append([]string{name}, args...), environ(name, env)...), "\x00")
+	c, _ := runs.LoadOrStore(key, &cachedRun{})
+	cr := c.(*cachedRun)
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	if !cr.done {
+		// run stops t's goroutine when it cannot run the test: nothing is
+		// cached then, and a later caller runs it again.
+		cr.res, cr.done = run(t, env, name, args...), true
+	}
+	return cr.res
+}
+
+// runs caches RunEnv's results by test name, args and env, for this test
+// process.
+var runs sync.Map // string → *cachedRun
+
+type cachedRun struct {
+	mu   sync.Mutex
+	done bool
+	res  Result
+}
+
+func run(t testing.TB, env []string, name string, args ...string) Result {
+	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatalf("innertest: %v", err)
 	}
-	argv := append([]string{"tool", "test2json", "-t", exe, "-test.run=^" + name + "$", "-test.v=test2json", "-test.count=1", "-test.shuffle=off"}, args...)
-	cmd := exec.CommandContext(t.Context(), goTool(), argv...)
+	tool, argv := test2json()
+	argv = append(argv, "-t", exe, "-test.run=^"+name+"$", "-test.v=test2json", "-test.count=1", "-test.shuffle=off")
+	argv = append(argv, args...)
+	cmd := exec.CommandContext(t.Context(), tool, argv...)
 	cmd.Env = environ(name, env)
 	cmd.WaitDelay = 10 * time.Second
 	var stderr bytes.Buffer
@@ -129,6 +164,20 @@ func RunEnv(t testing.TB, env []string, name string, args ...string) Result {
 	}
 	return res
 }
+
+// test2json returns the command that runs test2json and its first
+// arguments: the tool's binary itself, found once per process with
+// "go tool -n test2json", rather than "go tool test2json" every time (the
+// go command's start costs about 0.3s a run).
+var test2json = sync.OnceValues(func() (string, []string) {
+	out, err := exec.Command(goTool(), "tool", "-n", "test2json").Output()
+	if p := strings.TrimSpace(string(out)); err == nil && p != "" && !strings.ContainsAny(p, " \n") {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return goTool(), []string{"tool", "test2json"}
+})
 
 // goTool finds the go command: GOROOT/bin/go when the environment names a
 // GOROOT, else go on PATH.

@@ -41,7 +41,6 @@ package redact
 
 import (
 	"encoding/base64"
-	"net/http"
 	"regexp"
 	"slices"
 	"strings"
@@ -133,21 +132,29 @@ func String(s string) string {
 // Bytes is String for a body.
 func Bytes(b []byte) string { return String(string(b)) }
 
-// Header returns a copy of h with the values of headers named like a
-// secret (Authorization, Proxy-Authorization, Cookie, Set-Cookie,
-// Private-Token, X-Csrf-Token, X-Api-Key, X-Auth-Token, …) masked whole,
-// and secrets in the other values masked as String masks them.
-func Header(h http.Header) http.Header {
-	out := h.Clone()
-	for k, vs := range out {
+// Header returns a copy of h (an http.Header, or any map of header
+// values) with the values of headers named like a secret (Authorization,
+// Proxy-Authorization, Cookie, Set-Cookie, Private-Token, X-Csrf-Token,
+// X-Api-Key, X-Auth-Token, …) masked whole, and secrets in the other values
+// masked as String masks them. It is generic so that this package need not
+// import net/http: a program that imports jetty does not start crypto/tls
+// and x509 for it.
+func Header[H ~map[string][]string](h H) H {
+	if h == nil {
+		return nil
+	}
+	out := make(H, len(h))
+	for k, vs := range h {
 		secret := SecretName(k)
-		for i := range vs {
+		masked := make([]string, len(vs))
+		for i, v := range vs {
 			if secret {
-				vs[i] = Mask
+				masked[i] = Mask
 			} else {
-				vs[i] = String(vs[i])
+				masked[i] = String(v)
 			}
 		}
+		out[k] = masked
 	}
 	return out
 }
