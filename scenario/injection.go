@@ -382,7 +382,7 @@ func (u *injRun) sendInput(in Input) bool {
 		return false
 	}
 	u.oracle(in, oracle)
-	u.r.logf("%s: %d payloads", in, n)
+	u.r.logf("%d payloads into %s", n, in) // "password: 186" would read as a secret
 	return true
 }
 

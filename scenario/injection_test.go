@@ -181,7 +181,7 @@ func TestInjectionCheckLogsWhatItSent(t *testing.T) {
 	n := len(scenario.Payloads())
 	for _, want := range []string{
 		fmt.Sprintf("When I send %d hostile payloads into each of 5 inputs", n),
-		fmt.Sprintf(`GET /search query q: %d payloads`, n),
+		fmt.Sprintf(`%d payloads into GET /search query q`, n),
 		`POST /login json email`,
 		`GET /users/{id} path id`,
 		`GET /tenant header X-Tenant`,
