@@ -436,25 +436,73 @@ const (
 
 // injOracleVerdict compares the answers to 7=7, 7=8, 3=3 and 3=4.
 // Answers are alike when their statuses are equal and their bodies differ
-// only where the echoed digits do.
+// only where the echoed digits do, or where the two true conditions'
+// answers already differ (content that changes on every request, such as
+// a request ID: see injDynamic).
 func injOracleVerdict(rs *[4]*response) int {
-	if !injEchoEqual(rs[0], rs[2], '7', '3') {
+	dyn, ok := injDynamic(rs[0], rs[2], '7', '3')
+	if !ok {
 		return injOracleUnstable
 	}
-	if !injEchoEqual(rs[0], rs[1], '7', '8') && !injEchoEqual(rs[2], rs[3], '3', '4') {
+	if !injEchoEqual(rs[0], rs[1], '7', '8', dyn) && !injEchoEqual(rs[2], rs[3], '3', '4', dyn) {
 		return injOracleDiffers
 	}
 	return injOracleSame
 }
 
+// injMaxDynamic is how many bytes of an answer may change from one request
+// to the next (a request ID, a time) for the oracle still to judge it.
+const injMaxDynamic = 64
+
+// injDynamic compares the answers a and b to two true conditions, which
+// echo x and y: it returns the positions of the words (runs of letters and
+// digits) where they differ otherwise — content that changes on every
+// request, such as a request ID, ignored when true and false answers are
+// compared; a random ID may agree with another in a few letters, so the
+// whole word is ignored — or ok false when they differ in status or
+// length, or in more than injMaxDynamic bytes or half the body.
+func injDynamic(a, b *response, x, y byte) (dyn []bool, ok bool) {
+	if a.Status != b.Status || a.Dropped != b.Dropped || len(a.Body) != len(b.Body) {
+		return nil, false
+	}
+	body, n := a.Body, 0
+	for i := 0; i < len(body); i++ {
+		if c, d := body[i], b.Body[i]; c == d || (c == x && d == y) {
+			continue
+		}
+		if dyn == nil {
+			dyn = make([]bool, len(body))
+		}
+		lo, hi := i, i+1
+		for lo > 0 && injWordByte(body[lo-1]) && injWordByte(b.Body[lo-1]) {
+			lo--
+		}
+		for hi < len(body) && injWordByte(body[hi]) && injWordByte(b.Body[hi]) {
+			hi++
+		}
+		for j := lo; j < hi; j++ {
+			if !dyn[j] {
+				dyn[j] = true
+				n++
+			}
+		}
+		i = hi - 1
+	}
+	return dyn, n <= injMaxDynamic && 2*n <= len(body)
+}
+
+func injWordByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
 // injEchoEqual reports whether a and b have one status and bodies of one
-// length that differ only where a has x and b has y.
-func injEchoEqual(a, b *response, x, y byte) bool {
+// length that differ only where a has x and b has y, or where dyn is set.
+func injEchoEqual(a, b *response, x, y byte, dyn []bool) bool {
 	if a.Status != b.Status || a.Dropped != b.Dropped || len(a.Body) != len(b.Body) {
 		return false
 	}
 	for i := range a.Body {
-		if c, d := a.Body[i], b.Body[i]; c != d && (c != x || d != y) {
+		if c, d := a.Body[i], b.Body[i]; c != d && (c != x || d != y) && (dyn == nil || !dyn[i]) {
 			return false
 		}
 	}

@@ -56,9 +56,28 @@ func TestInjectionOracleVerdict(t *testing.T) {
 	if v := injOracleVerdict(status); v != injOracleDiffers {
 		t.Errorf("200 for true, 404 for false: verdict %d, want differs", v)
 	}
-	noisy := &[4]*response{r(200, "id=a1"), r(200, "id=b2"), r(200, "id=c3"), r(200, "id=d4")}
+	noisy := &[4]*response{r(200, "a1b2"), r(200, "c3d4"), r(200, "e5f6"), r(200, "g7h8")}
 	if v := injOracleVerdict(noisy); v != injOracleUnstable {
-		t.Errorf("a request ID in the body: verdict %d, want unstable", v)
+		t.Errorf("a body that changes on every request: verdict %d, want unstable", v)
+	}
+	longer := &[4]*response{r(200, "alice id=1"), r(200, "alice id=12"), r(200, "alice id=123"), r(200, "alice id=1234")}
+	if v := injOracleVerdict(longer); v != injOracleUnstable {
+		t.Errorf("true answers of different lengths: verdict %d, want unstable", v)
+	}
+	// A request ID in every answer (examples/login's error bodies carry
+	// one): the bytes where the two true answers differ are ignored.
+	id := func(body, rid string) string { return body + ` {"request_id":"` + rid + `"}` }
+	withID := &[4]*response{r(200, id("no rows", "9f2c41d0")), r(200, id("no rows", "77ab03e1")), r(200, id("no rows", "c0ffee42")), r(200, id("no rows", "1234abcd"))}
+	if v := injOracleVerdict(withID); v != injOracleSame {
+		t.Errorf("a request ID in the body of a safe answer: verdict %d, want same", v)
+	}
+	logicID := &[4]*response{r(200, id("alice bob", "9f2c41d0")), r(200, id("alice", "77ab03e1")), r(200, id("alice bob", "c0ffee42")), r(200, id("alice", "1234abcd"))}
+	if v := injOracleVerdict(logicID); v != injOracleDiffers {
+		t.Errorf("all rows for true, one for false, with a request ID: verdict %d, want differs", v)
+	}
+	sameLenID := &[4]*response{r(200, id("rows: 2", "9f2c41d0")), r(200, id("rows: 0", "77ab03e1")), r(200, id("rows: 2", "c0ffee42")), r(200, id("rows: 0", "1234abcd"))}
+	if v := injOracleVerdict(sameLenID); v != injOracleDiffers {
+		t.Errorf("a count that differs in one byte, with a request ID: verdict %d, want differs", v)
 	}
 	once := &[4]*response{r(200, "alice bob"), r(200, "alice"), r(200, "alice bob"), r(200, "alice bob")}
 	if v := injOracleVerdict(once); v != injOracleSame {
