@@ -152,3 +152,25 @@ func TestAFeatureDefersToTheNearestApp(t *testing.T) {
 	r = innertest.RunEnv(t, []string{"JETTY_APPTEST_DIR=" + filepath.Join(dir, "services")}, "TestInnerOrders")
 	assert.Contains(t, r.TestOutput("TestInnerOrders/Orders"), "left to jetty.App (app/app_test.go:12)", "no App at or above services/: any App of the module")
 }
+
+func TestInnerNoTraits(t *testing.T) {
+	innertest.Inner(t)
+	enterModule(t)
+	jetty.Feature(t, "Orders", func(f *jetty.F) {
+		f.Speed("lists orders", func(s *jetty.S) {})
+		f.Production("works", func(s *jetty.S) {})
+	}, jetty.External(appSaaS))
+}
+
+// Issue 11: an external feature that declares no traits is told which
+// traits exist and how little its preset asks of it.
+func TestAFeatureWithoutTraitsIsToldHowLittleItIsAsked(t *testing.T) {
+	dir := appModule(t, true)
+	r := innertest.RunEnv(t, []string{"JETTY_APPTEST_DIR=" + dir}, "TestInnerNoTraits")
+	require.Equal(t, "pass", r.Status("TestInnerNoTraits/Orders"), r.Output)
+	assert.Contains(t, r.TestOutput("TestInnerNoTraits/Orders"),
+		`[jetty] Orders: the feature declares no traits, so preset "Tiny SaaS" asks it for 0 of the 1 requirements a feature can be asked for (only those that apply to every feature): say what it does with jetty.Traits(…) — the traits are "public-endpoint", "login", "personal-data", "stored-data", "admin"`)
+
+	r = innertest.RunEnv(t, []string{"JETTY_APPTEST_DIR=" + dir}, "TestInnerOrders")
+	assert.NotContains(t, r.TestOutput("TestInnerOrders/Orders"), "declares no traits", "Orders declares Login")
+}

@@ -324,6 +324,9 @@ func (r *run) coverage() coverage {
 		return c
 	}
 	c.required = r.required() // feature- or app-scoped: see app.go
+	if note := r.noTraitsNote(len(c.required)); note != "" {
+		c.notes = append(c.notes, note)
+	}
 	prod := r.state[Production]
 	nProd := 0
 	for _, d := range r.f.decls {
@@ -410,6 +413,25 @@ func (r *run) coverage() coverage {
 	}
 	c.status = CoverageCovered
 	return c
+}
+
+// noTraitsNote tells a feature of an external project that declares no
+// traits how little its preset asks of it (required requirements) and
+// which traits exist; "" when it declares traits, or is App.
+func (r *run) noTraitsNote(required int) string {
+	if r.cfg.app || len(r.cfg.traits) > 0 {
+		return ""
+	}
+	all := len(r.profile.Preset.Feature(allTraits...))
+	if all == required {
+		return ""
+	}
+	names := make([]string, len(allTraits))
+	for i, tr := range allTraits {
+		names[i] = fmt.Sprintf("%q", tr)
+	}
+	return fmt.Sprintf("[jetty] %s: the feature declares no traits, so preset %q asks it for %d of the %d requirements a feature can be asked for (only those that apply to every feature): say what it does with jetty.Traits(…) — the traits are %s (preset.PublicEndpoint, preset.Login, preset.PersonalData, preset.StoredData, preset.Admin)",
+		r.f.name, r.profile.Preset.Name, required, all, strings.Join(names, ", "))
 }
 
 func (d *decl) allPassed() bool {
