@@ -301,7 +301,7 @@ var errLeaks = slices.Concat(probe.Internals, probe.DependencyErrors, probe.RawE
 func errLeakProblems(name string, status int, body string) []string {
 	var out []string
 	for _, l := range errLeaks {
-		if loc := l.RE.FindStringIndex(body); loc != nil {
+		if loc := l.FindString(body); loc != nil {
 			out = append(out, fmt.Sprintf("%s = %d, and its body leaks %s (%q): answer a generic message and log the details server side (ASVS 16.5.1; CWE-209)", name, status, l.What, probe.Excerpt(body, loc[0], loc[1])))
 		}
 	}

@@ -350,7 +350,7 @@ func fltDegradedProblems(what, name string, expect []int, expectText string, max
 	}
 	body := string(resp.Body)
 	for _, l := range fltLeaks {
-		if loc := l.RE.FindStringIndex(body); loc != nil {
+		if loc := l.FindString(body); loc != nil {
 			out = append(out, fmt.Sprintf("%s = %d, and its body leaks %s (%q): answer a generic message such as \"service temporarily unavailable\" and log the details server side (ASVS 16.5.1; CWE-209)", what, resp.Status, l.What, probe.Excerpt(body, loc[0], loc[1])))
 		}
 	}

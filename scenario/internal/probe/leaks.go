@@ -3,6 +3,7 @@ package probe
 import (
 	"bytes"
 	"regexp"
+	"strings"
 )
 
 // Leak is one signature of internals that a response must not show.
@@ -19,21 +20,36 @@ type Leak struct {
 
 // Find returns l's first match in b, or nil.
 func (l Leak) Find(b []byte) []byte {
+	if loc := l.FindIndex(b); loc != nil {
+		return b[loc[0]:loc[1]]
+	}
+	return nil
+}
+
+// FindIndex returns the position of l's first match in b, or nil. The
+// regular expression runs only when b holds one of the Hints: on a
+// megabyte body, most signatures are then a few substring searches.
+func (l Leak) FindIndex(b []byte) []int {
 	if len(l.Hints) == 0 {
-		return l.RE.Find(b)
+		return l.RE.FindIndex(b)
 	}
 	for _, h := range l.Hints {
 		if bytes.Contains(b, []byte(h)) {
-			return l.RE.Find(b)
+			return l.RE.FindIndex(b)
 		}
 	}
 	return nil
 }
 
-// FindIndex returns the position of l's first match in b, or nil.
-func (l Leak) FindIndex(b []byte) []int {
-	if m := l.Find(b); m != nil {
-		return l.RE.FindIndex(b)
+// FindString is FindIndex on a string.
+func (l Leak) FindString(s string) []int {
+	if len(l.Hints) == 0 {
+		return l.RE.FindStringIndex(s)
+	}
+	for _, h := range l.Hints {
+		if strings.Contains(s, h) {
+			return l.RE.FindStringIndex(s)
+		}
 	}
 	return nil
 }
@@ -44,8 +60,8 @@ var Internals = []Leak{
 	{What: "a Go panic message", RE: regexp.MustCompile(`panic: `)},
 	{What: "a goroutine stack trace", RE: regexp.MustCompile(`goroutine \d+ \[`)},
 	{What: "a Go runtime error", RE: regexp.MustCompile(`runtime error:`)},
-	{What: "a source file and line", RE: regexp.MustCompile(`\w\.go:\d+`)},
-	{What: "an internal path", RE: regexp.MustCompile(`(/home/|/usr/local/go/src|/usr/lib/go|/go/pkg/mod/|/app/|/root/|/Users/|/var/www/|/srv/|[A-Z]:\\)`)},
+	{What: "a source file and line", Hints: []string{".go:"}, RE: regexp.MustCompile(`\w\.go:\d+`)},
+	{What: "an internal path", Hints: []string{"/home/", "/usr/local/go/src", "/usr/lib/go", "/go/pkg/mod/", "/app/", "/root/", "/Users/", "/var/www/", "/srv/", ":\\"}, RE: regexp.MustCompile(`(/home/|/usr/local/go/src|/usr/lib/go|/go/pkg/mod/|/app/|/root/|/Users/|/var/www/|/srv/|[A-Z]:\\)`)},
 	{What: "SQL text", SQL: true, RE: regexp.MustCompile(`\bSELECT\b.{0,200}?\bFROM\b|(?i:\binsert\s+into\b|\bdelete\s+from\b)|\bUPDATE\s+\S+\s+SET\b`)},
 	{What: "a database error", SQL: true, RE: regexp.MustCompile(`near "|SQLITE_ERROR|(?i:syntax error at or near)|SQLSTATE|\bORA-\d{5}\b|error in your SQL syntax|\bpq: |Error 1\d{3} \(`)},
 }
@@ -53,9 +69,9 @@ var Internals = []Leak{
 // DependencyErrors are the errors of a dependency that must not reach a
 // client, besides Internals: network, context and database/sql errors.
 var DependencyErrors = []Leak{
-	{What: "a network error", RE: regexp.MustCompile(`dial tcp|connection refused|connection reset by peer|i/o timeout|no such host|broken pipe`)},
-	{What: "a Go context error", RE: regexp.MustCompile(`context deadline exceeded|context canceled`)},
-	{What: "a Go database/sql error", RE: regexp.MustCompile(`sql: (database is closed|connection is already closed|no rows)|driver: bad connection`)},
+	{What: "a network error", Hints: []string{"dial tcp", "connection refused", "connection reset by peer", "i/o timeout", "no such host", "broken pipe"}, RE: regexp.MustCompile(`dial tcp|connection refused|connection reset by peer|i/o timeout|no such host|broken pipe`)},
+	{What: "a Go context error", Hints: []string{"context deadline exceeded", "context canceled"}, RE: regexp.MustCompile(`context deadline exceeded|context canceled`)},
+	{What: "a Go database/sql error", Hints: []string{"sql: ", "driver: bad connection"}, RE: regexp.MustCompile(`sql: (database is closed|connection is already closed|no rows)|driver: bad connection`)},
 }
 
 // ServerErrors are the error texts of databases and language runtimes that
