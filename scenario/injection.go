@@ -840,6 +840,13 @@ var (
 		RE: regexp.MustCompile(`(?i)(?:href|src|action|formaction|data)\s*=\s*["']?\s*javascript:alert\(1337\)`)}
 )
 
+// injHas reports whether re, which matches only texts holding the number
+// lit, matches body: the substring search first, so that a megabyte body
+// is not walked by the regular expression's slower engine.
+func injHas(re *regexp.Regexp, lit string, body []byte) bool {
+	return bytes.Contains(body, []byte(lit)) && re.Match(body)
+}
+
 // injJudge lists what the response to payload p reveals, against the baseline.
 func injJudge(p Payload, base, res *response) []string {
 	if res.Dropped {
@@ -872,10 +879,10 @@ func injJudge(p Payload, base, res *response) []string {
 			}
 		}
 	}
-	if p.Category == PayloadSQL && strings.Contains(p.Value, "UNION SELECT 7331*7927") && injUnion.Match(res.Body) && !injUnion.Match(base.Body) {
+	if p.Category == PayloadSQL && strings.Contains(p.Value, "UNION SELECT 7331*7927") && injHas(injUnion, unionProduct, res.Body) && !injHas(injUnion, unionProduct, base.Body) {
 		out = append(out, "a UNION SELECT in the input added its own row (7331*7927 = "+unionProduct+" in the body): the input is part of the SQL text (SQL injection, no error needed); use parameterised queries (database/sql placeholders)")
 	}
-	if p.Category == PayloadTemplate && injEvaluated.Match(res.Body) && !injEvaluated.Match(base.Body) {
+	if p.Category == PayloadTemplate && injHas(injEvaluated, templateProduct, res.Body) && !injHas(injEvaluated, templateProduct, base.Body) {
 		out = append(out, "the template was evaluated (7331*7919 = 58054189 in the body): never render input as a template; pass it as data")
 	}
 	if m := injFormatVerbs.Find(res.Body); m != nil && injFormatVerbs.Find(base.Body) == nil {
