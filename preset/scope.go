@@ -15,7 +15,8 @@ const (
 	// headers, health, metrics, graceful shutdown, error handling, TLS,
 	// overload, backups — and are proven once per module by the
 	// application-level feature (jetty.App); no feature is asked to prove
-	// them again.
+	// them again, but one that declares a scenario covering such a
+	// requirement takes it on and is judged on it (jetty.App's doc).
 	ScopeApp
 )
 
