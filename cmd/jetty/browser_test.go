@@ -40,7 +40,10 @@ func TestHTMLReportInABrowser(t *testing.T) {
 	r := runCmd(t, split(t, "green", "red", "gated", "waived", "partial", "plainfail", "load"), "status", "--html", report)
 	require.Equal(t, 1, r.code, r.stderr)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1200, 900))
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1200, 900),
+		// Chromium's singleton socket lives in TMPDIR and its path must fit
+		// in 107 bytes: a long TMPDIR stops it from starting.
+		chromedp.Env("TMPDIR="+shortTempDir()))
 	actx, cancel := chromedp.NewExecAllocator(t.Context(), opts...)
 	defer cancel()
 	ctx, cancel := chromedp.NewContext(actx)
@@ -84,4 +87,12 @@ func TestHTMLReportInABrowser(t *testing.T) {
 		require.NoError(t, os.WriteFile(*screenshot, small, 0o644))
 	}
 	assert.True(t, strings.HasPrefix(string(png), "\x89PNG"), "a PNG screenshot")
+}
+
+// shortTempDir is /tmp when it is a directory, else os.TempDir.
+func shortTempDir() string {
+	if fi, err := os.Stat("/tmp"); err == nil && fi.IsDir() {
+		return "/tmp"
+	}
+	return os.TempDir()
 }
