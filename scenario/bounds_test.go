@@ -72,50 +72,99 @@ func TestEveryCheckIsBounded(t *testing.T) {
 			})
 		},
 	}
+	type socketRun struct {
+		name string
+		kind string
+		err  error
+		took time.Duration
+	}
+	// Checks on real sockets are bounded by their request deadlines, waited
+	// out in real time: they all run at once, alongside the in-process
+	// cases (t.Parallel would run only GOMAXPROCS of them at a time, and the
+	// test would take the sum of their deadlines).
+	var (
+		sockets    []*socketRun
+		socketWait sync.WaitGroup
+		socketPeak uint64
+		releases   []chan struct{}
+	)
+	if !testing.Short() {
+		var checks []checker
+		for _, lc := range layerCases {
+			if lc.broken || !lc.sockets {
+				continue
+			}
+			for kind, mk := range bad {
+				release := make(chan struct{})
+				releases = append(releases, release)
+				checks = append(checks, lc.make(t, func(http.Handler) http.Handler { return mk(release) }))
+				sockets = append(sockets, &socketRun{name: lc.name, kind: kind})
+			}
+		}
+		socketWait.Go(func() {
+			socketPeak = heapPeak(func() {
+				var wg sync.WaitGroup
+				for i, c := range checks {
+					wg.Go(func() {
+						start := time.Now()
+						sockets[i].err = c.Verify(t.Context())
+						sockets[i].took = time.Since(start)
+						close(releases[i])
+					})
+				}
+				wg.Wait()
+			})
+		})
+	}
 	for _, lc := range layerCases {
 		if lc.broken {
 			continue
 		}
 		for kind, mk := range bad {
+			if lc.sockets {
+				continue
+			}
 			t.Run(lc.name+"/"+kind, func(t *testing.T) {
 				var err error
 				start := time.Now()
-				verify := func(t *testing.T) {
-					release := make(chan struct{})
-					c := lc.make(t, func(http.Handler) http.Handler { return mk(release) })
-					err = c.Verify(t.Context())
-					close(release)
-				}
-				if lc.sockets {
-					// Real sockets: real time, its request deadlines waited
-					// out, alongside the others.
-					if testing.Short() {
-						t.Skip("-short: the bound of a check on real sockets is its request deadlines, waited out in real time; run without -short")
-					}
-					t.Parallel()
-				}
 				peak := heapPeak(func() {
-					if lc.sockets {
-						verify(t)
-						return
-					}
-					synctest.Test(t, verify)
+					synctest.Test(t, func(t *testing.T) {
+						release := make(chan struct{})
+						c := lc.make(t, func(http.Handler) http.Handler { return mk(release) })
+						err = c.Verify(t.Context())
+						close(release)
+					})
 				})
-				// A handler that never answers must fail every check; an
-				// endless body must only be bounded (Load, like a load
-				// generator, counts a response whose body it stopped
-				// reading at the cap).
-				if err == nil && kind == "never answers" {
-					t.Errorf("Verify passed a handler that %s", kind)
-				}
-				if peak > heapLimit {
-					t.Errorf("peak heap %d MiB, want at most %d MiB", peak>>20, heapLimit>>20)
-				}
-				if d := time.Since(start); d > 2*time.Minute {
-					t.Errorf("took %v of wall time: a check must stop by itself", d)
-				}
-				t.Logf("%v", err)
+				judgeBounded(t, kind, err, peak, heapLimit, time.Since(start))
 			})
 		}
 	}
+	socketWait.Wait()
+	if testing.Short() {
+		t.Log("-short: the checks on real sockets were not run (their bound is their request deadlines, waited out in real time); run without -short")
+	}
+	for _, r := range sockets {
+		t.Run(r.name+"/"+r.kind, func(t *testing.T) {
+			// The peak of all of them at once: each one's is no higher.
+			judgeBounded(t, r.kind, r.err, socketPeak, heapLimit, r.took)
+		})
+	}
+}
+
+// judgeBounded fails t unless a check stopped by itself: a handler that
+// never answers must fail every check; an endless body must only be
+// bounded (Load, like a load generator, counts a response whose body it
+// stopped reading at the cap).
+func judgeBounded(t *testing.T, kind string, err error, peak, heapLimit uint64, took time.Duration) {
+	t.Helper()
+	if err == nil && kind == "never answers" {
+		t.Errorf("Verify passed a handler that %s", kind)
+	}
+	if peak > heapLimit {
+		t.Errorf("peak heap %d MiB, want at most %d MiB", peak>>20, heapLimit>>20)
+	}
+	if took > 2*time.Minute {
+		t.Errorf("took %v of wall time: a check must stop by itself", took)
+	}
+	t.Logf("%v", err)
 }

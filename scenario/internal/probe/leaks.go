@@ -15,7 +15,78 @@ type Leak struct {
 	// Hints are literal texts one of which any match holds: a fast
 	// pre-filter, so that large bodies stay fast. Empty: always try RE.
 	Hints []string
-	RE    *regexp.Regexp
+	// FoldHints are more such texts, matched ignoring ASCII case: lower-case
+	// ASCII without k or s (whose case folding reaches beyond ASCII), for
+	// the case-insensitive parts of RE. A match holds one of Hints or of
+	// FoldHints.
+	FoldHints []string
+	RE        *regexp.Regexp
+}
+
+// hinted reports whether b may hold a match: l has no hints, or one of
+// them is in b.
+func hinted[T string | []byte](l Leak, b T, index func(T, T) int, indexByte func(T, byte) int) bool {
+	if len(l.Hints) == 0 && len(l.FoldHints) == 0 {
+		return true
+	}
+	for _, h := range l.Hints {
+		if index(b, T(h)) >= 0 {
+			return true
+		}
+	}
+	for _, h := range l.FoldHints {
+		if containsFold(b, h, indexByte) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFold reports whether b holds lower, a lower-case ASCII text,
+// ignoring ASCII case. Candidates are found with indexByte, so a large
+// body without the first letter costs one fast scan per case.
+func containsFold[T string | []byte](b T, lower string, indexByte func(T, byte) int) bool {
+	if lower == "" {
+		return true
+	}
+	first := lower[0]
+	for _, c := range []byte{first, upperASCII(first)} {
+		rest := b
+		for {
+			i := indexByte(rest, c)
+			if i < 0 || len(rest)-i < len(lower) {
+				break
+			}
+			if equalFoldASCII(rest[i:i+len(lower)], lower) {
+				return true
+			}
+			rest = rest[i+1:]
+		}
+		if upperASCII(first) == first {
+			break
+		}
+	}
+	return false
+}
+
+func upperASCII(c byte) byte {
+	if 'a' <= c && c <= 'z' {
+		return c - 'a' + 'A'
+	}
+	return c
+}
+
+func equalFoldASCII[T string | []byte](b T, lower string) bool {
+	for i := range len(lower) {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // Find returns l's first match in b, or nil.
@@ -27,31 +98,21 @@ func (l Leak) Find(b []byte) []byte {
 }
 
 // FindIndex returns the position of l's first match in b, or nil. The
-// regular expression runs only when b holds one of the Hints: on a
+// regular expression runs only when b holds one of the Hints or FoldHints: on a
 // megabyte body, most signatures are then a few substring searches.
 func (l Leak) FindIndex(b []byte) []int {
-	if len(l.Hints) == 0 {
-		return l.RE.FindIndex(b)
+	if !hinted(l, b, bytes.Index, bytes.IndexByte) {
+		return nil
 	}
-	for _, h := range l.Hints {
-		if bytes.Contains(b, []byte(h)) {
-			return l.RE.FindIndex(b)
-		}
-	}
-	return nil
+	return l.RE.FindIndex(b)
 }
 
 // FindString is FindIndex on a string.
 func (l Leak) FindString(s string) []int {
-	if len(l.Hints) == 0 {
-		return l.RE.FindStringIndex(s)
+	if !hinted(l, s, strings.Index, strings.IndexByte) {
+		return nil
 	}
-	for _, h := range l.Hints {
-		if strings.Contains(s, h) {
-			return l.RE.FindStringIndex(s)
-		}
-	}
-	return nil
+	return l.RE.FindStringIndex(s)
 }
 
 // Internals are the signatures of an error body that shows the server's
@@ -62,8 +123,8 @@ var Internals = []Leak{
 	{What: "a Go runtime error", RE: regexp.MustCompile(`runtime error:`)},
 	{What: "a source file and line", Hints: []string{".go:"}, RE: regexp.MustCompile(`\w\.go:\d+`)},
 	{What: "an internal path", Hints: []string{"/home/", "/usr/local/go/src", "/usr/lib/go", "/go/pkg/mod/", "/app/", "/root/", "/Users/", "/var/www/", "/srv/", ":\\"}, RE: regexp.MustCompile(`(/home/|/usr/local/go/src|/usr/lib/go|/go/pkg/mod/|/app/|/root/|/Users/|/var/www/|/srv/|[A-Z]:\\)`)},
-	{What: "SQL text", SQL: true, RE: regexp.MustCompile(`\bSELECT\b.{0,200}?\bFROM\b|(?i:\binsert\s+into\b|\bdelete\s+from\b)|\bUPDATE\s+\S+\s+SET\b`)},
-	{What: "a database error", SQL: true, RE: regexp.MustCompile(`near "|SQLITE_ERROR|(?i:syntax error at or near)|SQLSTATE|\bORA-\d{5}\b|error in your SQL syntax|\bpq: |Error 1\d{3} \(`)},
+	{What: "SQL text", SQL: true, Hints: []string{"SELECT", "UPDATE"}, FoldHints: []string{"into", "delete"}, RE: regexp.MustCompile(`\bSELECT\b.{0,200}?\bFROM\b|(?i:\binsert\s+into\b|\bdelete\s+from\b)|\bUPDATE\s+\S+\s+SET\b`)},
+	{What: "a database error", SQL: true, Hints: []string{`near "`, "SQLITE_ERROR", "SQLSTATE", "ORA-", "error in your SQL syntax", "pq: ", "Error 1"}, FoldHints: []string{"error at or near"}, RE: regexp.MustCompile(`near "|SQLITE_ERROR|(?i:syntax error at or near)|SQLSTATE|\bORA-\d{5}\b|error in your SQL syntax|\bpq: |Error 1\d{3} \(`)},
 }
 
 // DependencyErrors are the errors of a dependency that must not reach a

@@ -1,11 +1,13 @@
 package probe
 
 import (
+	"bytes"
 	"slices"
+	"strings"
 	"testing"
 )
 
-// A signature's Hints are a pre-filter: every text its regular expression
+// A signature's Hints and FoldHints are a pre-filter: every text its regular expression
 // matches holds one of them, or the filter would hide a leak. Checked on
 // a text for each alternative of each signature that has Hints, and on
 // random texts built from the alternatives (FuzzLeakHints).
@@ -20,6 +22,9 @@ func TestLeakHintsNeverHideAMatch(t *testing.T) {
 		`open "/etc/app.yaml"`, " /var/lib/x", "=/opt/a", ":/usr/b", "(/tmp/c", "'/root/d", " /data/e", " /mnt/f", " /run/g", " /proc/1", " /Users/h", " /srv/i", " /app/j", " /home/k",
 		"read config: open file: permission denied", "db-primary.internal:5432", "10.0.0.5:5432", "[::1]:8080", "localhost:8080",
 		"assignment to entry in nil map", "invalid memory address or nil pointer dereference", "index out of range [3] with length 2", "slice bounds out of range", "interface conversion: x", "integer divide by zero", "send on closed channel", "close of closed channel", "all goroutines are asleep", "concurrent map writes", "concurrent map read and map write",
+		"SELECT id FROM users", "insert into t", "INSERT\tINTO t", "inſert into t", "Delete From t", "DELETE\nFROM t", "UPDATE users SET a=1",
+		"syntax error at or near \"x\"", "Syntax Error At Or Near", "SQLSTATE 42601", "SQLITE_ERROR", "ORA-01756", "You have an error in your SQL syntax", "pq: bad", "Error 1064 (42000)",
+		"dial udp6 [::1]:53", "dial unix /x", "CONNECTING TO db", "Failed to connect", "unable to CONNECT", "could not to connect", "lookup db.internal on 10.0.0.1:53: timeout",
 	}
 	all := slices.Concat(Internals, DependencyErrors, RawErrors)
 	for _, l := range all {
@@ -38,6 +43,8 @@ func TestLeakHintsNeverHideAMatch(t *testing.T) {
 func FuzzLeakHints(f *testing.F) {
 	f.Add("x dial tcp y", "main.go:1")
 	f.Add("/home/", "sql: no rows")
+	f.Add("InSeRt\u00a0", "iNtO x")
+	f.Add("SYNTAX ERROR AT", "OR NEAR")
 	all := slices.Concat(Internals, DependencyErrors, RawErrors)
 	f.Fuzz(func(t *testing.T, a, b string) {
 		body := a + " " + b
@@ -47,4 +54,23 @@ func FuzzLeakHints(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestContainsFold(t *testing.T) {
+	for _, tc := range []struct {
+		b, lower string
+		want     bool
+	}{
+		{"", "", true}, {"x", "", true}, {"", "a", false},
+		{"INTO", "into", true}, {"xInTo", "into", true}, {"int", "into", false},
+		{"ERROR AT OR NEAR", "error at or near", true}, {"error at or nea", "error at or near", false},
+		{"1NTO", "into", false}, {"iiinto", "into", true},
+	} {
+		if got := containsFold([]byte(tc.b), tc.lower, bytes.IndexByte); got != tc.want {
+			t.Errorf("containsFold(%q, %q) = %v, want %v", tc.b, tc.lower, got, tc.want)
+		}
+		if got := containsFold(tc.b, tc.lower, strings.IndexByte); got != tc.want {
+			t.Errorf("containsFold(string %q, %q) = %v, want %v", tc.b, tc.lower, got, tc.want)
+		}
+	}
 }
