@@ -8,6 +8,7 @@ import (
 	"github.com/jettymethod/jetty/jetty"
 	"github.com/jettymethod/jetty/scenario"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // The root README's "Pasting one check into an existing suite", word for
@@ -18,7 +19,9 @@ func TestLoginIsRateLimited(t *testing.T) {
 		// Built inside the check's synctest bubble: the 5-minute lockout
 		// passes in virtual time.
 		Target: scenario.HandlerFunc(func() http.Handler {
-			srv, err := app.New(app.Config{})
+			// The cheapest bcrypt cost: the suite need not pay for
+			// production-strength hashing on every attempt.
+			srv, err := app.New(app.Config{BcryptCost: bcrypt.MinCost})
 			if err != nil {
 				panic(err)
 			}
@@ -28,7 +31,7 @@ func TestLoginIsRateLimited(t *testing.T) {
 }
 
 func TestHeadersAreSafe(t *testing.T) {
-	srv, err := app.New(app.Config{})
+	srv, err := app.New(app.Config{BcryptCost: bcrypt.MinCost})
 	require.NoError(t, err)
 	t.Cleanup(func() { srv.Close() })
 	jetty.Check(t, scenario.SecurityHeaders{Target: scenario.Handler(srv), HTTPS: true})

@@ -37,6 +37,9 @@ func TestRedGreen(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go test in a subprocess; skipped with -short")
 	}
+	if os.Getenv("DOCCHECK_TRANSCRIPT") != "" {
+		t.Skip("inside internal/doccheck's run of a README transcript: the outer go test runs this demo")
+	}
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("the go command is not on PATH")
