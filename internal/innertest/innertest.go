@@ -84,10 +84,18 @@ func Run(t testing.TB, name string, args ...string) Result {
 var jettyEnv = []string{"JETTY_MODE=", "JETTY_TAGS=", "JETTY_NOGATE="}
 
 // environ is os.Environ without the environment forms of jetty's flags,
-// plus env ("JETTY_MODE=speed").
+// plus env ("JETTY_MODE=speed"). Under the race detector, the subprocess
+// exits without the detector's default second of sleep at exit
+// (GORACE atexit_sleep_ms): the parent reads the whole output anyway,
+// and the suite runs hundreds of subprocesses.
 func environ(name string, env []string) []string {
 	var out []string
+	gorace := ""
 	for _, kv := range os.Environ() {
+		if v, ok := strings.CutPrefix(kv, "GORACE="); ok {
+			gorace = v
+			continue
+		}
 		keep := true
 		for _, p := range jettyEnv {
 			keep = keep && !strings.HasPrefix(kv, p)
@@ -96,6 +104,7 @@ func environ(name string, env []string) []string {
 			out = append(out, kv)
 		}
 	}
+	out = append(out, "GORACE="+strings.TrimSpace(gorace+" atexit_sleep_ms=0"))
 	return append(append(out, env...), envKey+"="+name)
 }
 
