@@ -91,6 +91,18 @@ import (
 // and MaxPayloads only narrow the corpus, and a narrowed run says what it
 // sent.
 //
+// Under go test -short, unless MaxPayloads is set (it wins), Injection
+// sends each category's strongest probes instead of the whole corpus: 64
+// of its 186 payloads, every category and every judgement above still
+// tried. The differential oracle keeps its quoted, quoted-with-comment and
+// numeric OR shapes with their four conditions each, the UNION marker
+// every column count, XSS one payload per context, the command payloads
+// the canary with and without a shell; the variants (other shapes,
+// encodings, filter bypasses) wait for the full run. The log says so for
+// each input ("-short: 64 of 186 payloads into POST /login json email; run
+// without -short for the whole corpus"). Run CI without -short: the jetty
+// command does not call a -short run green.
+//
 // Payloads are sent four at a time (an application that hashes passwords
 // spends its time in the hash, and a batch keeps two cores busy), so a
 // handler sees concurrent requests, as from any HTTP client; answers are
@@ -132,13 +144,17 @@ type Injection struct {
 	Canary string
 	// MaxPayloads caps the payloads sent into each input, taken evenly
 	// from every category. Default: the whole selected corpus
-	// (len(Payloads()) payloads for every category).
+	// (len(Payloads()) payloads for every category); under go test -short,
+	// each category's strongest probes (see above). Set, it wins over
+	// -short.
 	MaxPayloads int
 	// Preset is the preset this check's thresholds come from. Zero: the
 	// project's (Run: the Feature's options, else the module's profile
 	// file; Verify: the profile file), then the seed's numbers. Fields set
 	// on the check win over both.
 	Preset preset.Preset
+
+	short shortMode // go test -short decides, unless a test of the package forces it
 }
 
 // Location says where in a request an [Input] goes.
@@ -286,6 +302,10 @@ type injRun struct {
 	writeHits  int
 	ssrfHits   int
 	sinks      injSinks
+	// short is set when -short narrowed the corpus, of corpus payloads,
+	// to payloads.
+	short  bool
+	corpus int
 }
 
 func (x Injection) exec(r reporter) {
@@ -353,7 +373,13 @@ func (u *injRun) setup() {
 		return
 	}
 	u.openSinks()
-	u.payloads = injSelect(Payloads(u.x.Categories...), u.x.MaxPayloads)
+	all := Payloads(u.x.Categories...)
+	u.corpus = len(all)
+	if u.x.MaxPayloads == 0 && u.x.short.on() {
+		u.payloads, u.short = injShort(all), true
+	} else {
+		u.payloads = injSelect(all, u.x.MaxPayloads)
+	}
 	for i := range u.payloads {
 		u.payloads[i].Value = u.sinks.placeholders(strings.ReplaceAll(u.payloads[i].Value, CanaryFilePlaceholder, u.canary))
 	}
@@ -385,7 +411,11 @@ func (u *injRun) sendInput(in Input) bool {
 		return false
 	}
 	u.oracle(in, oracle)
-	u.r.logf("%d payloads into %s", n, in) // "password: 186" would read as a secret
+	if u.short {
+		u.r.logf("-short: %d of %d payloads into %s; run without -short for the whole corpus", n, u.corpus, in)
+	} else {
+		u.r.logf("%d payloads into %s", n, in) // "password: 186" would read as a secret
+	}
 	return true
 }
 
@@ -547,7 +577,11 @@ func (u *injRun) report() {
 			listed[in.String()] = 0
 		}
 	}
-	u.r.logf("%s; %d failed", injSentSummary(u.sent, u.total, len(u.x.Inputs), u.skipped), len(u.failures))
+	msg := fmt.Sprintf("%s; %d failed", injSentSummary(u.sent, u.total, len(u.x.Inputs), u.skipped), len(u.failures))
+	if u.short {
+		msg += fmt.Sprintf("; -short: %d of the corpus's %d payloads per input, each category's strongest probes", len(u.payloads), u.corpus)
+	}
+	u.r.logf("%s", msg)
 }
 
 // injSentSummary says what was sent, per category.
