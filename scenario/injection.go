@@ -48,9 +48,10 @@ import (
 //     (7331*7927 = 58112837), nor a true and a false condition (OR 7=7,
 //     OR 7=8, and again with 3=3, 3=4) differently beyond the echoed
 //     input: blind SQL injection that shows no error. Words in which the
-//     two true conditions' answers already differ (a request ID, a time)
-//     are ignored; an answer that changes in more than 64 bytes or half
-//     its body is not judged, and the log says so;
+//     two true conditions' answers already differ (a request ID, a time,
+//     the ID of a row each request created, even one a digit longer) are
+//     ignored; an answer that changes in more than 64 bytes or half its
+//     body, or in its number of words, is not judged, and the log says so;
 //   - does not evaluate a template payload (7331*7919 shows as 58054189 where the
 //     baseline had none);
 //   - does not use the input as a Go format string (%!s(MISSING));
@@ -488,54 +489,82 @@ func injOracleVerdict(rs *[4]*response) int {
 const injMaxDynamic = 64
 
 // injDynamic compares the answers a and b to two true conditions, which
-// echo x and y: it returns the positions of the words (runs of letters and
-// digits) where they differ otherwise — content that changes on every
-// request, such as a request ID, ignored when true and false answers are
-// compared; a random ID may agree with another in a few letters, so the
-// whole word is ignored — or ok false when they differ in status or
-// length, or in more than injMaxDynamic bytes or half the body.
+// echo x and y, word by word (see injTokens): it returns the words where
+// they differ otherwise — content that changes on every request, such as
+// a request ID or the ID of a row just created, ignored when true and
+// false answers are compared; a word may change its length (row 9, then
+// row 10) — or ok false when they differ in status or in their number of
+// words, or in more than injMaxDynamic bytes or half the body.
 func injDynamic(a, b *response, x, y byte) (dyn []bool, ok bool) {
-	if a.Status != b.Status || a.Dropped != b.Dropped || len(a.Body) != len(b.Body) {
+	if a.Status != b.Status || a.Dropped != b.Dropped {
 		return nil, false
 	}
-	body, n := a.Body, 0
-	for i := 0; i < len(body); i++ {
-		if c, d := body[i], b.Body[i]; c == d || (c == x && d == y) {
+	ta, tb := injTokens(a.Body), injTokens(b.Body)
+	if len(ta) != len(tb) {
+		return nil, false
+	}
+	n := 0
+	for i := range ta {
+		if injEchoWord(ta[i], tb[i], x, y) {
 			continue
 		}
 		if dyn == nil {
-			dyn = make([]bool, len(body))
+			dyn = make([]bool, len(ta))
 		}
-		lo, hi := i, i+1
-		for lo > 0 && injWordByte(body[lo-1]) && injWordByte(b.Body[lo-1]) {
-			lo--
-		}
-		for hi < len(body) && injWordByte(body[hi]) && injWordByte(b.Body[hi]) {
-			hi++
-		}
-		for j := lo; j < hi; j++ {
-			if !dyn[j] {
-				dyn[j] = true
-				n++
+		dyn[i] = true
+		n += max(len(ta[i]), len(tb[i]))
+	}
+	return dyn, n <= injMaxDynamic && 2*n <= len(a.Body)
+}
+
+// injTokens splits a body into words (runs of letters and digits) and the
+// single bytes between them.
+func injTokens(body []byte) [][]byte {
+	var out [][]byte
+	for i := 0; i < len(body); {
+		j := i + 1
+		if injWordByte(body[i]) {
+			for j < len(body) && injWordByte(body[j]) {
+				j++
 			}
 		}
-		i = hi - 1
+		out = append(out, body[i:j])
+		i = j
 	}
-	return dyn, n <= injMaxDynamic && 2*n <= len(body)
+	return out
 }
 
 func injWordByte(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
-// injEchoEqual reports whether a and b have one status and bodies of one
-// length that differ only where a has x and b has y, or where dyn is set.
-func injEchoEqual(a, b *response, x, y byte, dyn []bool) bool {
-	if a.Status != b.Status || a.Dropped != b.Dropped || len(a.Body) != len(b.Body) {
+// injEchoWord reports whether words p and q are one, but where p has x
+// and q has y (the echoed digits of the condition).
+func injEchoWord(p, q []byte, x, y byte) bool {
+	if len(p) != len(q) {
 		return false
 	}
-	for i := range a.Body {
-		if c, d := a.Body[i], b.Body[i]; c != d && (c != x || d != y) && (dyn == nil || !dyn[i]) {
+	for i := range p {
+		if c, d := p[i], q[i]; c != d && (c != x || d != y) {
+			return false
+		}
+	}
+	return true
+}
+
+// injEchoEqual reports whether a and b have one status and bodies of as
+// many words that differ only where a has x and b has y, or in the words
+// dyn marks.
+func injEchoEqual(a, b *response, x, y byte, dyn []bool) bool {
+	if a.Status != b.Status || a.Dropped != b.Dropped {
+		return false
+	}
+	ta, tb := injTokens(a.Body), injTokens(b.Body)
+	if len(ta) != len(tb) {
+		return false
+	}
+	for i := range ta {
+		if !injEchoWord(ta[i], tb[i], x, y) && (dyn == nil || i >= len(dyn) || !dyn[i]) {
 			return false
 		}
 	}
