@@ -489,49 +489,53 @@ func injOracleVerdict(rs *[4]*response) int {
 const injMaxDynamic = 64
 
 // injDynamic compares the answers a and b to two true conditions, which
-// echo x and y, word by word (see injTokens): it returns the words where
-// they differ otherwise — content that changes on every request, such as
-// a request ID or the ID of a row just created, ignored when true and
-// false answers are compared; a word may change its length (row 9, then
-// row 10) — or ok false when they differ in status or in their number of
-// words, or in more than injMaxDynamic bytes or half the body.
-func injDynamic(a, b *response, x, y byte) (dyn []bool, ok bool) {
+// echo x and y, word by word (see injWords): it returns the ordinals of
+// the words where they differ otherwise, in order — content that changes
+// on every request, such as a request ID or the ID of a row just created,
+// ignored when true and false answers are compared; a word may change its
+// length (row 9, then row 10) — or ok false when they differ in status or
+// in their number of words, or in more than injMaxDynamic bytes or half
+// the body.
+func injDynamic(a, b *response, x, y byte) (dyn []int, ok bool) {
 	if a.Status != b.Status || a.Dropped != b.Dropped {
 		return nil, false
 	}
-	ta, tb := injTokens(a.Body), injTokens(b.Body)
-	if len(ta) != len(tb) {
-		return nil, false
-	}
 	n := 0
-	for i := range ta {
-		if injEchoWord(ta[i], tb[i], x, y) {
-			continue
+	same := injWords(a.Body, b.Body, func(k int, p, q []byte) bool {
+		if !injEchoWord(p, q, x, y) {
+			dyn = append(dyn, k)
+			n += max(len(p), len(q))
 		}
-		if dyn == nil {
-			dyn = make([]bool, len(ta))
-		}
-		dyn[i] = true
-		n += max(len(ta[i]), len(tb[i]))
-	}
-	return dyn, n <= injMaxDynamic && 2*n <= len(a.Body)
+		return n <= injMaxDynamic
+	})
+	return dyn, same && 2*n <= len(a.Body)
 }
 
-// injTokens splits a body into words (runs of letters and digits) and the
-// single bytes between them.
-func injTokens(body []byte) [][]byte {
-	var out [][]byte
-	for i := 0; i < len(body); {
-		j := i + 1
-		if injWordByte(body[i]) {
-			for j < len(body) && injWordByte(body[j]) {
-				j++
-			}
+// injWords walks the words of a and b side by side — runs of letters and
+// digits, and each byte between them — calling fn with each pair and its
+// ordinal until fn returns false; it reports whether fn never did and a
+// and b have as many words.
+func injWords(a, b []byte, fn func(k int, p, q []byte) bool) bool {
+	i, j, k := 0, 0, 0
+	for i < len(a) && j < len(b) {
+		ni, nj := injWordEnd(a, i), injWordEnd(b, j)
+		if !fn(k, a[i:ni], b[j:nj]) {
+			return false
 		}
-		out = append(out, body[i:j])
-		i = j
+		i, j, k = ni, nj, k+1
 	}
-	return out
+	return i == len(a) && j == len(b)
+}
+
+// injWordEnd is where the word of b that starts at i ends.
+func injWordEnd(b []byte, i int) int {
+	j := i + 1
+	if injWordByte(b[i]) {
+		for j < len(b) && injWordByte(b[j]) {
+			j++
+		}
+	}
+	return j
 }
 
 func injWordByte(c byte) bool {
@@ -554,21 +558,17 @@ func injEchoWord(p, q []byte, x, y byte) bool {
 
 // injEchoEqual reports whether a and b have one status and bodies of as
 // many words that differ only where a has x and b has y, or in the words
-// dyn marks.
-func injEchoEqual(a, b *response, x, y byte, dyn []bool) bool {
+// dyn lists.
+func injEchoEqual(a, b *response, x, y byte, dyn []int) bool {
 	if a.Status != b.Status || a.Dropped != b.Dropped {
 		return false
 	}
-	ta, tb := injTokens(a.Body), injTokens(b.Body)
-	if len(ta) != len(tb) {
-		return false
-	}
-	for i := range ta {
-		if !injEchoWord(ta[i], tb[i], x, y) && (dyn == nil || i >= len(dyn) || !dyn[i]) {
-			return false
+	return injWords(a.Body, b.Body, func(k int, p, q []byte) bool {
+		for len(dyn) > 0 && dyn[0] < k {
+			dyn = dyn[1:]
 		}
-	}
-	return true
+		return injEchoWord(p, q, x, y) || len(dyn) > 0 && dyn[0] == k
+	})
 }
 
 // injReachableProblem says why the baseline shows the input cannot be

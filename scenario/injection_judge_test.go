@@ -185,3 +185,20 @@ func TestInjectionSinkJudgements(t *testing.T) {
 		}
 	}
 }
+
+// The oracle's word walk takes any bytes: no panic, four alike answers are
+// alike, and a verdict needs both pairs to differ.
+func FuzzInjectionOracleVerdict(f *testing.F) {
+	f.Add([]byte("alice bob"), []byte("alice"), []byte(`{"id":9}`), []byte(`{"id":10}`))
+	f.Add([]byte(""), []byte("\xff"), []byte("a-b"), []byte("a+b"))
+	f.Fuzz(func(t *testing.T, a, b, c, d []byte) {
+		r := func(body []byte) *response { return &response{Status: 200, Body: body} }
+		if v := injOracleVerdict(&[4]*response{r(a), r(a), r(a), r(a)}); v != injOracleSame {
+			t.Errorf("four answers %q: verdict %d, want same", a, v)
+		}
+		v := injOracleVerdict(&[4]*response{r(a), r(b), r(c), r(d)})
+		if v == injOracleDiffers && (string(a) == string(b) || string(c) == string(d)) {
+			t.Errorf("answers %q: differs, yet one pair is equal", []string{string(a), string(b), string(c), string(d)})
+		}
+	})
+}
