@@ -500,6 +500,9 @@ func injDynamic(a, b *response, x, y byte) (dyn []int, ok bool) {
 	if a.Status != b.Status || a.Dropped != b.Dropped {
 		return nil, false
 	}
+	if injEchoWord(a.Body, b.Body, x, y) {
+		return nil, true // alike byte for byte: the words need no walk
+	}
 	n := 0
 	same := injWords(a.Body, b.Body, func(k int, p, q []byte) bool {
 		if !injEchoWord(p, q, x, y) {
@@ -542,8 +545,8 @@ func injWordByte(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
-// injEchoWord reports whether words p and q are one, but where p has x
-// and q has y (the echoed digits of the condition).
+// injEchoWord reports whether words (or whole bodies) p and q are one,
+// but where p has x and q has y (the echoed digits of the condition).
 func injEchoWord(p, q []byte, x, y byte) bool {
 	if len(p) != len(q) {
 		return false
@@ -562,6 +565,9 @@ func injEchoWord(p, q []byte, x, y byte) bool {
 func injEchoEqual(a, b *response, x, y byte, dyn []int) bool {
 	if a.Status != b.Status || a.Dropped != b.Dropped {
 		return false
+	}
+	if injEchoWord(a.Body, b.Body, x, y) {
+		return true // alike byte for byte: the words need no walk
 	}
 	return injWords(a.Body, b.Body, func(k int, p, q []byte) bool {
 		for len(dyn) > 0 && dyn[0] < k {
