@@ -2,6 +2,7 @@ package jetty
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"strings"
 	"testing"
@@ -66,6 +67,11 @@ func CoverageStatuses() []string {
 // PartialSummary) or "not-required" (an internal project); see the
 // Coverage* constants. "partial" (the status and the field) was added
 // without a version change: a summary without it reads as before.
+// "short":true says the feature ran under go test -short, where checks
+// run shortened (scenario.Load and scenario.Injection send a smaller plan)
+// and tests may skip themselves: such a run proves less than a full one,
+// and the jetty command never calls it green. It was added without a
+// version change, omitted when false.
 type Summary struct {
 	Version  int                    `json:"v"`
 	Feature  string                 `json:"feature"`
@@ -78,6 +84,8 @@ type Summary struct {
 	// Scope is "app" for the application-level feature (App), omitted for
 	// a Feature. App's coverage is of the application-scoped requirements.
 	Scope string `json:"scope,omitempty"`
+	// Short is set when the feature ran under go test -short.
+	Short bool `json:"short,omitempty"`
 }
 
 // ScenarioAttr is the test attribute key under which each scenario's
@@ -203,6 +211,7 @@ func (r *run) summary(t testing.TB, c coverage) Summary {
 		Waivers:  []WaiverSummary{},
 	}
 	s.Coverage.App, s.Coverage.AppPending, s.Coverage.Untouched = c.app, c.appPending, c.untouched
+	s.Short = testing.Testing() && flag.Parsed() && testing.Short() // testing.Short panics before go test's flags are parsed
 	if r.cfg.app {
 		s.Scope = "app"
 	}
@@ -288,6 +297,9 @@ func (s Summary) Text() string {
 		if len(c.Partial) > 0 {
 			fmt.Fprintf(&b, ", %d partly proven", len(c.Partial))
 		}
+	}
+	if s.Short {
+		b.WriteString("; under -short: Load and Injection shortened, run without -short for the full proof")
 	}
 	return b.String()
 }

@@ -48,9 +48,10 @@ import (
 //     (7331*7927 = 58112837), nor a true and a false condition (OR 7=7,
 //     OR 7=8, and again with 3=3, 3=4) differently beyond the echoed
 //     input: blind SQL injection that shows no error. Words in which the
-//     two true conditions' answers already differ (a request ID, a time)
-//     are ignored; an answer that changes in more than 64 bytes or half
-//     its body is not judged, and the log says so;
+//     two true conditions' answers already differ (a request ID, a time,
+//     the ID of a row each request created, even one a digit longer) are
+//     ignored; an answer that changes in more than 64 bytes or half its
+//     body, or in its number of words, is not judged, and the log says so;
 //   - does not evaluate a template payload (7331*7919 shows as 58054189 where the
 //     baseline had none);
 //   - does not use the input as a Go format string (%!s(MISSING));
@@ -90,6 +91,18 @@ import (
 // one required field: Injection cannot guess where input goes); Categories
 // and MaxPayloads only narrow the corpus, and a narrowed run says what it
 // sent.
+//
+// Under go test -short, unless MaxPayloads is set (it wins), Injection
+// sends each category's strongest probes instead of the whole corpus: 64
+// of its 186 payloads, every category and every judgement above still
+// tried. The differential oracle keeps its quoted, quoted-with-comment and
+// numeric OR shapes with their four conditions each, the UNION marker
+// every column count, XSS one payload per context, the command payloads
+// the canary with and without a shell; the variants (other shapes,
+// encodings, filter bypasses) wait for the full run. The log says so for
+// each input ("-short: 64 of 186 payloads into POST /login json email; run
+// without -short for the whole corpus"). Run CI without -short: the jetty
+// command does not call a -short run green.
 //
 // Payloads are sent four at a time (an application that hashes passwords
 // spends its time in the hash, and a batch keeps two cores busy), so a
@@ -132,13 +145,17 @@ type Injection struct {
 	Canary string
 	// MaxPayloads caps the payloads sent into each input, taken evenly
 	// from every category. Default: the whole selected corpus
-	// (len(Payloads()) payloads for every category).
+	// (len(Payloads()) payloads for every category); under go test -short,
+	// each category's strongest probes (see above). Set, it wins over
+	// -short.
 	MaxPayloads int
 	// Preset is the preset this check's thresholds come from. Zero: the
 	// project's (Run: the Feature's options, else the module's profile
 	// file; Verify: the profile file), then the seed's numbers. Fields set
 	// on the check win over both.
 	Preset preset.Preset
+
+	short shortMode // go test -short decides, unless a test of the package forces it
 }
 
 // Location says where in a request an [Input] goes.
@@ -286,6 +303,10 @@ type injRun struct {
 	writeHits  int
 	ssrfHits   int
 	sinks      injSinks
+	// short is set when -short narrowed the corpus, of corpus payloads,
+	// to payloads.
+	short  bool
+	corpus int
 }
 
 func (x Injection) exec(r reporter) {
@@ -353,7 +374,13 @@ func (u *injRun) setup() {
 		return
 	}
 	u.openSinks()
-	u.payloads = injSelect(Payloads(u.x.Categories...), u.x.MaxPayloads)
+	all := Payloads(u.x.Categories...)
+	u.corpus = len(all)
+	if u.x.MaxPayloads == 0 && u.x.short.on() {
+		u.payloads, u.short = injShort(all), true
+	} else {
+		u.payloads = injSelect(all, u.x.MaxPayloads)
+	}
 	for i := range u.payloads {
 		u.payloads[i].Value = u.sinks.placeholders(strings.ReplaceAll(u.payloads[i].Value, CanaryFilePlaceholder, u.canary))
 	}
@@ -385,7 +412,11 @@ func (u *injRun) sendInput(in Input) bool {
 		return false
 	}
 	u.oracle(in, oracle)
-	u.r.logf("%d payloads into %s", n, in) // "password: 186" would read as a secret
+	if u.short {
+		u.r.logf("-short: %d of %d payloads into %s; run without -short for the whole corpus", n, u.corpus, in)
+	} else {
+		u.r.logf("%d payloads into %s", n, in) // "password: 186" would read as a secret
+	}
 	return true
 }
 
@@ -458,58 +489,92 @@ func injOracleVerdict(rs *[4]*response) int {
 const injMaxDynamic = 64
 
 // injDynamic compares the answers a and b to two true conditions, which
-// echo x and y: it returns the positions of the words (runs of letters and
-// digits) where they differ otherwise — content that changes on every
-// request, such as a request ID, ignored when true and false answers are
-// compared; a random ID may agree with another in a few letters, so the
-// whole word is ignored — or ok false when they differ in status or
-// length, or in more than injMaxDynamic bytes or half the body.
-func injDynamic(a, b *response, x, y byte) (dyn []bool, ok bool) {
-	if a.Status != b.Status || a.Dropped != b.Dropped || len(a.Body) != len(b.Body) {
+// echo x and y, word by word (see injWords): it returns the ordinals of
+// the words where they differ otherwise, in order — content that changes
+// on every request, such as a request ID or the ID of a row just created,
+// ignored when true and false answers are compared; a word may change its
+// length (row 9, then row 10) — or ok false when they differ in status or
+// in their number of words, or in more than injMaxDynamic bytes or half
+// the body.
+func injDynamic(a, b *response, x, y byte) (dyn []int, ok bool) {
+	if a.Status != b.Status || a.Dropped != b.Dropped {
 		return nil, false
 	}
-	body, n := a.Body, 0
-	for i := 0; i < len(body); i++ {
-		if c, d := body[i], b.Body[i]; c == d || (c == x && d == y) {
-			continue
-		}
-		if dyn == nil {
-			dyn = make([]bool, len(body))
-		}
-		lo, hi := i, i+1
-		for lo > 0 && injWordByte(body[lo-1]) && injWordByte(b.Body[lo-1]) {
-			lo--
-		}
-		for hi < len(body) && injWordByte(body[hi]) && injWordByte(b.Body[hi]) {
-			hi++
-		}
-		for j := lo; j < hi; j++ {
-			if !dyn[j] {
-				dyn[j] = true
-				n++
-			}
-		}
-		i = hi - 1
+	if injEchoWord(a.Body, b.Body, x, y) {
+		return nil, true // alike byte for byte: the words need no walk
 	}
-	return dyn, n <= injMaxDynamic && 2*n <= len(body)
+	n := 0
+	same := injWords(a.Body, b.Body, func(k int, p, q []byte) bool {
+		if !injEchoWord(p, q, x, y) {
+			dyn = append(dyn, k)
+			n += max(len(p), len(q))
+		}
+		return n <= injMaxDynamic
+	})
+	return dyn, same && 2*n <= len(a.Body)
+}
+
+// injWords walks the words of a and b side by side — runs of letters and
+// digits, and each byte between them — calling fn with each pair and its
+// ordinal until fn returns false; it reports whether fn never did and a
+// and b have as many words.
+func injWords(a, b []byte, fn func(k int, p, q []byte) bool) bool {
+	i, j, k := 0, 0, 0
+	for i < len(a) && j < len(b) {
+		ni, nj := injWordEnd(a, i), injWordEnd(b, j)
+		if !fn(k, a[i:ni], b[j:nj]) {
+			return false
+		}
+		i, j, k = ni, nj, k+1
+	}
+	return i == len(a) && j == len(b)
+}
+
+// injWordEnd is where the word of b that starts at i ends.
+func injWordEnd(b []byte, i int) int {
+	j := i + 1
+	if injWordByte(b[i]) {
+		for j < len(b) && injWordByte(b[j]) {
+			j++
+		}
+	}
+	return j
 }
 
 func injWordByte(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
-// injEchoEqual reports whether a and b have one status and bodies of one
-// length that differ only where a has x and b has y, or where dyn is set.
-func injEchoEqual(a, b *response, x, y byte, dyn []bool) bool {
-	if a.Status != b.Status || a.Dropped != b.Dropped || len(a.Body) != len(b.Body) {
+// injEchoWord reports whether words (or whole bodies) p and q are one,
+// but where p has x and q has y (the echoed digits of the condition).
+func injEchoWord(p, q []byte, x, y byte) bool {
+	if len(p) != len(q) {
 		return false
 	}
-	for i := range a.Body {
-		if c, d := a.Body[i], b.Body[i]; c != d && (c != x || d != y) && (dyn == nil || !dyn[i]) {
+	for i := range p {
+		if c, d := p[i], q[i]; c != d && (c != x || d != y) {
 			return false
 		}
 	}
 	return true
+}
+
+// injEchoEqual reports whether a and b have one status and bodies of as
+// many words that differ only where a has x and b has y, or in the words
+// dyn lists.
+func injEchoEqual(a, b *response, x, y byte, dyn []int) bool {
+	if a.Status != b.Status || a.Dropped != b.Dropped {
+		return false
+	}
+	if injEchoWord(a.Body, b.Body, x, y) {
+		return true // alike byte for byte: the words need no walk
+	}
+	return injWords(a.Body, b.Body, func(k int, p, q []byte) bool {
+		for len(dyn) > 0 && dyn[0] < k {
+			dyn = dyn[1:]
+		}
+		return injEchoWord(p, q, x, y) || len(dyn) > 0 && dyn[0] == k
+	})
 }
 
 // injReachableProblem says why the baseline shows the input cannot be
@@ -547,7 +612,11 @@ func (u *injRun) report() {
 			listed[in.String()] = 0
 		}
 	}
-	u.r.logf("%s; %d failed", injSentSummary(u.sent, u.total, len(u.x.Inputs), u.skipped), len(u.failures))
+	msg := fmt.Sprintf("%s; %d failed", injSentSummary(u.sent, u.total, len(u.x.Inputs), u.skipped), len(u.failures))
+	if u.short {
+		msg += fmt.Sprintf("; -short: %d of the corpus's %d payloads per input, each category's strongest probes", len(u.payloads), u.corpus)
+	}
+	u.r.logf("%s", msg)
 }
 
 // injSentSummary says what was sent, per category.

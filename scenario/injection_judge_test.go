@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -60,9 +61,23 @@ func TestInjectionOracleVerdict(t *testing.T) {
 	if v := injOracleVerdict(noisy); v != injOracleUnstable {
 		t.Errorf("a body that changes on every request: verdict %d, want unstable", v)
 	}
+	more := &[4]*response{r(200, "alice"), r(200, "alice"), r(200, "alice bob"), r(200, "alice")}
+	if v := injOracleVerdict(more); v != injOracleUnstable {
+		t.Errorf("true answers of different words: verdict %d, want unstable", v)
+	}
+	// A row's ID that grows a digit (examples/login's POST /notes answers
+	// each payload with the note it created: note 9, then note 10) is a
+	// word that changes on every request, like a request ID.
 	longer := &[4]*response{r(200, "alice id=1"), r(200, "alice id=12"), r(200, "alice id=123"), r(200, "alice id=1234")}
-	if v := injOracleVerdict(longer); v != injOracleUnstable {
-		t.Errorf("true answers of different lengths: verdict %d, want unstable", v)
+	if v := injOracleVerdict(longer); v != injOracleSame {
+		t.Errorf("an ID that grows a digit: verdict %d, want same", v)
+	}
+	note := func(id int, cond string) *response {
+		return r(201, fmt.Sprintf(`{"id":%d,"body":"jetty' OR %s-- "}`, id, cond))
+	}
+	created := &[4]*response{note(8, "7=7"), note(10, "7=8"), note(9, "3=3"), note(11, "3=4")}
+	if v := injOracleVerdict(created); v != injOracleSame {
+		t.Errorf("rows created with IDs 8 to 11: verdict %d, want same", v)
 	}
 	// A request ID in every answer (examples/login's error bodies carry
 	// one): the bytes where the two true answers differ are ignored.
@@ -169,4 +184,21 @@ func TestInjectionSinkJudgements(t *testing.T) {
 			t.Errorf("%q: %q", v, p)
 		}
 	}
+}
+
+// The oracle's word walk takes any bytes: no panic, four alike answers are
+// alike, and a verdict needs both pairs to differ.
+func FuzzInjectionOracleVerdict(f *testing.F) {
+	f.Add([]byte("alice bob"), []byte("alice"), []byte(`{"id":9}`), []byte(`{"id":10}`))
+	f.Add([]byte(""), []byte("\xff"), []byte("a-b"), []byte("a+b"))
+	f.Fuzz(func(t *testing.T, a, b, c, d []byte) {
+		r := func(body []byte) *response { return &response{Status: 200, Body: body} }
+		if v := injOracleVerdict(&[4]*response{r(a), r(a), r(a), r(a)}); v != injOracleSame {
+			t.Errorf("four answers %q: verdict %d, want same", a, v)
+		}
+		v := injOracleVerdict(&[4]*response{r(a), r(b), r(c), r(d)})
+		if v == injOracleDiffers && (string(a) == string(b) || string(c) == string(d)) {
+			t.Errorf("answers %q: differs, yet one pair is equal", []string{string(a), string(b), string(c), string(d)})
+		}
+	})
 }

@@ -172,7 +172,7 @@ func TestInjectionSafeAppPassesOverURL(t *testing.T) {
 
 func TestInjectionCheckLogsWhatItSent(t *testing.T) {
 	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) {
-		jetty.Check(tb, scenario.Injection{Target: scenario.Handler(safeApp(t)), Inputs: safeInputs})
+		jetty.Check(tb, scenario.WithShort(scenario.Injection{Target: scenario.Handler(safeApp(t)), Inputs: safeInputs}, false)) // the whole corpus, even under -short
 	})
 	if res.Failed {
 		t.Fatalf("jetty.Check failed on the safe app:\n%s", res.Output())
@@ -430,7 +430,7 @@ func TestInjectionListsAtMost25PerInput(t *testing.T) {
 			w.WriteHeader(http.StatusInternalServerError)
 		}
 	})
-	x := scenario.Injection{Target: scenario.Handler(boom), Inputs: []scenario.Input{{In: scenario.InQuery, Name: "q", Path: "/"}}}
+	x := scenario.WithShort(scenario.Injection{Target: scenario.Handler(boom), Inputs: []scenario.Input{{In: scenario.InQuery, Name: "q", Path: "/"}}}, false) // the whole corpus, even under -short
 	probs := problemsOf(t, x.Verify(context.Background()))
 	n := len(scenario.Payloads())
 	if len(probs.List) != 26 {
@@ -476,8 +476,8 @@ func TestInjectionMaxPayloadsAndCategories(t *testing.T) {
 		}
 	}
 	got = nil
-	x = scenario.Injection{Target: scenario.Handler(rec), Inputs: []scenario.Input{{In: scenario.InQuery, Name: "q"}},
-		Categories: []scenario.PayloadCategory{scenario.PayloadSQL, scenario.PayloadTemplate}}
+	x = scenario.WithShort(scenario.Injection{Target: scenario.Handler(rec), Inputs: []scenario.Input{{In: scenario.InQuery, Name: "q"}},
+		Categories: []scenario.PayloadCategory{scenario.PayloadSQL, scenario.PayloadTemplate}}, false) // the whole corpus, even under -short
 	if err := x.Verify(context.Background()); err != nil {
 		t.Fatal(err)
 	}

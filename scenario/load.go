@@ -80,7 +80,8 @@ const (
 // default Tolerance is 0.5 (50%); and a run that regressed is measured
 // once more, the better figure of the two being judged, so that a
 // regression is what both runs show. An invalid run, or one that failed
-// its budget, is neither compared nor recorded.
+// its budget, is neither compared nor recorded; nor is a run under go test
+// -short (see below).
 //
 // Runs are only comparable on one class of machine: the file keeps one
 // report per machine class (OS and architecture, CPU model, CPU count and
@@ -90,6 +91,20 @@ const (
 // machine (or a CI artifact of it) to compare there too. A baseline
 // recorded for another request or plan (other Users, Rate, Request) fails
 // the check: rewrite it.
+//
+// # Under go test -short
+//
+// Under go test -short, Load sends a smaller plan, judged by the same
+// budget: a burst of a fifth of its users, at least 20 (the seed's 100
+// users send 20 logins), and a timed run for a fifth of its Duration, at
+// least 200ms and, for a Rate run, long enough for 20 hits (the default
+// 1s at 100 requests a second sends for 200ms). The log says what was
+// planned and what was sent ("-short: planned 100 users at once, sending
+// 20 users at once; run without -short for the full plan"). A short run
+// neither compares with its Baseline nor writes it, even with
+// JETTY_UPDATE_BASELINE=1: a smaller plan does not compare with the full
+// plan's; the log says so. Run CI without -short: the jetty command does
+// not call a -short run green.
 //
 // It covers preset.Load. Load is a value; Verify and Run are safe in
 // parallel tests (each run has its own load generator), though parallel
@@ -115,7 +130,8 @@ type Load struct {
 	User func(i int) Request
 	// Users is how many users send at once. Default: the preset's
 	// "users" parameter of preset.Load, else 100. At most
-	// loadtest.MaxUsers.
+	// loadtest.MaxUsers. Under go test -short, a burst sends a fifth of
+	// them, at least 20 (see above).
 	Users int
 	// Rate, when set, plans an open-model run of Rate requests a second for
 	// Duration instead of the Users burst. Setting both Rate and Users is a
@@ -123,6 +139,7 @@ type Load struct {
 	Rate int
 	// Duration is how long a Rate run sends (default 1s), or, with Users,
 	// how long the users keep sending back to back (default: one burst).
+	// Under go test -short, a fifth of it (see above).
 	Duration time.Duration
 	// Budget is what the run must meet. Zero fields take defaults: Max
 	// from the preset's "max" parameter, else 2s; MinSuccess from
@@ -152,6 +169,8 @@ type Load struct {
 	// file; Verify: the profile file), then the seed's numbers. Fields set
 	// on the check win over both.
 	Preset preset.Preset
+
+	short shortMode // go test -short decides, unless a test of the package forces it
 }
 
 // Title returns "users arrive simultaneously: all requests complete in time and none fails".
@@ -185,11 +204,41 @@ type ldRun struct {
 	// measureOpts are the options of a measured run, without Plot: the
 	// warm-up burst and the confirming run of a baseline use them.
 	measureOpts []loadtest.Option
+	short       bool          // go test -short: a smaller plan, no baseline
+	duration    time.Duration // how long the run sends (0: one burst)
+}
+
+// planText describes the plan: "100 users at once", "50 requests a
+// second for 1s".
+func (l *ldRun) planText() string {
+	if l.x.Rate > 0 {
+		return fmt.Sprintf("%d requests a second for %v", l.x.Rate, l.duration)
+	}
+	plan := fmt.Sprintf("%d users at once", l.users)
+	if l.duration > 0 {
+		plan += fmt.Sprintf(", sending back to back for %v", l.duration)
+	}
+	return plan
+}
+
+// shorten makes the plan a -short run's (see loadShortBurst and
+// loadShortDuration): a timed run sends for less time, a burst has fewer
+// users.
+func (l *ldRun) shorten() {
+	switch {
+	case l.x.Rate > 0:
+		l.duration = loadShortDuration(l.duration, l.x.Rate)
+	case l.duration > 0:
+		l.duration = loadShortDuration(l.duration, 0)
+	default:
+		l.users = loadShortBurst(l.users)
+	}
+	l.plan = l.planText()
 }
 
 func (x Load) exec(r reporter) {
-	l := &ldRun{x: x, r: r, users: x.Users, budget: x.Budget, dir: x.Dir}
-	r.step("Given", x.givenText(r), l.given)
+	l := &ldRun{x: x, r: r, users: x.Users, budget: x.Budget, dir: x.Dir, short: x.short.on()}
+	r.step("Given", l.givenText(), l.given)
 	if r.failed() {
 		return
 	}
@@ -206,7 +255,7 @@ func (x Load) exec(r reporter) {
 	}
 	r.step("Then", fmt.Sprintf("all requests complete within %v", l.budget.Max), l.inTime)
 	r.step("And", "no requests fail due to server overload", l.noneFail)
-	if x.Baseline != "" {
+	if l.x.Baseline != "" {
 		r.step("And", fmt.Sprintf("it has not regressed against its baseline (%s)", loadTolText(cmpTolerance(x.Tolerance))), l.compare)
 	}
 }
@@ -250,11 +299,15 @@ func (l *ldRun) config() {
 }
 
 func (l *ldRun) given() {
-	x, r := l.x, l.r
 	l.config()
-	if r.failed() {
+	if l.r.failed() {
 		return
 	}
+	if l.short && l.x.Baseline != "" {
+		l.r.logf("baseline %s: neither compared nor written under -short: a shortened run does not compare with the full plan's; run without -short to compare", l.x.baselinePath())
+		l.x.Baseline = "" // and no warm-up, which is the baseline's
+	}
+	x, r := l.x, l.r
 	var err error
 	l.target, l.opts, err = x.Target.loadTarget(r)
 	if err != nil {
@@ -264,19 +317,27 @@ func (l *ldRun) given() {
 	if err != nil {
 		return
 	}
+	l.duration = x.Duration
+	if x.Rate > 0 {
+		l.duration = cmp.Or(x.Duration, time.Second)
+	}
+	l.plan = l.planText()
+	if l.short {
+		full := l.plan
+		l.shorten()
+		if l.plan != full {
+			r.logf("-short: planned %s, sending %s; run without -short for the full plan", full, l.plan)
+		}
+	}
 	build, first := x.builder(l.users)
 	l.what = first.Method + " " + first.Path
 	l.target = l.target.Build(build)
 	if x.Rate > 0 {
-		d := cmp.Or(x.Duration, time.Second)
-		l.plan = fmt.Sprintf("%d requests a second for %v", x.Rate, d)
-		l.opts = append(l.opts, loadtest.Rate(x.Rate, time.Second), loadtest.Duration(d))
+		l.opts = append(l.opts, loadtest.Rate(x.Rate, time.Second), loadtest.Duration(l.duration))
 	} else {
-		l.plan = fmt.Sprintf("%d users at once", l.users)
 		l.opts = append(l.opts, loadtest.Users(l.users))
-		if x.Duration > 0 {
-			l.plan += fmt.Sprintf(", sending back to back for %v", x.Duration)
-			l.opts = append(l.opts, loadtest.Duration(x.Duration))
+		if l.duration > 0 {
+			l.opts = append(l.opts, loadtest.Duration(l.duration))
 		}
 	}
 	l.opts = append(l.opts, loadOpts(l.budget.Max)...)
@@ -460,19 +521,24 @@ func loadFailureClass(code int) string {
 }
 
 // givenText is the Given step's text, before defaults are known.
-func (x Load) givenText(r reporter) string {
+func (l *ldRun) givenText() string {
+	x := l.x
 	q := "their login"
 	if x.User != nil || (x.Request.Path != "" && pathOnly(x.Request.Path) != "/login") {
 		q = "their request"
 	}
-	switch {
-	case x.Rate > 0:
+	if x.Rate > 0 {
 		return fmt.Sprintf("users sending %s at %d requests a second", q, x.Rate)
-	case x.Users > 0:
-		return fmt.Sprintf("%d users attempt to send %s simultaneously", x.Users, q)
 	}
-	n := paramsOf(r, preset.Load).Int(preset.ParamUsers, loadDefaultUsers)
-	return fmt.Sprintf("%d users attempt to send %s simultaneously", n, q)
+	n := x.Users
+	if n == 0 {
+		n = paramsOf(l.r, preset.Load).Int(preset.ParamUsers, loadDefaultUsers)
+	}
+	text := fmt.Sprintf("%d users attempt to send %s simultaneously", n, q)
+	if k := loadShortBurst(n); l.short && x.Duration == 0 && k < n {
+		text += fmt.Sprintf(" (-short: %d of them)", k)
+	}
+	return text
 }
 
 // builder returns the loadtest Build function and user 0's request.

@@ -56,7 +56,7 @@ func readBaseline(t *testing.T, path string) baselineFile {
 // baselineLoad is the check the baseline tests run: 10 users at once on
 // GET /items, kept in path.
 func baselineLoad(h http.Handler, path string) scenario.Load {
-	return scenario.Load{Target: scenario.Handler(h), Users: 10, Request: scenario.Request{Method: "GET", Path: "/items"}, Baseline: path}
+	return scenario.WithShort(scenario.Load{Target: scenario.Handler(h), Users: 10, Request: scenario.Request{Method: "GET", Path: "/items"}, Baseline: path}, false) // -short compares nothing
 }
 
 // TestLoadBaselineCatchesRegression runs in a synctest bubble: a handler's
@@ -246,7 +246,7 @@ func TestLoadBaselineOverLoopback(t *testing.T) {
 	}))
 	defer srv.Close()
 	path := filepath.Join(t.TempDir(), "items.json")
-	x := scenario.Load{Target: scenario.URL(srv.URL), Users: 10, Request: scenario.Request{Method: "GET", Path: "/items"}, Baseline: path}
+	x := scenario.WithShort(scenario.Load{Target: scenario.URL(srv.URL), Users: 10, Request: scenario.Request{Method: "GET", Path: "/items"}, Baseline: path}, false) // -short compares nothing
 	delay.Store(int64(50 * time.Millisecond))
 	if err := x.Verify(context.Background()); err != nil {
 		t.Fatal(err)

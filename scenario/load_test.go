@@ -78,7 +78,7 @@ func TestLoadPassesFastLogin(t *testing.T) {
 	t.Run("in-process", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			app := &loadLogin{}
-			if err := (scenario.Load{Target: scenario.Handler(app)}).Verify(t.Context()); err != nil {
+			if err := scenario.WithShort(scenario.Load{Target: scenario.Handler(app)}, false).Verify(t.Context()); err != nil { // the full plan, even under -short
 				t.Fatalf("Verify on a fast login: %v", err)
 			}
 			if len(app.users) != 100 {
@@ -109,11 +109,11 @@ func TestLoadCatchesOverload(t *testing.T) {
 				defer srv.Close()
 				tg = scenario.URL(srv.URL)
 			}
-			got := verifyProblems(t, scenario.Load{
+			got := verifyProblems(t, scenario.WithShort(scenario.Load{ // the full plan, even under -short: the handler waits for 30 refusals
 				Target:  tg,
 				Users:   users,
 				Request: scenario.Request{Method: "GET", Path: "/items"},
-			})
+			}, false))
 			for _, w := range []string{
 				"And no requests fail due to server overload: 40 users at once sending GET /items: success = 25.0% (10/40), want ≥ 100% (503 ×30, 200 ×10): requests failed under load; raise the server's concurrency limits",
 			} {

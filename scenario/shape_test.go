@@ -15,7 +15,7 @@ import (
 // coreFiles are the package's core: what every check may use. Every other
 // non-test file belongs to one check, named by its file name up to the
 // first "_" (injection.go and injection_corpus.go are one check).
-var coreFiles = []string{"applog.go", "canary.go", "checks.go", "dependency.go", "doc.go", "loadrun.go", "params.go", "report.go", "request.go", "routes.go", "target.go"}
+var coreFiles = []string{"applog.go", "canary.go", "checks.go", "dependency.go", "doc.go", "loadrun.go", "params.go", "report.go", "request.go", "routes.go", "short.go", "target.go"}
 
 func checkOf(file string) string {
 	name := strings.TrimSuffix(file, ".go")

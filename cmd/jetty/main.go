@@ -27,7 +27,8 @@
 // timeout, a red mode, a requirement uncovered or only partly proven, an
 // expired waiver, a stale or missing attestation, an app-wide requirement
 // (preset.ScopeApp) that a feature left to jetty.App and no test of the run
-// proved, a package that did not
+// proved, a feature that ran under go test -short (its checks shortened),
+// a package that did not
 // finish; 2 on bad usage or input that is empty or not go test -json.
 //
 // Report flags, for test and status alike:

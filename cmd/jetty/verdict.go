@@ -108,6 +108,8 @@ func judge(res *result, now time.Time) *view {
 		v.judgePackage(p, feats)
 	}
 	v.judgeApp() // app-wide requirements, once for the module: see app.go
+	// A run under go test -short: see short.go.
+	v.judgeShort(feats)
 	for _, pr := range v.projects {
 		s := pr.sums[len(pr.sums)-1]
 		for _, a := range s.Attestations {
