@@ -73,13 +73,17 @@ import (
 // file where its input says. They point only into the check's own
 // temporary directory (removed after the run), but never run Injection as
 // root against a real filesystem: a sink that rewrites paths could write
-// elsewhere. Run it against a test instance, as an unprivileged user; the
-// run logs a warning when it runs as root.
+// elsewhere, and a handler that creates the file any input names also
+// creates the path-traversal payloads' targets (/etc/passwd, truncated:
+// seen in this module's own tests as root). Run it against a test
+// instance, as an unprivileged user; the run logs a warning when it runs
+// as root.
 //
 // Payloads that cannot travel in a header (CR, LF, NUL and other control
 // bytes: net/http refuses them) are skipped for InHeader and InCookie
 // inputs, unless a Template carries them as JSON (escaped). No payload is
-// timing-based or destructive. The canary check assumes the application
+// timing-based, and none is destructive to an application that only
+// reads the paths it is given (see the warning above for one that writes). The canary check assumes the application
 // runs on this machine (an in-process handler or a loopback URL).
 //
 // A passing run logs how many payloads were sent into which inputs, per
