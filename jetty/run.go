@@ -138,7 +138,8 @@ func (r *run) runMode(t *testing.T, m Mode) {
 		for _, d := range decls {
 			t.Run(d.title, func(t *testing.T) {
 				t.Helper() // see S.run
-				if r.start(t, m, ms, d) {
+				stop, setup := r.start(t, m, ms, d)
+				if stop {
 					return
 				}
 				// S.run's work, done here rather than in a frame of its own:
@@ -147,6 +148,10 @@ func (r *run) runMode(t *testing.T, m Mode) {
 				s := r.newS(t, m, d, d.title)
 				s.bodyPC = r.bodyPC.Load()
 				s.settle = true // end records the verdict in d
+				// The steps the body calls write their own log lines, unless a
+				// setup that ran here may have left a partial line.
+				s.marks = helperMarks(t)
+				s.slowLog.Store(setup)
 				defer s.end()
 				for _, fn := range s.bodies(d.body) {
 					fn(s) // one call instruction for both: see probeBody
@@ -182,32 +187,38 @@ func (r *run) runMode(t *testing.T, m Mode) {
 }
 
 // start does what comes before scenario d's body: its attribute, its skip
-// or its rows (then it returns true: the body is not run here). It is a
-// function of its own so that the frame under the body stays small: a
-// scenario's goroutine starts on a small stack, and testing's Log, under a
-// step, needs most of it.
+// or its rows (then it returns stop: the body is not run here); setup is
+// true when a setup of the mode ran in t. It is a function of its own so
+// that the frame under the body stays small: a scenario's goroutine starts
+// on a small stack, and testing's Log, under a step, needs most of it.
 //
 //go:noinline
-func (r *run) start(t *testing.T, m Mode, ms *modeState, d *decl) bool {
-	t.Helper()
+func (r *run) start(t *testing.T, m Mode, ms *modeState, d *decl) (stop, setup bool) {
 	if testing.Verbose() { // testing prints attributes only then
 		t.Attr(ScenarioAttr, ScenarioSummary{Mode: m.String(), Name: redact.String(d.title), Covers: d.covers, Tags: d.tags}.String())
 	}
-	if why := r.skipWhy(ms.blocked, d); why != "" {
+	why := r.skipWhy(ms.blocked, d)
+	if why == "" && !r.cfg.parallel && len(r.f.setups) == 0 && d.rows == nil {
+		// Nothing to report from here: no t.Helper mark to pay for.
+		return false, false
+	}
+	t.Helper()
+	if why != "" {
 		r.skipDecl(t, why, d)
 	}
 	if r.cfg.parallel {
 		t.Parallel()
 	}
-	if !r.setUp(t, m) { // F.Setup: see setup.go
+	ok, setup := r.setUp(t, m) // F.Setup: see setup.go
+	if !ok {
 		d.setAll(failed)
-		return true
+		return true, setup
 	}
 	if d.rows != nil {
 		r.runRows(t, m, d)
-		return true
+		return true, setup
 	}
-	return false
+	return false, setup
 }
 
 // skipWhy returns why scenario d must be skipped, or "".
