@@ -112,21 +112,17 @@ func (r *run) runMode(t *testing.T, m Mode) {
 	t.Helper()
 	ms := &modeState{}
 	r.state[m] = ms
-	var decls []*decl
-	n := 0
-	for _, d := range r.f.decls {
+	n := 0 // the mode's scenarios, found in r.f.decls rather than listed again
+	for d := range r.f.decls.all {
 		if d.mode == m {
-			decls = append(decls, d)
-			n += max(1, len(d.rows))
+			n++
+			if rows := d.rows(); rows != nil {
+				d.m().results = make([]status, len(rows))
+			}
 		}
 	}
-	results := make([]status, n) // one allocation for the mode's results
-	for _, d := range decls {
-		k := max(1, len(d.rows))
-		d.results, results = results[:k:k], results[k:]
-	}
 	ms.blocked = r.gate(m)
-	if len(decls) == 0 {
+	if n == 0 {
 		return
 	}
 	t.Run(m.String(), func(t *testing.T) {
@@ -135,7 +131,13 @@ func (r *run) runMode(t *testing.T, m Mode) {
 			r.modeTest = t.Name()
 		}
 		r.recordMode(m, t)
-		for _, d := range decls {
+		// An index loop: the body of a range over a function is a function
+		// of its own, a frame between t.Run and this helper.
+		for i := range r.f.decls.len() {
+			d := r.f.decls.at(i)
+			if d.mode != m {
+				continue
+			}
 			t.Run(d.title, func(t *testing.T) {
 				t.Helper() // see S.run
 				stop, setup := r.start(t, m, ms, d)
@@ -160,12 +162,15 @@ func (r *run) runMode(t *testing.T, m Mode) {
 			})
 		}
 	})
-	for _, d := range decls {
+	for d := range r.f.decls.all {
+		if d.mode != m {
+			continue
+		}
 		d.mu.Lock()
-		for i, st := range d.results {
+		for i, st := range d.results() {
 			name := d.title
-			if d.rows != nil {
-				name += "/" + d.rows[i].name
+			if rows := d.rows(); rows != nil {
+				name += "/" + rows[i].name
 			}
 			switch st {
 			case passed:
@@ -195,10 +200,10 @@ func (r *run) runMode(t *testing.T, m Mode) {
 //go:noinline
 func (r *run) start(t *testing.T, m Mode, ms *modeState, d *decl) (stop, setup bool) {
 	if testing.Verbose() { // testing prints attributes only then
-		t.Attr(ScenarioAttr, ScenarioSummary{Mode: m.String(), Name: redact.String(d.title), Covers: d.covers, Tags: d.tags}.String())
+		t.Attr(ScenarioAttr, ScenarioSummary{Mode: m.String(), Name: redact.String(d.title), Covers: d.covers(), Tags: d.tags()}.String())
 	}
 	why := r.skipWhy(ms.blocked, d)
-	if why == "" && !r.cfg.parallel && len(r.f.setups) == 0 && d.rows == nil {
+	if why == "" && !r.cfg.parallel && len(r.f.setups) == 0 && d.rows() == nil {
 		// Nothing to report from here: no t.Helper mark to pay for.
 		return false, false
 	}
@@ -214,7 +219,7 @@ func (r *run) start(t *testing.T, m Mode, ms *modeState, d *decl) (stop, setup b
 		d.setAll(failed)
 		return true, setup
 	}
-	if d.rows != nil {
+	if d.rows() != nil {
 		r.runRows(t, m, d)
 		return true, setup
 	}
@@ -226,8 +231,8 @@ func (r *run) skipWhy(blocked string, d *decl) string {
 	if blocked != "" {
 		return blocked
 	}
-	if !r.sel.match(d.tags) {
-		return fmt.Sprintf("not selected by %s %q (tags: %s)", r.tagsFrom, r.tags, tagText(d.tags))
+	if !r.sel.match(d.tags()) {
+		return fmt.Sprintf("not selected by %s %q (tags: %s)", r.tagsFrom, r.tags, tagText(d.tags()))
 	}
 	return ""
 }
@@ -244,8 +249,9 @@ func (r *run) skipDecl(t *testing.T, why string, d *decl) {
 
 func (d *decl) setAll(st status) {
 	d.mu.Lock()
-	for i := range d.results {
-		d.results[i] = st
+	res := d.results()
+	for i := range res {
+		res[i] = st
 	}
 	d.mu.Unlock()
 }
@@ -253,12 +259,12 @@ func (d *decl) setAll(st status) {
 // runRows runs each row of outline d as a subtest of t.
 func (r *run) runRows(t *testing.T, m Mode, d *decl) {
 	t.Helper() // a row's subtest climbs through this frame to the Feature call
-	for i, rw := range d.rows {
+	for i, rw := range d.rows() {
 		t.Run(rw.name, func(t *testing.T) {
 			t.Helper()
 			defer func() {
 				d.mu.Lock()
-				d.results[i] = verdict(t)
+				d.m().results[i] = verdict(t)
 				d.mu.Unlock()
 			}()
 			r.runBody(t, m, d, d.title+" › "+rw.name, rw.body)
@@ -340,7 +346,7 @@ func (r *run) coverage() coverage {
 	}
 	prod := r.state[Production]
 	nProd := 0
-	for _, d := range r.f.decls {
+	for d := range r.f.decls.all {
 		if d.mode == Production {
 			nProd++
 		}
@@ -360,8 +366,8 @@ func (r *run) coverage() coverage {
 	for _, req := range c.required {
 		var passedBy, failedBy []string
 		var partBy []PartialSummary
-		for _, d := range r.f.decls {
-			if d.mode != Production || !slices.Contains(d.covers, req.ID) {
+		for d := range r.f.decls.all {
+			if d.mode != Production || !slices.Contains(d.covers(), req.ID) {
 				continue
 			}
 			if d.allPassed() {
@@ -448,12 +454,13 @@ func (r *run) noTraitsNote(required int) string {
 func (d *decl) allPassed() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for _, st := range d.results {
+	res := d.results()
+	for _, st := range res {
 		if st != passed {
 			return false
 		}
 	}
-	return len(d.results) > 0
+	return len(res) > 0
 }
 
 // missing returns the probes the scenario reported as not proven for id
@@ -462,7 +469,7 @@ func (d *decl) missing(id preset.ID) []string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var out []string
-	for _, np := range d.notProven {
+	for _, np := range d.m().notProven {
 		if (np.id == id || np.id == "") && !slices.Contains(out, np.probe) {
 			out = append(out, np.probe)
 		}

@@ -91,7 +91,7 @@ type S struct {
 // fields.
 func (s *S) Origin() string {
 	if s.origin == "" && s.decl != nil {
-		return s.decl.where.String()
+		return s.decl.where().String()
 	}
 	return s.origin
 }
@@ -114,7 +114,7 @@ func (s *S) NotProven(id preset.ID, probe string) {
 	s.tb.Logf("not proven (%s): %s", what, probe)
 	if d := s.decl; d != nil {
 		d.mu.Lock()
-		d.notProven = append(d.notProven, notProven{id: id, probe: probe})
+		d.x().notProven = append(d.x().notProven, notProven{id: id, probe: probe})
 		d.mu.Unlock()
 	}
 }
