@@ -138,28 +138,7 @@ func (r *run) runMode(t *testing.T, m Mode) {
 			if d.mode != m {
 				continue
 			}
-			t.Run(d.title, func(t *testing.T) {
-				t.Helper() // see S.run
-				stop, setup := r.start(t, m, ms, d)
-				if stop {
-					return
-				}
-				// S.run's work, done here rather than in a frame of its own:
-				// each frame under a step costs every stack walk testing does
-				// for it, and one more helper.
-				s := r.newS(t, m, d, d.title)
-				s.bodyPC = r.bodyPC.Load()
-				s.settle = true // end records the verdict in d
-				// The steps the body calls write their own log lines, unless a
-				// setup that ran here may have left a partial line.
-				s.marks = helperMarks(t)
-				s.slowLog.Store(setup)
-				defer s.end()
-				for _, fn := range s.bodies(d.body) {
-					fn(s) // one call instruction for both: see probeBody
-				}
-				r.bodyPC.Store(s.bodyPC)
-			})
+			t.Run(d.title, (&scenarioRun{r: r, m: m, ms: ms, d: d}).run)
 		}
 	})
 	for d := range r.f.decls.all {
@@ -208,6 +187,7 @@ func (r *run) start(t *testing.T, m Mode, ms *modeState, d *decl) (stop, setup b
 		return false, false
 	}
 	t.Helper()
+	markScenario.run(t) // the scenario's run frame, under this one
 	if why != "" {
 		r.skipDecl(t, why, d)
 	}

@@ -81,6 +81,10 @@ type S struct {
 	// steps log through t.Log from then on, which ends it first.
 	slowLog atomic.Bool
 	line    []byte // the last step's log line, reused (see logAt)
+	// runner is the test whose scenarioRun frame is not marked a helper
+	// yet (see markRunner); up is the S a Bubble's S belongs to.
+	runner runnerMark
+	up     *S
 }
 
 // Origin returns the file and line ("login_test.go:42") of the
@@ -106,6 +110,7 @@ func (s *S) Origin() string {
 // logs. Safe to call from any goroutine while the scenario runs.
 func (s *S) NotProven(id preset.ID, probe string) {
 	s.tb.Helper()
+	s.markRunner()
 	probe = redact.String(probe)
 	what := string(id)
 	if what == "" {
@@ -159,6 +164,7 @@ func (s *S) Given(text string, fn func()) {
 	case stepLogged:
 	case stepToLog:
 		s.tb.Helper()
+		s.markRunner()
 		s.tb.Log(s.logStep(depth)...) // logged here, so the log names the caller's line
 	default:
 		s.tb.Helper()
@@ -175,6 +181,7 @@ func (s *S) When(text string, fn func()) {
 	case stepLogged:
 	case stepToLog:
 		s.tb.Helper()
+		s.markRunner()
 		s.tb.Log(s.logStep(depth)...)
 	default:
 		s.tb.Helper()
@@ -191,6 +198,7 @@ func (s *S) Then(text string, fn func()) {
 	case stepLogged:
 	case stepToLog:
 		s.tb.Helper()
+		s.markRunner()
 		s.tb.Log(s.logStep(depth)...)
 	default:
 		s.tb.Helper()
@@ -207,6 +215,7 @@ func (s *S) And(text string, fn func()) {
 	case stepLogged:
 	case stepToLog:
 		s.tb.Helper()
+		s.markRunner()
 		s.tb.Log(s.logStep(depth)...)
 	default:
 		s.tb.Helper()
@@ -223,6 +232,7 @@ func (s *S) But(text string, fn func()) {
 	case stepLogged:
 	case stepToLog:
 		s.tb.Helper()
+		s.markRunner()
 		s.tb.Log(s.logStep(depth)...)
 	default:
 		s.tb.Helper()
@@ -263,12 +273,12 @@ func (s *S) enter(keyword, text string, fn func()) (depth int, st stepState, cle
 	if s.done.Load() {
 		return 0, refusedEnded, false
 	}
-	// The step method, its caller, and the frame that calls the body when
+	// The step method's caller, and the frame that calls the body when
 	// that caller is the body (see probeBody).
-	var pc [3]uintptr
+	var pc [2]uintptr
 	n := 0
 	if s.gid == 0 || s.marks >= 0 {
-		n = runtime.Callers(2, pc[:]) // skip Callers, enter
+		n = runtime.Callers(3, pc[:]) // skip Callers, enter, the step method
 	}
 	if !s.onGoroutine(pc[:n]) {
 		return 0, refusedGoroutine, false
@@ -285,8 +295,8 @@ func (s *S) enter(keyword, text string, fn func()) (depth int, st stepState, cle
 	s.steps = append(s.steps, stepText{keyword, text})
 	s.mu.Unlock()
 	clean = s.clean()
-	if clean && n == len(pc) && pc[2] == s.bodyPC && !s.slowLog.Load() {
-		s.logAt(pc[1], depth)
+	if clean && n == len(pc) && pc[1] == s.bodyPC && !s.slowLog.Load() {
+		s.logAt(pc[0], depth)
 		return depth, stepLogged, true
 	}
 	return depth, stepToLog, clean
@@ -295,6 +305,7 @@ func (s *S) enter(keyword, text string, fn func()) (depth int, st stepState, cle
 // refuse reports why enter refused a step.
 func (s *S) refuse(st stepState, keyword, text string) {
 	s.tb.Helper()
+	s.markRunner()
 	text = redact.String(text)
 	switch st {
 	case refusedEnded:
@@ -371,12 +382,14 @@ func (s *S) prefix() string {
 // Error is like testing.T.Error, with the scenario and step in front.
 func (s *S) Error(args ...any) {
 	s.tb.Helper()
+	s.markRunner()
 	s.tb.Error(redact.String(s.prefix() + sprintln(args...)))
 }
 
 // Errorf is like testing.T.Errorf, with the scenario and step in front.
 func (s *S) Errorf(format string, args ...any) {
 	s.tb.Helper()
+	s.markRunner()
 	s.tb.Error(redact.String(s.prefix() + fmt.Sprintf(format, args...)))
 }
 
@@ -384,18 +397,21 @@ func (s *S) Errorf(format string, args ...any) {
 // Set-Cookie values and fields named like password, token or secret.
 func (s *S) Log(args ...any) {
 	s.tb.Helper()
+	s.markRunner()
 	s.tb.Log(redact.String(sprintln(args...)))
 }
 
 // Logf is like testing.T.Logf, with secrets masked as Log masks them.
 func (s *S) Logf(format string, args ...any) {
 	s.tb.Helper()
+	s.markRunner()
 	s.tb.Log(redact.String(fmt.Sprintf(format, args...)))
 }
 
 // Fatal is Error followed by FailNow: it stops the scenario, not the feature.
 func (s *S) Fatal(args ...any) {
 	s.tb.Helper()
+	s.markRunner()
 	msg := redact.String(s.prefix() + sprintln(args...))
 	if s.offGoroutine("Fatal", msg) {
 		return
@@ -406,6 +422,7 @@ func (s *S) Fatal(args ...any) {
 // Fatalf is Errorf followed by FailNow: it stops the scenario, not the feature.
 func (s *S) Fatalf(format string, args ...any) {
 	s.tb.Helper()
+	s.markRunner()
 	msg := redact.String(s.prefix() + fmt.Sprintf(format, args...))
 	if s.offGoroutine("Fatalf", msg) {
 		return
@@ -445,6 +462,7 @@ func (s *S) offGoroutine(method, msg string) bool {
 		return false
 	}
 	where := callerOutside()
+	s.markRunner()
 	if s.done.Load() {
 		s.misuse(s.misuseTB, "%s: s.%s was called from another goroutine after scenario %q ended: %s", where, method, s.title, msg)
 		runtime.Goexit()
@@ -470,6 +488,7 @@ func (s *S) stopIfAsked() {
 // Skip is like testing.T.Skip, with secrets masked as Log masks them.
 func (s *S) Skip(args ...any) {
 	s.tb.Helper()
+	s.markRunner()
 	msg := redact.String(sprintln(args...))
 	if s.offGoroutine("Skip", msg) {
 		return
@@ -480,6 +499,7 @@ func (s *S) Skip(args ...any) {
 // Skipf is like testing.T.Skipf, with secrets masked as Log masks them.
 func (s *S) Skipf(format string, args ...any) {
 	s.tb.Helper()
+	s.markRunner()
 	msg := redact.String(fmt.Sprintf(format, args...))
 	if s.offGoroutine("Skipf", msg) {
 		return
@@ -538,6 +558,7 @@ func (s *S) bodies(body func(*S)) []func(*S) {
 func (s *S) end() {
 	if r := recover(); r != nil {
 		s.tb.Helper()
+		s.markRunner()
 		at := s.panicAt
 		if at == "" {
 			at = s.prefix()
@@ -573,8 +594,8 @@ func probeBody(s *S) {
 // frame with the body's return address, and no Bubble of this S is running
 // (its goroutine waits for the bubble then). A goroutine of another
 // scenario also holds such a frame, so when scenarios run in parallel (gid
-// set) the goroutine's id decides. pc are enter's nearest callers, from
-// the step method on.
+// set) the goroutine's id decides. pc are the step method's nearest
+// callers.
 func (s *S) onGoroutine(pc []uintptr) bool {
 	if s.bubbling.Load() || s.bodyPC == 0 {
 		return false
@@ -582,13 +603,15 @@ func (s *S) onGoroutine(pc []uintptr) bool {
 	if s.gid != 0 {
 		return goid() == s.gid
 	}
-	// Usually run's frame is the third above enter (the step method, the
-	// body, run): enter looks only there first, as a walk costs each frame
-	// it passes.
+	// Usually run's frame is the second above the step method (the body,
+	// run): enter looks only there first, as a walk costs each frame it
+	// passes.
 	if slices.Contains(pc, s.bodyPC) {
 		return true
 	}
-	return len(pc) == 3 && s.deepOnGoroutine(4+len(pc))
+	// deepOnGoroutine's callers: itself, onGoroutine, enter, the step
+	// method, then pc.
+	return len(pc) == 2 && s.deepOnGoroutine(5+len(pc))
 }
 
 // mine reports whether its caller runs on the scenario's goroutine, as
@@ -742,6 +765,7 @@ func (s *S) Bubble(fn func(s *S)) bool {
 	synctest.Test(t, func(t *testing.T) {
 		inner = newS(t, s.feature, s.mode, s.title, s.profile, s.misuse)
 		inner.misuseTB = s.misuseTB
+		inner.up = s
 		inner.inBubble = true
 		// What the bubble could not prove, the routes it touched and where
 		// the scenario was declared belong to the scenario.

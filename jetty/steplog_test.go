@@ -10,19 +10,24 @@ import (
 	"github.com/jettymethod/jetty/internal/innertest"
 )
 
-// A step the body calls writes its own log line (steplog.go); every other
-// step logs through t.Log. These tests run one feature both ways and want
+// A step the body calls writes its own log line (steplog.go), and a
+// scenario's run frame is marked a helper only when something reports
+// (scenariorun.go); before, every step logged through t.Log and every run
+// frame was marked at once. These tests run one feature both ways and want
 // the same bytes, under -v, -json and without -v, failing or passing.
 
-// stepLogEnv makes an inner run log every step through t.Log.
+// stepLogEnv makes an inner run log every step through t.Log and mark each
+// run frame at once.
 const stepLogEnv = "JETTY_STEPLOG_TLOG"
 
 func stepLogFeature(t *testing.T) {
 	if os.Getenv(stepLogEnv) != "" {
-		fastSteps = false
+		fastSteps, eagerMark = false, true
 	}
 	Feature(t, "StepLog", func(f *F) {
 		f.Setup(Speed, func(t testing.TB) {
+			t.Helper()
+			t.Log("a setup's log, from a helper")
 			fmt.Fprint(t.Output(), "a setup's partial line")
 		})
 		f.Speed("after a setup's partial line", func(s *S) {
@@ -94,6 +99,82 @@ func stepLogFeature(t *testing.T) {
 		Outline(f, Speed, "rows", []string{"a", "b"}, func(s *S, row string) {
 			s.Given("row "+row, func() {})
 		})
+		Outline(f, Speed, "helper rows", []string{"a", "b"}, func(s *S, row string) {
+			s.Helper()
+			s.Given("row "+row, func() {})
+			s.Errorf("row %s fails", row)
+		})
+		f.Speed("not selected", func(s *S) {}).Tag("unselected")
+		f.Stable("gated", func(s *S) { s.Given("never", func() {}) })
+	})
+	// Without a setup: start marks no run frame. Each helper body reports
+	// first in one way, and then logs.
+	Feature(t, "Helpers", func(f *F) {
+		// (The reports are in the bodies themselves: a function they call
+		// is not a helper.)
+		f.Speed("first Log", func(s *S) { s.Helper(); s.Log("a log"); s.Log("and then a log") })
+		f.Speed("first Logf", func(s *S) { s.Helper(); s.Logf("a logf %d", 1); s.Log("and then a log") })
+		f.Speed("first Error", func(s *S) { s.Helper(); s.Error("an error"); s.Log("and then a log") })
+		f.Speed("first Errorf", func(s *S) { s.Helper(); s.Errorf("an errorf %d", 1); s.Log("and then a log") })
+		f.Speed("first NotProven", func(s *S) { s.Helper(); s.NotProven("", "a probe: set X"); s.Log("and then a log") })
+		f.Speed("first Given", func(s *S) { s.Helper(); s.Given("a step", func() {}); s.Log("and then a log") })
+		f.Speed("first nil step", func(s *S) { s.Helper(); s.When("a nil function", nil); s.Log("and then a log") })
+		f.Speed("first Skip", func(s *S) { s.Helper(); s.Skip("skipped") })
+		f.Speed("first Skipf", func(s *S) { s.Helper(); s.Skipf("skipped %d", 1) })
+		f.Speed("first Fatal", func(s *S) { s.Helper(); s.Fatal("stopped") })
+		f.Speed("first Fatalf", func(s *S) { s.Helper(); s.Fatalf("stopped %d", 1) })
+		f.Speed("first FailNow from a goroutine", func(s *S) {
+			s.Helper()
+			done := make(chan struct{})
+			go func() { defer close(done); s.FailNow() }()
+			<-done
+			s.Log("and then a log")
+		})
+		f.Speed("a helper body that reports", func(s *S) {
+			s.Helper()
+			s.Log("a log")
+			s.Logf("a logf %d", 1)
+			s.NotProven("", "a probe: set X")
+			s.Errorf("an error %d", 2)
+			s.Error("another error")
+			s.Cleanup(func() { s.Log("a cleanup's log") })
+			done := make(chan struct{})
+			go func() { s.Log("from a goroutine"); close(done) }()
+			<-done
+			s.Given("a step after", func() { s.Log("inside the step") })
+			s.Bubble(func(s *S) {
+				s.Helper()
+				s.When("in the bubble", func() {})
+				s.Log("a bubble's log")
+			})
+		})
+		f.Speed("a helper body that reports only in a cleanup", func(s *S) {
+			s.Helper()
+			s.Cleanup(func() { s.Log("a cleanup's log") })
+		})
+		f.Speed("a helper body that skips", func(s *S) {
+			s.Helper()
+			s.Skipf("skipped %s", "here")
+		})
+		f.Speed("a helper body that stops", func(s *S) {
+			s.Helper()
+			s.Fatalf("stopped %s", "here")
+		})
+		f.Speed("a helper body that panics", func(s *S) {
+			s.Helper()
+			panic("boom")
+		})
+		f.Speed("a helper body whose step panics", func(s *S) {
+			s.Helper()
+			s.When("it panics", func() { panic("boom") })
+		})
+		f.Speed("a helper body with a step from another goroutine", func(s *S) {
+			s.Helper()
+			done := make(chan struct{})
+			go func() { s.Given("off the goroutine", func() {}); close(done) }()
+			<-done
+		})
+		f.Speed("a plain body", func(s *S) { s.Given("a step", func() {}) })
 	})
 }
 
@@ -122,7 +203,9 @@ func stepsFromHelper(s *S) {
 	s.Given("a step from a helper", func() {})
 }
 
-var durations = regexp.MustCompile(`\(\d+\.\d+s\)|\d+\.\d+s`)
+// durations are what changes from run to run: times, and a panic's
+// goroutine numbers and offsets.
+var durations = regexp.MustCompile(`\(\d+\.\d+s\)|\d+\.\d+s|goroutine \d+|\+0x[0-9a-f]+`)
 
 func sameOutput(t *testing.T, what, fast, tlog string) {
 	t.Helper()
@@ -152,7 +235,8 @@ func trim(s string) string {
 }
 
 func TestStepLogMatchesTLog(t *testing.T) {
-	for _, args := range [][]string{nil, {"-test.fullpath"}} {
+	tags := "-jetty.tags=!unselected"
+	for _, args := range [][]string{{tags}, {tags, "-test.fullpath"}} {
 		fast := innertest.RunEnv(t, nil, "TestInnerStepLog", args...)
 		tlog := innertest.RunEnv(t, []string{stepLogEnv + "=1"}, "TestInnerStepLog", args...)
 		sameOutput(t, fmt.Sprintf("-json %v", args), fast.Output, tlog.Output)
@@ -169,7 +253,7 @@ func TestStepLogMatchesTLog(t *testing.T) {
 	}
 	// Without -v, testing prints the output of the failing scenarios only;
 	// with -v, all of it as it comes.
-	for _, args := range [][]string{nil, {"-test.v"}} {
+	for _, args := range [][]string{{tags}, {tags, "-test.v"}} {
 		fast, fastOK := innertest.Exec(t, "TestInnerStepLog", args...)
 		tlog, tlogOK := execEnv(t, "TestInnerStepLog", args, stepLogEnv+"=1")
 		if fastOK || tlogOK {
