@@ -70,6 +70,9 @@ func (s *S) markRunner() {
 	for s.up != nil {
 		s = s.up
 	}
+	if s.runner.Load() == nil {
+		return // marked already, or nothing to mark: the common case, read only
+	}
 	if t := s.runner.Swap(nil); t != nil {
 		markScenario.run(t)
 	}
