@@ -90,8 +90,8 @@ func (r *run) takesOn(id preset.ID) bool {
 	if r.f == nil {
 		return false
 	}
-	for _, d := range r.f.decls {
-		if d.mode == Production && slices.Contains(d.covers, id) {
+	for d := range r.f.decls.all {
+		if d.mode == Production && slices.Contains(d.covers(), id) {
 			return true
 		}
 	}
@@ -159,8 +159,8 @@ func (r *run) appCoverage(c *coverage) {
 // proved reports whether a passing production scenario of the feature
 // proved id with every probe it needs.
 func (r *run) proved(id preset.ID) bool {
-	for _, d := range r.f.decls {
-		if d.mode == Production && slices.Contains(d.covers, id) && d.allPassed() && len(d.missing(id)) == 0 {
+	for d := range r.f.decls.all {
+		if d.mode == Production && slices.Contains(d.covers(), id) && d.allPassed() && len(d.missing(id)) == 0 {
 			return true
 		}
 	}

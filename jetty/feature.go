@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,39 +19,85 @@ import (
 // body returns, nor from another goroutine.
 type F struct {
 	name     string
-	decls    []*decl
+	decls    declList
 	waivers  []*waiver
 	problems []string
 	closed   bool
 	t        testing.TB
-	names    map[declKey]*decl
+	names    declNames
 	setups   []*setup // F.Setup: see setup.go
 }
 
-type declKey struct {
+// decl is one declared scenario. It stays live while the feature runs, so
+// it holds only what every scenario has; the rest, in more, most scenarios
+// lack (a feature of 10,000 scenarios keeps 10,000 of these: every byte of
+// them costs each garbage collection that runs meanwhile).
+type decl struct {
+	title string
+	body  func(*S)
+	pc    [3]uintptr // where it was declared: see where
+	// more is nil until the scenario has any of it. Declaring sets it, or
+	// S.NotProven and S.Touched under mu while the scenario runs.
+	more atomic.Pointer[declMore]
+	mu   sync.Mutex // guards res, more.results, more.notProven, more.touched
 	mode Mode
-	name string
+	res  [1]status // a plain scenario's result
 }
 
-// decl is one declared scenario.
-type decl struct {
-	mode   Mode
-	title  string
-	body   func(*S)
+// declMore is what a scenario may have besides a title and a body.
+type declMore struct {
 	rows   []row // outline rows; nil for a plain scenario
 	covers []preset.ID
 	tags   []string
-	where  site
 	// included is true for scenarios added with Include.
-	included bool
-	// results, one per row (or one for a plain scenario)
-	mu        sync.Mutex
-	results   []status
+	included  bool
+	results   []status // one per row
 	notProven []notProven
 	touched   []Route // routes the scenario's checks probed (S.Touched)
-	// handle is the Decl that declaring returns, kept here to save an
-	// allocation per scenario.
-	handle Decl
+}
+
+// x returns d.more, made if need be. Declaring calls it, and the run under
+// d.mu.
+func (d *decl) x() *declMore {
+	if m := d.more.Load(); m != nil {
+		return m
+	}
+	m := &declMore{}
+	d.more.Store(m)
+	return m
+}
+
+// m returns d.more, or an empty one.
+func (d *decl) m() *declMore {
+	if m := d.more.Load(); m != nil {
+		return m
+	}
+	return &noMore
+}
+
+var noMore declMore // read only
+
+func (d *decl) rows() []row         { return d.m().rows }
+func (d *decl) covers() []preset.ID { return d.m().covers }
+func (d *decl) tags() []string      { return d.m().tags }
+func (d *decl) included() bool      { return d.m().included }
+
+// results returns the scenario's results, one per row (or one for a plain
+// scenario); d.mu guards them.
+func (d *decl) results() []status {
+	if m := d.m(); m.rows != nil {
+		return m.results
+	}
+	return d.res[:]
+}
+
+// where returns the site of the declaring call.
+func (d *decl) where() site {
+	s := site{pc: d.pc}
+	for s.n < len(s.pc) && s.pc[s.n] != 0 {
+		s.n++
+	}
+	return s
 }
 
 // notProven is one probe a scenario could not run (S.NotProven).
@@ -64,7 +111,7 @@ type row struct {
 	body func(*S)
 }
 
-type status int
+type status uint8
 
 const (
 	notRun status = iota
@@ -105,7 +152,7 @@ func (d *Decl) Tag(tags ...string) *Decl {
 			d.f.problem(where, "Tag(%q): a tag is a word of letters, digits and _-.:/, e.g. \"smoke\" or \"@slow\"", t)
 			continue
 		}
-		d.d.tags = append(d.d.tags, n)
+		d.d.x().tags = append(d.d.tags(), n)
 	}
 	return d
 }
@@ -121,7 +168,7 @@ func (d *Decl) Covers(ids ...preset.ID) *Decl {
 		d.f.problem(where, "Covers on %s scenario %q: only production scenarios cover preset requirements; declare it with f.Production", d.d.mode, d.d.title)
 		return d
 	}
-	d.d.covers = append(d.d.covers, ids...)
+	d.d.x().covers = append(d.d.covers(), ids...)
 	return d
 }
 
@@ -164,11 +211,12 @@ func (f *F) Include(scenarios ...Scenario) {
 		}
 		d := f.declare(where, "f.Include", desc.mode, desc.title, sc.Run, nil)
 		if d.d != nil {
-			d.d.included = true
-			d.d.covers = append(d.d.covers, desc.covers...)
+			x := d.d.x()
+			x.included = true
+			x.covers = append(x.covers, desc.covers...)
 			for _, t := range desc.tags {
 				if n := normTag(t); validTag(n) {
-					d.d.tags = append(d.d.tags, n)
+					x.tags = append(x.tags, n)
 				}
 			}
 		}
@@ -240,7 +288,7 @@ func Outline[Row any](f *F, mode Mode, name string, rows []Row, body func(s *S, 
 	}
 	d := f.declare(where, "jetty.Outline", mode, name, func(*S) {}, nil)
 	if d.d != nil {
-		d.d.rows = rs
+		d.d.x().rows = rs
 	}
 	return d
 }
@@ -304,19 +352,17 @@ func (f *F) declare(where site, method string, mode Mode, name string, body func
 	case len(covers) > 0 && mode != Production:
 		f.problem(where, "%s(%q) covers %v: only production scenarios cover preset requirements", method, name, covers)
 	}
-	key := declKey{mode, subtestName(name)}
-	if o, dup := f.names[key]; dup {
-		f.problem(where, "%s(%q): %s mode already has a scenario named %q (at %s): give each scenario its own name", method, name, mode, o.title, o.where)
+	if o := f.names.find(&f.decls, mode, name); o != nil {
+		f.problem(where, "%s(%q): %s mode already has a scenario named %q (at %s): give each scenario its own name", method, name, mode, o.title, o.where())
 		return &Decl{f: f}
 	}
-	d := &decl{mode: mode, title: name, body: body, covers: slices.Clone(covers), where: where}
-	if f.names == nil {
-		f.names = map[declKey]*decl{}
+	i, d := f.decls.add()
+	d.mode, d.title, d.body, d.pc = mode, name, body, where.pc
+	if len(covers) > 0 {
+		d.x().covers = slices.Clone(covers)
 	}
-	f.names[key] = d
-	f.decls = append(f.decls, d)
-	d.handle = Decl{f: f, d: d}
-	return &d.handle
+	f.names.add(mode, name, i)
+	return &Decl{f: f, d: d}
 }
 
 func (f *F) problem(where site, format string, args ...any) {
@@ -387,6 +433,7 @@ func Feature(t *testing.T, name string, body func(f *F), opts ...Option) {
 		f.declareAll(where, body)
 	}
 	f.closed = true
+	f.names = declNames{} // only declaring needs it: not kept live while the scenarios run
 
 	file, err := loadProfileHere()
 	if err != nil {
@@ -445,10 +492,10 @@ func (f *F) checkIDs(p Profile) {
 	if !p.Preset.IsZero() {
 		which = fmt.Sprintf("preset %q", p.Preset.Name)
 	}
-	for _, d := range f.decls {
-		for _, id := range d.covers {
-			if !d.included && !known(id) {
-				f.problem(d.where, "%q covers %q, which %s does not have: use one of %s", d.title, id, which, idList(p.Preset))
+	for d := range f.decls.all {
+		for _, id := range d.covers() {
+			if !d.included() && !known(id) {
+				f.problem(d.where(), "%q covers %q, which %s does not have: use one of %s", d.title, id, which, idList(p.Preset))
 			}
 		}
 	}

@@ -31,7 +31,7 @@ func Inventory(routes Routes) Option {
 func (s *S) Touched(routes ...Route) {
 	if d := s.decl; d != nil && len(routes) > 0 {
 		d.mu.Lock()
-		d.touched = append(d.touched, routes...)
+		d.x().touched = append(d.x().touched, routes...)
 		d.mu.Unlock()
 	}
 }
@@ -46,9 +46,9 @@ func (r *run) routeCoverage(c *coverage) {
 		return
 	}
 	var touched []Route
-	for _, d := range r.f.decls {
+	for d := range r.f.decls.all {
 		d.mu.Lock()
-		touched = append(touched, d.touched...)
+		touched = append(touched, d.m().touched...)
 		d.mu.Unlock()
 	}
 	var lines []string

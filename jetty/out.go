@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/jettymethod/jetty/internal/redact"
@@ -74,6 +75,8 @@ type maskWriter struct {
 	mu  sync.Mutex
 	w   io.Writer
 	buf []byte
+	// partial is set when a write to w did not end its line (see S.slowLog).
+	partial *atomic.Bool
 }
 
 func (m *maskWriter) Write(p []byte) (int, error) {
@@ -87,6 +90,9 @@ func (m *maskWriter) Write(p []byte) (int, error) {
 		}
 		i = len(m.buf) - 1
 	}
+	if m.buf[i] != '\n' {
+		m.partial.Store(true)
+	}
 	_, err := io.WriteString(m.w, redact.Bytes(m.buf[:i+1]))
 	m.buf = append(m.buf[:0], m.buf[i+1:]...)
 	return len(p), err
@@ -96,6 +102,7 @@ func (m *maskWriter) flush() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if len(m.buf) > 0 {
+		m.partial.Store(true)
 		_, _ = io.WriteString(m.w, redact.Bytes(m.buf))
 		m.buf = m.buf[:0]
 	}

@@ -112,21 +112,17 @@ func (r *run) runMode(t *testing.T, m Mode) {
 	t.Helper()
 	ms := &modeState{}
 	r.state[m] = ms
-	var decls []*decl
-	n := 0
-	for _, d := range r.f.decls {
+	n := 0 // the mode's scenarios, found in r.f.decls rather than listed again
+	for d := range r.f.decls.all {
 		if d.mode == m {
-			decls = append(decls, d)
-			n += max(1, len(d.rows))
+			n++
+			if rows := d.rows(); rows != nil {
+				d.m().results = make([]status, len(rows))
+			}
 		}
 	}
-	results := make([]status, n) // one allocation for the mode's results
-	for _, d := range decls {
-		k := max(1, len(d.rows))
-		d.results, results = results[:k:k], results[k:]
-	}
 	ms.blocked = r.gate(m)
-	if len(decls) == 0 {
+	if n == 0 {
 		return
 	}
 	t.Run(m.String(), func(t *testing.T) {
@@ -135,32 +131,25 @@ func (r *run) runMode(t *testing.T, m Mode) {
 			r.modeTest = t.Name()
 		}
 		r.recordMode(m, t)
-		for _, d := range decls {
-			t.Run(d.title, func(t *testing.T) {
-				t.Helper() // see S.run
-				if r.start(t, m, ms, d) {
-					return
-				}
-				// S.run's work, done here rather than in a frame of its own:
-				// each frame under a step costs every stack walk testing does
-				// for it, and one more helper.
-				s := r.newS(t, m, d, d.title)
-				s.bodyPC = r.bodyPC.Load()
-				s.settle = true // end records the verdict in d
-				defer s.end()
-				for _, fn := range s.bodies(d.body) {
-					fn(s) // one call instruction for both: see probeBody
-				}
-				r.bodyPC.Store(s.bodyPC)
-			})
+		// An index loop: the body of a range over a function is a function
+		// of its own, a frame between t.Run and this helper.
+		for i := range r.f.decls.len() {
+			d := r.f.decls.at(i)
+			if d.mode != m {
+				continue
+			}
+			t.Run(d.title, (&scenarioRun{r: r, m: m, ms: ms, d: d}).run)
 		}
 	})
-	for _, d := range decls {
+	for d := range r.f.decls.all {
+		if d.mode != m {
+			continue
+		}
 		d.mu.Lock()
-		for i, st := range d.results {
+		for i, st := range d.results() {
 			name := d.title
-			if d.rows != nil {
-				name += "/" + d.rows[i].name
+			if rows := d.rows(); rows != nil {
+				name += "/" + rows[i].name
 			}
 			switch st {
 			case passed:
@@ -182,32 +171,39 @@ func (r *run) runMode(t *testing.T, m Mode) {
 }
 
 // start does what comes before scenario d's body: its attribute, its skip
-// or its rows (then it returns true: the body is not run here). It is a
-// function of its own so that the frame under the body stays small: a
-// scenario's goroutine starts on a small stack, and testing's Log, under a
-// step, needs most of it.
+// or its rows (then it returns stop: the body is not run here); setup is
+// true when a setup of the mode ran in t. It is a function of its own so
+// that the frame under the body stays small: a scenario's goroutine starts
+// on a small stack, and testing's Log, under a step, needs most of it.
 //
 //go:noinline
-func (r *run) start(t *testing.T, m Mode, ms *modeState, d *decl) bool {
-	t.Helper()
+func (r *run) start(t *testing.T, m Mode, ms *modeState, d *decl) (stop, setup bool) {
 	if testing.Verbose() { // testing prints attributes only then
-		t.Attr(ScenarioAttr, ScenarioSummary{Mode: m.String(), Name: redact.String(d.title), Covers: d.covers, Tags: d.tags}.String())
+		t.Attr(ScenarioAttr, ScenarioSummary{Mode: m.String(), Name: redact.String(d.title), Covers: d.covers(), Tags: d.tags()}.String())
 	}
-	if why := r.skipWhy(ms.blocked, d); why != "" {
+	why := r.skipWhy(ms.blocked, d)
+	if why == "" && !r.cfg.parallel && len(r.f.setups) == 0 && d.rows() == nil {
+		// Nothing to report from here: no t.Helper mark to pay for.
+		return false, false
+	}
+	t.Helper()
+	markScenario.run(t) // the scenario's run frame, under this one
+	if why != "" {
 		r.skipDecl(t, why, d)
 	}
 	if r.cfg.parallel {
 		t.Parallel()
 	}
-	if !r.setUp(t, m) { // F.Setup: see setup.go
+	ok, setup := r.setUp(t, m) // F.Setup: see setup.go
+	if !ok {
 		d.setAll(failed)
-		return true
+		return true, setup
 	}
-	if d.rows != nil {
+	if d.rows() != nil {
 		r.runRows(t, m, d)
-		return true
+		return true, setup
 	}
-	return false
+	return false, setup
 }
 
 // skipWhy returns why scenario d must be skipped, or "".
@@ -215,8 +211,8 @@ func (r *run) skipWhy(blocked string, d *decl) string {
 	if blocked != "" {
 		return blocked
 	}
-	if !r.sel.match(d.tags) {
-		return fmt.Sprintf("not selected by %s %q (tags: %s)", r.tagsFrom, r.tags, tagText(d.tags))
+	if !r.sel.match(d.tags()) {
+		return fmt.Sprintf("not selected by %s %q (tags: %s)", r.tagsFrom, r.tags, tagText(d.tags()))
 	}
 	return ""
 }
@@ -233,8 +229,9 @@ func (r *run) skipDecl(t *testing.T, why string, d *decl) {
 
 func (d *decl) setAll(st status) {
 	d.mu.Lock()
-	for i := range d.results {
-		d.results[i] = st
+	res := d.results()
+	for i := range res {
+		res[i] = st
 	}
 	d.mu.Unlock()
 }
@@ -242,12 +239,12 @@ func (d *decl) setAll(st status) {
 // runRows runs each row of outline d as a subtest of t.
 func (r *run) runRows(t *testing.T, m Mode, d *decl) {
 	t.Helper() // a row's subtest climbs through this frame to the Feature call
-	for i, rw := range d.rows {
+	for i, rw := range d.rows() {
 		t.Run(rw.name, func(t *testing.T) {
 			t.Helper()
 			defer func() {
 				d.mu.Lock()
-				d.results[i] = verdict(t)
+				d.m().results[i] = verdict(t)
 				d.mu.Unlock()
 			}()
 			r.runBody(t, m, d, d.title+" › "+rw.name, rw.body)
@@ -329,7 +326,7 @@ func (r *run) coverage() coverage {
 	}
 	prod := r.state[Production]
 	nProd := 0
-	for _, d := range r.f.decls {
+	for d := range r.f.decls.all {
 		if d.mode == Production {
 			nProd++
 		}
@@ -349,8 +346,8 @@ func (r *run) coverage() coverage {
 	for _, req := range c.required {
 		var passedBy, failedBy []string
 		var partBy []PartialSummary
-		for _, d := range r.f.decls {
-			if d.mode != Production || !slices.Contains(d.covers, req.ID) {
+		for d := range r.f.decls.all {
+			if d.mode != Production || !slices.Contains(d.covers(), req.ID) {
 				continue
 			}
 			if d.allPassed() {
@@ -437,12 +434,13 @@ func (r *run) noTraitsNote(required int) string {
 func (d *decl) allPassed() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for _, st := range d.results {
+	res := d.results()
+	for _, st := range res {
 		if st != passed {
 			return false
 		}
 	}
-	return len(d.results) > 0
+	return len(res) > 0
 }
 
 // missing returns the probes the scenario reported as not proven for id
@@ -451,7 +449,7 @@ func (d *decl) missing(id preset.ID) []string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var out []string
-	for _, np := range d.notProven {
+	for _, np := range d.m().notProven {
 		if (np.id == id || np.id == "") && !slices.Contains(out, np.probe) {
 			out = append(out, np.probe)
 		}

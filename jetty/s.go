@@ -74,6 +74,17 @@ type S struct {
 	// scenario of a Feature; an outline's rows record their own).
 	settle bool
 	origin string // "file.go:line" of a jetty.Check declaration, see Origin
+	// marks is how many helper marks the scenario's test held when the body
+	// started, or -1: then every step logs through t.Log (see steplog.go).
+	marks int
+	// slowLog is set once a partial line may wait in the test's output:
+	// steps log through t.Log from then on, which ends it first.
+	slowLog atomic.Bool
+	line    []byte // the last step's log line, reused (see logAt)
+	// runner is the test whose scenarioRun frame is not marked a helper
+	// yet (see markRunner); up is the S a Bubble's S belongs to.
+	runner runnerMark
+	up     *S
 }
 
 // Origin returns the file and line ("login_test.go:42") of the
@@ -84,7 +95,7 @@ type S struct {
 // fields.
 func (s *S) Origin() string {
 	if s.origin == "" && s.decl != nil {
-		return s.decl.where.String()
+		return s.decl.where().String()
 	}
 	return s.origin
 }
@@ -99,6 +110,7 @@ func (s *S) Origin() string {
 // logs. Safe to call from any goroutine while the scenario runs.
 func (s *S) NotProven(id preset.ID, probe string) {
 	s.tb.Helper()
+	s.markRunner()
 	probe = redact.String(probe)
 	what := string(id)
 	if what == "" {
@@ -107,7 +119,7 @@ func (s *S) NotProven(id preset.ID, probe string) {
 	s.tb.Logf("not proven (%s): %s", what, probe)
 	if d := s.decl; d != nil {
 		d.mu.Lock()
-		d.notProven = append(d.notProven, notProven{id: id, probe: probe})
+		d.x().notProven = append(d.x().notProven, notProven{id: id, probe: probe})
 		d.mu.Unlock()
 	}
 }
@@ -116,7 +128,7 @@ func (s *S) NotProven(id preset.ID, probe string) {
 type stepText struct{ keyword, text string }
 
 func newS(t testing.TB, feature string, mode Mode, title string, p *Profile, misuse func(testing.TB, string, ...any)) *S {
-	s := &S{tb: t, feature: feature, mode: mode, title: title, profile: p, misuse: misuse, misuseTB: t}
+	s := &S{tb: t, feature: feature, mode: mode, title: title, profile: p, misuse: misuse, misuseTB: t, marks: -1}
 	s.steps = s.stepBuf[:0]
 	return s
 }
@@ -147,83 +159,164 @@ func (s *S) Param(id preset.ID, key, def string) string {
 // Given runs fn as a step that sets up context ("Given a registered user").
 // The step is logged as it starts, and failures inside it name it.
 func (s *S) Given(text string, fn func()) {
-	s.tb.Helper()
-	if depth, ok := s.enter("Given", text, fn); ok {
+	depth, st, clean := s.enter("Given", text, fn)
+	switch st {
+	case stepLogged:
+	case stepToLog:
+		s.tb.Helper()
+		s.markRunner()
 		s.tb.Log(s.logStep(depth)...) // logged here, so the log names the caller's line
-		s.do(depth, fn)
+	default:
+		s.tb.Helper()
+		s.refuse(st, "Given", text)
+		return
 	}
+	s.do(depth, fn, clean)
 }
 
 // When runs fn as the step that acts ("When I sign in").
 func (s *S) When(text string, fn func()) {
-	s.tb.Helper()
-	if depth, ok := s.enter("When", text, fn); ok {
+	depth, st, clean := s.enter("When", text, fn)
+	switch st {
+	case stepLogged:
+	case stepToLog:
+		s.tb.Helper()
+		s.markRunner()
 		s.tb.Log(s.logStep(depth)...)
-		s.do(depth, fn)
+	default:
+		s.tb.Helper()
+		s.refuse(st, "When", text)
+		return
 	}
+	s.do(depth, fn, clean)
 }
 
 // Then runs fn as a step that checks an outcome ("Then I see my dashboard").
 func (s *S) Then(text string, fn func()) {
-	s.tb.Helper()
-	if depth, ok := s.enter("Then", text, fn); ok {
+	depth, st, clean := s.enter("Then", text, fn)
+	switch st {
+	case stepLogged:
+	case stepToLog:
+		s.tb.Helper()
+		s.markRunner()
 		s.tb.Log(s.logStep(depth)...)
-		s.do(depth, fn)
+	default:
+		s.tb.Helper()
+		s.refuse(st, "Then", text)
+		return
 	}
+	s.do(depth, fn, clean)
 }
 
 // And runs fn as a step that continues the previous one.
 func (s *S) And(text string, fn func()) {
-	s.tb.Helper()
-	if depth, ok := s.enter("And", text, fn); ok {
+	depth, st, clean := s.enter("And", text, fn)
+	switch st {
+	case stepLogged:
+	case stepToLog:
+		s.tb.Helper()
+		s.markRunner()
 		s.tb.Log(s.logStep(depth)...)
-		s.do(depth, fn)
+	default:
+		s.tb.Helper()
+		s.refuse(st, "And", text)
+		return
 	}
+	s.do(depth, fn, clean)
 }
 
 // But runs fn as a step that states a contrast ("But no session is created").
 func (s *S) But(text string, fn func()) {
-	s.tb.Helper()
-	if depth, ok := s.enter("But", text, fn); ok {
+	depth, st, clean := s.enter("But", text, fn)
+	switch st {
+	case stepLogged:
+	case stepToLog:
+		s.tb.Helper()
+		s.markRunner()
 		s.tb.Log(s.logStep(depth)...)
-		s.do(depth, fn)
+	default:
+		s.tb.Helper()
+		s.refuse(st, "But", text)
+		return
 	}
+	s.do(depth, fn, clean)
 }
 
 // The step methods log the step themselves rather than through a shared
 // function: testing walks the helper frames between a log call and the
 // user's line, resolving each one once per subtest, so one helper frame per
-// step costs half what two did (see BenchmarkFeatureOverhead).
+// step costs half what two did (see BenchmarkFeatureOverhead). A step the
+// body calls itself is logged by enter instead, without that walk: see
+// steplog.go.
 
-// enter checks a step, pushes it and returns its depth; ok is false when the
-// step must not run (misuse, reported here).
-func (s *S) enter(keyword, text string, fn func()) (depth int, ok bool) {
+// stepState is what enter did with a step.
+type stepState int
+
+const (
+	stepLogged stepState = iota // pushed and logged: run it
+	stepToLog                   // pushed: log it, then run it
+	// not pushed, not to be run: refuse reports why
+	refusedEnded
+	refusedGoroutine
+	refusedNoText
+	refusedNilFn
+)
+
+// enter checks a step and pushes it, and logs it when the scenario's body
+// called the step method itself (see steplog.go); it returns the step's
+// depth, and clean when the body is not a helper (see S.marks). A step
+// that must not run is refused: the step method reports it with refuse.
+//
+//go:noinline
+func (s *S) enter(keyword, text string, fn func()) (depth int, st stepState, clean bool) {
 	text = redact.String(text)
 	if s.done.Load() {
-		s.misuse(s.misuseTB, "%s: %s %q ran after scenario %q ended: call steps only on the *S passed to the running scenario's body, before it returns", callerOutside(), keyword, text, s.title)
-		return 0, false
+		return 0, refusedEnded, false
 	}
-	if !s.onGoroutine() {
-		s.tb.Helper()
-		errorf(s.tb, "%s%s %q was called from another goroutine (at %s): run steps on the scenario's goroutine and send results back over a channel", s.prefix(), keyword, text, callerOutside())
-		return 0, false
+	// The step method's caller, and the frame that calls the body when
+	// that caller is the body (see probeBody).
+	var pc [2]uintptr
+	n := 0
+	if s.gid == 0 || s.marks >= 0 {
+		n = runtime.Callers(3, pc[:]) // skip Callers, enter, the step method
+	}
+	if !s.onGoroutine(pc[:n]) {
+		return 0, refusedGoroutine, false
 	}
 	if strings.TrimSpace(text) == "" {
-		s.tb.Helper()
-		errorf(s.tb, "%s%s has no text (at %s): say what the step does, e.g. s.%s(\"a registered user\", …)", s.prefix(), keyword, callerOutside(), keyword)
-		return 0, false
+		return 0, refusedNoText, false
 	}
 	if fn == nil {
-		s.tb.Helper()
-		errorf(s.tb, "%s%s %q has a nil function (at %s): pass func() { … }", s.prefix(), keyword, text, callerOutside())
-		return 0, false
+		return 0, refusedNilFn, false
 	}
 	s.stopIfAsked()
 	s.mu.Lock()
 	depth = len(s.steps)
 	s.steps = append(s.steps, stepText{keyword, text})
 	s.mu.Unlock()
-	return depth, true
+	clean = s.clean()
+	if clean && n == len(pc) && pc[1] == s.bodyPC && !s.slowLog.Load() {
+		s.logAt(pc[0], depth)
+		return depth, stepLogged, true
+	}
+	return depth, stepToLog, clean
+}
+
+// refuse reports why enter refused a step.
+func (s *S) refuse(st stepState, keyword, text string) {
+	s.tb.Helper()
+	s.markRunner()
+	text = redact.String(text)
+	switch st {
+	case refusedEnded:
+		s.misuse(s.misuseTB, "%s: %s %q ran after scenario %q ended: call steps only on the *S passed to the running scenario's body, before it returns", callerOutside(), keyword, text, s.title)
+	case refusedGoroutine:
+		errorf(s.tb, "%s%s %q was called from another goroutine (at %s): run steps on the scenario's goroutine and send results back over a channel", s.prefix(), keyword, text, callerOutside())
+	case refusedNoText:
+		errorf(s.tb, "%s%s has no text (at %s): say what the step does, e.g. s.%s(\"a registered user\", …)", s.prefix(), keyword, callerOutside(), keyword)
+	case refusedNilFn:
+		errorf(s.tb, "%s%s %q has a nil function (at %s): pass func() { … }", s.prefix(), keyword, text, callerOutside())
+	}
 }
 
 // logStep returns the arguments of the step at depth's log line, "Given a
@@ -240,10 +333,16 @@ func (s *S) logStep(depth int) []any {
 	return s.logArg[:]
 }
 
-// do runs the step at depth and pops it when fn returns or unwinds.
-func (s *S) do(depth int, fn func()) {
+// do runs the step at depth and pops it when fn returns or unwinds. A step
+// entered clean (see enter) takes the helper marks made while it ran as
+// the body's new baseline: the body was waiting for the step then, so none
+// of them is the body's.
+func (s *S) do(depth int, fn func(), clean bool) {
 	returned := false
 	defer func() {
+		if clean {
+			s.rebase()
+		}
 		if !returned && s.panicAt == "" {
 			// A panic or FailNow unwinds through here: remember where.
 			s.panicAt = s.prefix()
@@ -283,12 +382,14 @@ func (s *S) prefix() string {
 // Error is like testing.T.Error, with the scenario and step in front.
 func (s *S) Error(args ...any) {
 	s.tb.Helper()
+	s.markRunner()
 	s.tb.Error(redact.String(s.prefix() + sprintln(args...)))
 }
 
 // Errorf is like testing.T.Errorf, with the scenario and step in front.
 func (s *S) Errorf(format string, args ...any) {
 	s.tb.Helper()
+	s.markRunner()
 	s.tb.Error(redact.String(s.prefix() + fmt.Sprintf(format, args...)))
 }
 
@@ -296,18 +397,21 @@ func (s *S) Errorf(format string, args ...any) {
 // Set-Cookie values and fields named like password, token or secret.
 func (s *S) Log(args ...any) {
 	s.tb.Helper()
+	s.markRunner()
 	s.tb.Log(redact.String(sprintln(args...)))
 }
 
 // Logf is like testing.T.Logf, with secrets masked as Log masks them.
 func (s *S) Logf(format string, args ...any) {
 	s.tb.Helper()
+	s.markRunner()
 	s.tb.Log(redact.String(fmt.Sprintf(format, args...)))
 }
 
 // Fatal is Error followed by FailNow: it stops the scenario, not the feature.
 func (s *S) Fatal(args ...any) {
 	s.tb.Helper()
+	s.markRunner()
 	msg := redact.String(s.prefix() + sprintln(args...))
 	if s.offGoroutine("Fatal", msg) {
 		return
@@ -318,6 +422,7 @@ func (s *S) Fatal(args ...any) {
 // Fatalf is Errorf followed by FailNow: it stops the scenario, not the feature.
 func (s *S) Fatalf(format string, args ...any) {
 	s.tb.Helper()
+	s.markRunner()
 	msg := redact.String(s.prefix() + fmt.Sprintf(format, args...))
 	if s.offGoroutine("Fatalf", msg) {
 		return
@@ -357,6 +462,7 @@ func (s *S) offGoroutine(method, msg string) bool {
 		return false
 	}
 	where := callerOutside()
+	s.markRunner()
 	if s.done.Load() {
 		s.misuse(s.misuseTB, "%s: s.%s was called from another goroutine after scenario %q ended: %s", where, method, s.title, msg)
 		runtime.Goexit()
@@ -382,6 +488,7 @@ func (s *S) stopIfAsked() {
 // Skip is like testing.T.Skip, with secrets masked as Log masks them.
 func (s *S) Skip(args ...any) {
 	s.tb.Helper()
+	s.markRunner()
 	msg := redact.String(sprintln(args...))
 	if s.offGoroutine("Skip", msg) {
 		return
@@ -392,6 +499,7 @@ func (s *S) Skip(args ...any) {
 // Skipf is like testing.T.Skipf, with secrets masked as Log masks them.
 func (s *S) Skipf(format string, args ...any) {
 	s.tb.Helper()
+	s.markRunner()
 	msg := redact.String(fmt.Sprintf(format, args...))
 	if s.offGoroutine("Skipf", msg) {
 		return
@@ -412,7 +520,7 @@ func (s *S) Output() io.Writer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.out == nil {
-		s.out = &maskWriter{w: s.tb.Output()}
+		s.out = &maskWriter{w: s.tb.Output(), partial: &s.slowLog}
 	}
 	return s.out
 }
@@ -450,6 +558,7 @@ func (s *S) bodies(body func(*S)) []func(*S) {
 func (s *S) end() {
 	if r := recover(); r != nil {
 		s.tb.Helper()
+		s.markRunner()
 		at := s.panicAt
 		if at == "" {
 			at = s.prefix()
@@ -485,23 +594,24 @@ func probeBody(s *S) {
 // frame with the body's return address, and no Bubble of this S is running
 // (its goroutine waits for the bubble then). A goroutine of another
 // scenario also holds such a frame, so when scenarios run in parallel (gid
-// set) the goroutine's id decides.
-func (s *S) onGoroutine() bool {
+// set) the goroutine's id decides. pc are the step method's nearest
+// callers.
+func (s *S) onGoroutine(pc []uintptr) bool {
 	if s.bubbling.Load() || s.bodyPC == 0 {
 		return false
 	}
 	if s.gid != 0 {
 		return goid() == s.gid
 	}
-	// Usually run's frame is the third above the step method (the step
-	// method, the body, run): look only there first, as a walk costs each
-	// frame it passes.
-	var pc [3]uintptr
-	n := runtime.Callers(3, pc[:]) // skip Callers, onGoroutine, enter
-	if slices.Contains(pc[:n], s.bodyPC) {
+	// Usually run's frame is the second above the step method (the body,
+	// run): enter looks only there first, as a walk costs each frame it
+	// passes.
+	if slices.Contains(pc, s.bodyPC) {
 		return true
 	}
-	return n == len(pc) && s.deepOnGoroutine(4+n)
+	// deepOnGoroutine's callers: itself, onGoroutine, enter, the step
+	// method, then pc.
+	return len(pc) == 2 && s.deepOnGoroutine(5+len(pc))
 }
 
 // mine reports whether its caller runs on the scenario's goroutine, as
@@ -644,9 +754,18 @@ func (s *S) Bubble(fn func(s *S)) bool {
 	}
 	s.bubbling.Store(true)
 	defer s.bubbling.Store(false)
+	var inner *S
+	defer func() {
+		// What the bubble wrote to Output may end in a partial line of the
+		// scenario's test.
+		if inner != nil && inner.slowLog.Load() {
+			s.slowLog.Store(true)
+		}
+	}()
 	synctest.Test(t, func(t *testing.T) {
-		inner := newS(t, s.feature, s.mode, s.title, s.profile, s.misuse)
+		inner = newS(t, s.feature, s.mode, s.title, s.profile, s.misuse)
 		inner.misuseTB = s.misuseTB
+		inner.up = s
 		inner.inBubble = true
 		// What the bubble could not prove, the routes it touched and where
 		// the scenario was declared belong to the scenario.

@@ -54,14 +54,15 @@ type setupTB struct {
 func (s setupTB) Cleanup(fn func()) { s.mode.Cleanup(fn) }
 
 // setUp runs the setups of mode m that have not run yet, in the scenario
-// t; it reports whether the scenario may go on.
-func (r *run) setUp(t *testing.T, m Mode) bool {
+// t; it reports whether the scenario may go on, and whether a setup ran.
+func (r *run) setUp(t *testing.T, m Mode) (ok, ran bool) {
 	t.Helper()
 	for _, su := range r.f.setups {
 		if su.mode != m {
 			continue
 		}
 		su.once.Do(func() {
+			ran = true
 			su.ran, su.failed = t.Name(), true
 			mt := r.modeTests[m]
 			if mt == nil {
@@ -81,10 +82,10 @@ func (r *run) setUp(t *testing.T, m Mode) bool {
 			if su.ran != t.Name() {
 				errorf(t, "[jetty] %s: setup of %s mode (%s) failed in %s: fix it first", r.f.name, m, su.where, su.ran)
 			}
-			return false
+			return false, ran
 		}
 	}
-	return true
+	return true, ran
 }
 
 // recordMode records the subtest of mode m, where setup cleanups run.

@@ -221,7 +221,7 @@ func (r *run) summary(t testing.TB, c coverage) Summary {
 	for _, m := range modes {
 		ms := r.state[m]
 		has := false
-		for _, d := range r.f.decls {
+		for d := range r.f.decls.all {
 			has = has || d.mode == m
 		}
 		if has {
