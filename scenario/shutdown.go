@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jettymethod/jetty/internal/deadlines"
 	"github.com/jettymethod/jetty/jetty"
 	"github.com/jettymethod/jetty/preset"
 )
@@ -204,6 +205,7 @@ func (x GracefulShutdown) exec(r reporter) {
 	if d.drain == 0 {
 		d.drain = paramsOf(r, preset.GracefulShutdown).Duration(preset.ParamDrain, shutdownDefaultDrain)
 	}
+	d.drain = deadlines.Of(d.drain)
 	readyOK := false
 	r.step("Given", fmt.Sprintf("the application serving on a loopback port and answering GET %s", d.ready), func() { readyOK = d.given() })
 	if r.failed() || !readyOK {
@@ -289,7 +291,7 @@ func (d *sdRun) openIdle() {
 		return
 	}
 	d.r.cleanup(func() { c.Close() })
-	c.SetDeadline(time.Now().Add(shutdownStartTimeout))
+	c.SetDeadline(time.Now().Add(deadlines.Of(shutdownStartTimeout)))
 	defer c.SetDeadline(time.Time{})
 	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n", d.ready, d.ln.Addr())
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
@@ -352,7 +354,7 @@ func (d *sdRun) pollReady() bool {
 		case <-pctx.Done():
 		}
 	}()
-	deadline := time.Now().Add(shutdownStartTimeout)
+	deadline := time.Now().Add(deadlines.Of(shutdownStartTimeout))
 	var last string
 	for polls := 1; ; polls++ {
 		st, err := d.get(pctx, d.ready, time.Second)
@@ -374,7 +376,7 @@ func (d *sdRun) pollReady() bool {
 		case <-time.After(5 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			r.errorf("GET %s did not answer 2xx within %v of Serve starting (last answer: %s): serve a readiness endpoint there, or set Ready to its path", d.ready, shutdownStartTimeout, last)
+			r.errorf("GET %s did not answer 2xx within %v of Serve starting (last answer: %s): serve a readiness endpoint there, or set Ready to its path", d.ready, deadlines.Of(shutdownStartTimeout), last)
 			return false
 		}
 	}
@@ -388,7 +390,7 @@ func (d *sdRun) stop() {
 		GotConn:      func(ci httptrace.GotConnInfo) { local.Store(ci.Conn.LocalAddr().String()) },
 		WroteRequest: func(httptrace.WroteRequestInfo) { close(wrote) },
 	}
-	rctx, stop := context.WithTimeout(httptrace.WithClientTrace(d.r.context(), trace), d.drain+urlTimeout)
+	rctx, stop := context.WithTimeout(httptrace.WithClientTrace(d.r.context(), trace), d.drain+urlTimeout())
 	q := d.slow.req(nil)
 	req, err := http.NewRequestWithContext(rctx, q.Method, d.base+q.Path, bytes.NewReader(q.Body))
 	if err != nil {
@@ -443,8 +445,8 @@ func (d *sdRun) waitInFlight(wrote <-chan struct{}) string {
 		return "it was answered before the application signalled InFlight"
 	case <-d.served:
 		return "Serve returned before the application signalled InFlight"
-	case <-time.After(shutdownStartTimeout):
-		return fmt.Sprintf("the application did not signal InFlight within %v", shutdownStartTimeout)
+	case <-time.After(deadlines.Of(shutdownStartTimeout)):
+		return fmt.Sprintf("the application did not signal InFlight within %v", deadlines.Of(shutdownStartTimeout))
 	}
 }
 

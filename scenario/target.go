@@ -8,7 +8,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"time"
 
+	"github.com/jettymethod/jetty/internal/deadlines"
 	"github.com/jettymethod/jetty/scenario/internal/probe"
 )
 
@@ -123,7 +125,7 @@ type client struct {
 type response = probe.Response
 
 // urlTimeout bounds each request; a context deadline bounds it further.
-const urlTimeout = probe.DefaultTimeout
+func urlTimeout() time.Duration { return deadlines.Of(probe.DefaultTimeout) }
 
 // maxBody caps each response body a check reads.
 const maxBody = probe.DefaultMaxBody

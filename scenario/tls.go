@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jettymethod/jetty/internal/deadlines"
 	"github.com/jettymethod/jetty/jetty"
 	"github.com/jettymethod/jetty/preset"
 	"github.com/jettymethod/jetty/scenario/internal/probe"
@@ -459,7 +460,7 @@ func tlsKeyProblem(key any) string {
 
 // tlsProbe makes one handshake with addr and closes the connection.
 func tlsProbe(ctx context.Context, nd *net.Dialer, addr string, cfg *tls.Config) (tls.ConnectionState, error) {
-	ctx, cancel := context.WithTimeout(ctx, tlsProbeTimeout)
+	ctx, cancel := context.WithTimeout(ctx, deadlines.Of(tlsProbeTimeout))
 	defer cancel()
 	d := tls.Dialer{NetDialer: nd, Config: cfg}
 	conn, err := d.DialContext(ctx, "tcp", addr)
@@ -473,7 +474,7 @@ func tlsProbe(ctx context.Context, nd *net.Dialer, addr string, cfg *tls.Config)
 // tlsGet sends GET u with its own transport, without redirects or
 // keep-alives, and returns the response with its body closed.
 func tlsGet(ctx context.Context, nd *net.Dialer, u string, cfg *tls.Config) (*http.Response, error) {
-	ctx, cancel := context.WithTimeout(ctx, tlsProbeTimeout)
+	ctx, cancel := context.WithTimeout(ctx, deadlines.Of(tlsProbeTimeout))
 	defer cancel()
 	hc := &http.Client{
 		Transport:     &http.Transport{TLSClientConfig: cfg, DisableKeepAlives: true, DialContext: nd.DialContext},

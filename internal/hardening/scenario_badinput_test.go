@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jettymethod/jetty/internal/deadlines"
 	"github.com/jettymethod/jetty/internal/tbtest"
 	"github.com/jettymethod/jetty/jetty"
 	"github.com/jettymethod/jetty/loadtest"
@@ -271,13 +272,16 @@ func TestScenarioTargetThatNeverAnswers(t *testing.T) {
 
 // Without a deadline, a request to a server that never answers times out
 // after 10s, and the scenario stops sending to it: one timeout per run, not
-// one per request (AuthRequired took 50s, Injection up to 140×10s). Every
-// scenario's engine and wrapper run at once, so the test takes one timeout
-// (10s, not the 20s of running each engine before its wrapper).
+// one per request (AuthRequired took 50s, Injection up to 140×10s). Here
+// the deadlines are divided by 4 (internal/deadlines), so the timeout is
+// 2.5s: the engine and its wrapper run at once, so one timeout per run is
+// 2.5s, and one per request at least twice that.
 func TestScenarioTargetThatNeverAnswersNoDeadline(t *testing.T) {
 	if testing.Short() {
-		t.Skip("waits for the 10s request timeout")
+		t.Skip("waits for the request timeout")
 	}
+	defer deadlines.Divide(4)()
+	const timeout = 2500 * time.Millisecond
 	url := silentServer(t)
 	type outcome struct {
 		name    string
@@ -305,8 +309,8 @@ func TestScenarioTargetThatNeverAnswersNoDeadline(t *testing.T) {
 	wg.Wait()
 	for _, o := range out {
 		t.Run(o.name, func(t *testing.T) {
-			assert.Less(t, o.elapsed, 2*(10*time.Second+5*time.Second), "one 10s timeout for Verify, one for Check")
-			assertProblem(t, o.err, o.res, "no answer within 10s", "did not respond")
+			assert.Less(t, o.elapsed, 2*timeout, "one timeout (engine and wrapper run at once), not one per request")
+			assertProblem(t, o.err, o.res, "no answer within 2.5s", "did not respond")
 			assert.NotContains(t, o.err.Error(), "dropped", "a timeout is not a dropped connection")
 		})
 	}

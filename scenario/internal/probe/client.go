@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jettymethod/jetty/internal/deadlines"
 	"github.com/jettymethod/jetty/internal/netguard"
 )
 
@@ -158,7 +159,7 @@ var ErrNotLoopback = netguard.ErrNotLoopback
 // Open returns a client for cfg.
 func Open(cfg Config) (*Client, error) {
 	if cfg.Timeout <= 0 {
-		cfg.Timeout = DefaultTimeout
+		cfg.Timeout = deadlines.Of(DefaultTimeout)
 	}
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
