@@ -88,6 +88,7 @@ func runLoginWithTags(t *testing.T, tags string) redRun {
 // and acted on, with the fix named — and leave SEC-CSRF uncovered. The
 // GREEN half is TestLogin itself.
 func TestRedGreenCrossSite(t *testing.T) {
+	t.Parallel() // a subprocess of its own, beside the other RED demo
 	if testing.Short() {
 		t.Skip("runs go test in a subprocess; skipped with -short")
 	}

@@ -34,6 +34,7 @@ type testEvent struct {
 // attempt #11, and SEC-RATE-LIMIT uncovered — and nowhere else. The GREEN
 // half is TestLogin itself.
 func TestRedGreen(t *testing.T) {
+	t.Parallel() // a subprocess of its own, beside the other RED demo
 	if testing.Short() {
 		t.Skip("runs go test in a subprocess; skipped with -short")
 	}
