@@ -40,6 +40,7 @@
 package redact
 
 import (
+	"bytes"
 	"encoding/base64"
 	"regexp"
 	"slices"
@@ -565,10 +566,8 @@ func (sh shape) present(s string) bool {
 		return digitRun(s)
 	}
 	for _, h := range sh.hints {
-		for i := 0; i+len(h) <= len(s); i++ {
-			if (s[i]|0x20 == h[0] || s[i] == h[0]) && hasPrefixFold(s[i:], h) {
-				return true
-			}
+		if ContainsFold(s, h) {
+			return true
 		}
 	}
 	return false
@@ -629,8 +628,46 @@ func candidate(s string) bool {
 	return false
 }
 
+// ContainsFold reports whether s holds lower, a lower-case ASCII text,
+// ignoring ASCII case (not Unicode's: "K" and "ſ" are not k and s). The
+// candidates are found with IndexByte, so a large text without lower's
+// first letter costs one fast scan per case.
+func ContainsFold[T string | []byte](s T, lower string) bool {
+	if lower == "" {
+		return true
+	}
+	first := lower[0]
+	cases := []byte{first}
+	if 'a' <= first && first <= 'z' {
+		cases = append(cases, first-'a'+'A')
+	}
+	for _, c := range cases {
+		for rest := s; ; {
+			i := indexByte(rest, c)
+			if i < 0 || len(rest)-i < len(lower) {
+				break
+			}
+			if hasPrefixFold(rest[i:], lower) {
+				return true
+			}
+			rest = rest[i+1:]
+		}
+	}
+	return false
+}
+
+func indexByte[T string | []byte](s T, c byte) int {
+	switch v := any(s).(type) {
+	case string:
+		return strings.IndexByte(v, c)
+	case []byte:
+		return bytes.IndexByte(v, c)
+	}
+	return -1
+}
+
 // hasPrefixFold is strings.HasPrefix ignoring ASCII case; h is lower case.
-func hasPrefixFold(s, h string) bool {
+func hasPrefixFold[T string | []byte](s T, h string) bool {
 	if len(s) < len(h) {
 		return false
 	}

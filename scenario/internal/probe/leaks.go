@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"regexp"
 	"strings"
+
+	"github.com/jettymethod/jetty/internal/redact"
 )
 
 // Leak is one signature of internals that a response must not show.
@@ -25,7 +27,7 @@ type Leak struct {
 
 // hinted reports whether b may hold a match: l has no hints, or one of
 // them is in b.
-func hinted[T string | []byte](l Leak, b T, index func(T, T) int, indexByte func(T, byte) int) bool {
+func hinted[T string | []byte](l Leak, b T, index func(T, T) int) bool {
 	if len(l.Hints) == 0 && len(l.FoldHints) == 0 {
 		return true
 	}
@@ -35,58 +37,11 @@ func hinted[T string | []byte](l Leak, b T, index func(T, T) int, indexByte func
 		}
 	}
 	for _, h := range l.FoldHints {
-		if containsFold(b, h, indexByte) {
+		if redact.ContainsFold(b, h) {
 			return true
 		}
 	}
 	return false
-}
-
-// containsFold reports whether b holds lower, a lower-case ASCII text,
-// ignoring ASCII case. Candidates are found with indexByte, so a large
-// body without the first letter costs one fast scan per case.
-func containsFold[T string | []byte](b T, lower string, indexByte func(T, byte) int) bool {
-	if lower == "" {
-		return true
-	}
-	first := lower[0]
-	for _, c := range []byte{first, upperASCII(first)} {
-		rest := b
-		for {
-			i := indexByte(rest, c)
-			if i < 0 || len(rest)-i < len(lower) {
-				break
-			}
-			if equalFoldASCII(rest[i:i+len(lower)], lower) {
-				return true
-			}
-			rest = rest[i+1:]
-		}
-		if upperASCII(first) == first {
-			break
-		}
-	}
-	return false
-}
-
-func upperASCII(c byte) byte {
-	if 'a' <= c && c <= 'z' {
-		return c - 'a' + 'A'
-	}
-	return c
-}
-
-func equalFoldASCII[T string | []byte](b T, lower string) bool {
-	for i := range len(lower) {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Find returns l's first match in b, or nil.
@@ -101,7 +56,7 @@ func (l Leak) Find(b []byte) []byte {
 // regular expression runs only when b holds one of the Hints or FoldHints: on a
 // megabyte body, most signatures are then a few substring searches.
 func (l Leak) FindIndex(b []byte) []int {
-	if !hinted(l, b, bytes.Index, bytes.IndexByte) {
+	if !hinted(l, b, bytes.Index) {
 		return nil
 	}
 	return l.RE.FindIndex(b)
@@ -109,7 +64,7 @@ func (l Leak) FindIndex(b []byte) []int {
 
 // FindString is FindIndex on a string.
 func (l Leak) FindString(s string) []int {
-	if !hinted(l, s, strings.Index, strings.IndexByte) {
+	if !hinted(l, s, strings.Index) {
 		return nil
 	}
 	return l.RE.FindStringIndex(s)

@@ -1,9 +1,7 @@
 package probe
 
 import (
-	"bytes"
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -54,23 +52,4 @@ func FuzzLeakHints(f *testing.F) {
 			}
 		}
 	})
-}
-
-func TestContainsFold(t *testing.T) {
-	for _, tc := range []struct {
-		b, lower string
-		want     bool
-	}{
-		{"", "", true}, {"x", "", true}, {"", "a", false},
-		{"INTO", "into", true}, {"xInTo", "into", true}, {"int", "into", false},
-		{"ERROR AT OR NEAR", "error at or near", true}, {"error at or nea", "error at or near", false},
-		{"1NTO", "into", false}, {"iiinto", "into", true},
-	} {
-		if got := containsFold([]byte(tc.b), tc.lower, bytes.IndexByte); got != tc.want {
-			t.Errorf("containsFold(%q, %q) = %v, want %v", tc.b, tc.lower, got, tc.want)
-		}
-		if got := containsFold(tc.b, tc.lower, strings.IndexByte); got != tc.want {
-			t.Errorf("containsFold(string %q, %q) = %v, want %v", tc.b, tc.lower, got, tc.want)
-		}
-	}
 }
