@@ -725,7 +725,35 @@ func (in Input) check() error {
 }
 
 // request builds the request that carries p into the input.
-func (in Input) request(p Payload) Request {
+func (in Input) request(p Payload) Request { return in.builder().request(p) }
+
+// injBuilder builds the requests that carry payloads into one input, its
+// JSON template parsed once rather than once a payload.
+type injBuilder struct {
+	in Input
+	// before and after frame the payload's JSON value in the Template
+	// (InJSON, or a header or cookie with a Field); framed is false when
+	// there is no frame.
+	before, after string
+	framed        bool
+}
+
+func (in Input) builder() injBuilder {
+	b := injBuilder{in: in}
+	var err error
+	switch {
+	case in.In == InJSON:
+		b.before, b.after, err = injJSONFrame(in.Template, in.Name)
+		b.framed = err == nil
+	case in.Template != "" && in.Field != "":
+		b.before, b.after, err = injJSONFrame(in.Template, in.Field)
+		b.framed = err == nil
+	}
+	return b
+}
+
+func (b injBuilder) request(p Payload) Request {
+	in := b.in
 	p.Value = injSentValue(in, p)
 	req := Request{Method: in.method(), Header: http.Header{}}
 	for k, vs := range in.Header {
@@ -749,20 +777,18 @@ func (in Input) request(p Payload) Request {
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		}
 	case InJSON:
-		v := p.JSON
-		if v == "" {
-			v = injJSONString(p.Value)
+		if b.framed {
+			req.Body = injFramed(b.before, injJSONValue(p), b.after)
 		}
-		req.Body, _ = injJSONBody(in.Template, in.Name, v)
 		if req.Header.Get("Content-Type") == "" {
 			req.Header.Set("Content-Type", "application/json")
 		}
 	case InPath:
 		path = strings.ReplaceAll(path, "{"+in.Name+"}", url.PathEscape(p.Value))
 	case InHeader:
-		req.Header.Set(in.Name, in.carried(p))
+		req.Header.Set(in.Name, b.carried(p))
 	case InCookie:
-		req.Header.Add("Cookie", in.Name+"="+in.carried(p))
+		req.Header.Add("Cookie", in.Name+"="+b.carried(p))
 	}
 	req.Path = path
 	if query != "" {
@@ -773,21 +799,24 @@ func (in Input) request(p Payload) Request {
 
 // carried is the header or cookie value that carries p: the payload, or
 // the Template with the payload in its Field, as a cookie can carry it.
-func (in Input) carried(p Payload) string {
-	v := injSentValue(in, p)
-	if in.Template != "" && in.Field != "" {
-		j := p.JSON
-		if j == "" {
-			j = injJSONString(v)
-		}
-		if b, err := injJSONBody(in.Template, in.Field, j); err == nil {
-			v = string(b)
-		}
+func (b injBuilder) carried(p Payload) string {
+	p.Value = injSentValue(b.in, p)
+	v := p.Value
+	if b.framed && b.in.In != InJSON {
+		v = string(injFramed(b.before, injJSONValue(p), b.after))
 	}
-	if in.In == InCookie {
+	if b.in.In == InCookie {
 		return injCookieValue(v)
 	}
 	return v
+}
+
+// injJSONValue is p as a raw JSON value: its JSON, or its Value quoted.
+func injJSONValue(p Payload) string {
+	if p.JSON != "" {
+		return p.JSON
+	}
+	return injJSONString(p.Value)
 }
 
 // injJSONPlaceholder marks where the payload goes in a marshalled template.
@@ -796,6 +825,22 @@ const injJSONPlaceholder = "\x00jetty-payload\x00"
 // injJSONBody returns the template object with the field name (dotted for
 // nested objects) set to the raw JSON value.
 func injJSONBody(template, name, value string) ([]byte, error) {
+	before, after, err := injJSONFrame(template, name)
+	if err != nil {
+		return nil, err
+	}
+	return injFramed(before, value, after), nil
+}
+
+// injFramed is before, value and after in one new slice.
+func injFramed(before, value, after string) []byte {
+	b := make([]byte, 0, len(before)+len(value)+len(after))
+	return append(append(append(b, before...), value...), after...)
+}
+
+// injJSONFrame is the template object with the field name (dotted for
+// nested objects) set, split around where the field's raw JSON value goes.
+func injJSONFrame(template, name string) (before, after string, err error) {
 	if strings.TrimSpace(template) == "" {
 		template = "{}"
 	}
@@ -803,7 +848,7 @@ func injJSONBody(template, name, value string) ([]byte, error) {
 	dec.UseNumber()
 	var obj map[string]any
 	if err := dec.Decode(&obj); err != nil || obj == nil {
-		return nil, fmt.Errorf("field Template %q is not a JSON object: write it like {\"email\": \"x\", \"password\": \"y\"}", probe.Clip(template, 60))
+		return "", "", fmt.Errorf("field Template %q is not a JSON object: write it like {\"email\": \"x\", \"password\": \"y\"}", probe.Clip(template, 60))
 	}
 	keys := strings.Split(name, ".")
 	m := obj
@@ -820,10 +865,12 @@ func injJSONBody(template, name, value string) ([]byte, error) {
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(obj); err != nil {
-		return nil, err
+		return "", "", err
 	}
 	quoted, _ := json.Marshal(injJSONPlaceholder)
-	return bytes.Replace(bytes.TrimSpace(b.Bytes()), quoted, []byte(value), 1), nil
+	out := bytes.TrimSpace(b.Bytes())
+	i := bytes.Index(out, quoted)
+	return string(out[:i]), string(out[i+len(quoted):]), nil
 }
 
 // injJSONString quotes s as a JSON string, escaping quotes, backslashes and
@@ -833,17 +880,22 @@ func injJSONString(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 2)
 	b.WriteByte('"')
+	start := 0 // s[start:i] needs no escape
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c < 0x20:
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b.WriteString(s[start:i])
+		start = i + 1
+		if c < 0x20 {
 			fmt.Fprintf(&b, `\u%04x`, c)
-		default:
+		} else {
+			b.WriteByte('\\')
 			b.WriteByte(c)
 		}
 	}
+	b.WriteString(s[start:])
 	b.WriteByte('"')
 	return b.String()
 }

@@ -27,9 +27,10 @@ type injSent struct {
 // each answer against base; ok is false when the run must stop.
 func (u *injRun) sendPayloads(ctx context.Context, in Input, base *response) (n int, oracle map[int]*[4]*response, ok bool) {
 	oracle = map[int]*[4]*response{}
+	b := in.builder()
 	var list []Payload
 	for _, p := range u.payloads {
-		if (in.In == InHeader || in.In == InCookie) && !injHeaderValueOK(in.carried(p)) {
+		if (in.In == InHeader || in.In == InCookie) && !injHeaderValueOK(b.carried(p)) {
 			u.skipped++
 			continue
 		}
@@ -40,7 +41,7 @@ func (u *injRun) sendPayloads(ctx context.Context, in Input, base *response) (n 
 			u.r.errorf("stopped: %v", ctx.Err())
 			return n, oracle, false
 		}
-		for _, x := range u.sendBatch(ctx, in, list[start:min(start+injAtOnce, len(list))]) {
+		for _, x := range u.sendBatch(ctx, b, list[start:min(start+injAtOnce, len(list))]) {
 			if x.err != nil {
 				u.r.errorf("%s ← %s payload %s: %v", in, x.p.Category, injShow(x.p.Value), x.err)
 				continue
@@ -63,13 +64,13 @@ func (u *injRun) sendPayloads(ctx context.Context, in Input, base *response) (n 
 	return n, oracle, true
 }
 
-// sendBatch sends batch into in at once and returns each exchange, with
-// the side effects attributed to the payload that had them.
-func (u *injRun) sendBatch(ctx context.Context, in Input, batch []Payload) []injSent {
+// sendBatch sends batch into b's input at once and returns each exchange,
+// with the side effects attributed to the payload that had them.
+func (u *injRun) sendBatch(ctx context.Context, b injBuilder, batch []Payload) []injSent {
 	out := make([]injSent, len(batch))
 	send := func(i int) {
 		out[i] = injSent{p: batch[i]}
-		out[i].res, out[i].err = u.c.do(ctx, in.request(batch[i]))
+		out[i].res, out[i].err = u.c.do(ctx, b.request(batch[i]))
 	}
 	if len(batch) == 1 {
 		send(0)
