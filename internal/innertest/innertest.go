@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -262,14 +263,19 @@ func (r Result) Tests() map[string]string {
 
 // Exec runs test name of the current binary in a subprocess without -v
 // (so output does not weigh on timings) and returns its combined output and
-// whether it passed.
+// whether it passed. name may name a subtest ("TestLogin/production"):
+// each of its parts is matched whole.
 func Exec(t testing.TB, name string, args ...string) (string, bool) {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatalf("innertest: %v", err)
 	}
-	argv := append([]string{"-test.run=^" + name + "$", "-test.count=1"}, args...)
+	parts := strings.Split(name, "/")
+	for i, p := range parts {
+		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
+	}
+	argv := append([]string{"-test.run=" + strings.Join(parts, "/"), "-test.count=1"}, args...)
 	cmd := exec.CommandContext(t.Context(), exe, argv...)
 	cmd.Env = environ(name, nil)
 	cmd.WaitDelay = 10 * time.Second
