@@ -2,13 +2,13 @@ package jetty
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jettymethod/jetty/internal/redact"
+	"github.com/jettymethod/jetty/internal/shortflag"
 	"github.com/jettymethod/jetty/preset"
 )
 
@@ -211,7 +211,7 @@ func (r *run) summary(t testing.TB, c coverage) Summary {
 		Waivers:  []WaiverSummary{},
 	}
 	s.Coverage.App, s.Coverage.AppPending, s.Coverage.Untouched = c.app, c.appPending, c.untouched
-	s.Short = testing.Testing() && flag.Parsed() && testing.Short() // testing.Short panics before go test's flags are parsed
+	s.Short = shortflag.On()
 	if r.cfg.app {
 		s.Scope = "app"
 	}

@@ -1,9 +1,6 @@
 package scenario
 
-import (
-	"flag"
-	"testing"
-)
+import "github.com/jettymethod/jetty/internal/shortflag"
 
 // shortMode says whether a check runs shortened, as under go test -short:
 // the checks that take seconds at full size (Load, Injection) run a
@@ -27,5 +24,5 @@ func (m shortMode) on() bool {
 	case shortOff:
 		return false
 	}
-	return testing.Testing() && flag.Parsed() && flag.Lookup("test.short") != nil && testing.Short()
+	return shortflag.On()
 }
