@@ -16,7 +16,10 @@ type Request struct {
 	// holds the Request: POST for the login requests of RateLimit and
 	// AuditLog, GET for most others.
 	Method string
-	// Path is the path and query, e.g. "/login?next=%2F".
+	// Path is the path and query, e.g. "/login?next=%2F". It is sent as
+	// written, like curl --path-as-is: escapes stay escaped and dot
+	// segments stay, so "/static/../admin" reaches the server as that, not
+	// as "/admin".
 	Path string
 	// Header is sent with the request. Login defaults add Content-Type:
 	// application/json when the body is a JSON object.

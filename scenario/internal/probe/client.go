@@ -354,14 +354,15 @@ func (c *Client) request(ctx context.Context, method, path string, r Request) (*
 	return req, nil
 }
 
-// resolve is the URL path (with its query) names against the base, as
-// url.URL.ResolveReference gives it. An escaped path ("/users/%2e%2e%2F")
-// travels as escaped, not escaped twice. ok is true when the URL needs no
-// trip through its string form: the path is absolute and has no dot
-// segment (which ResolveReference removes), and the query has no control
-// byte, space or '#'. Then the path is neither copied nor escaped again:
-// Injection sends payloads of 1 MiB, and each pass of net/url over one
-// costs about a millisecond.
+// resolve is the URL path (with its query) names on the base's server. An
+// absolute path is sent as written, like curl --path-as-is: its escapes stay
+// escaped ("/users/%2e%2e%2F" is not escaped twice), and its dot segments
+// stay ("/static/../admin" is not sent as "/admin", which is what
+// url.URL.ResolveReference would make of it). It goes on the request's URL
+// without a trip through the URL's string, so a 1 MiB payload is not copied
+// or escaped again; ok is false when it must take that trip: a relative
+// path, resolved against the base's, or a query with a control byte, a
+// space or '#', which net/url refuses or cuts there.
 func (c *Client) resolve(path string) (u *url.URL, ok bool) {
 	ref := &url.URL{Path: path}
 	if i := strings.IndexByte(path, '?'); i >= 0 {
@@ -372,7 +373,7 @@ func (c *Client) resolve(path string) (u *url.URL, ok bool) {
 			ref.RawPath, ref.Path = ref.Path, p
 		}
 	}
-	if !strings.HasPrefix(ref.Path, "/") || strings.Contains(ref.Path, "/.") ||
+	if !strings.HasPrefix(ref.Path, "/") ||
 		strings.IndexFunc(ref.RawQuery, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '#' }) >= 0 {
 		return c.base.ResolveReference(ref), false
 	}

@@ -254,3 +254,26 @@ func TestMalformedResponseIsAnError(t *testing.T) {
 		t.Errorf("Do = %v, want a not-valid-HTTP error", err)
 	}
 }
+
+// TestPathIsSentAsWritten: the request line carries the path as the check
+// wrote it, like curl --path-as-is: dot segments stay (a check asked to
+// send /static/../admin must not send /admin instead), escapes stay
+// escaped, and a query is untouched, in process and over loopback alike.
+func TestPathIsSentAsWritten(t *testing.T) {
+	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, r.RequestURI) })
+	srv := httptest.NewServer(echo)
+	t.Cleanup(srv.Close)
+	u, _ := url.Parse(srv.URL)
+	for name, cfg := range map[string]probe.Config{"in process": {Handler: echo}, "loopback": {URL: u}} {
+		c := open(t, cfg)
+		for _, path := range []string{
+			"/static/../admin", "/a/./b", "/a/..", "/.well-known/x", "/users/%2e%2e%2F", "/users/..%2f..%2fetc%2fpasswd",
+			"//double", "/search?q=a%20b&x=../y", "/%E2%80%AE",
+		} {
+			res, err := c.Do(t.Context(), probe.Request{Path: path})
+			if err != nil || string(res.Body) != path {
+				t.Errorf("%s: %s reached the server as %q (%v), want it as written", name, path, res.Body, err)
+			}
+		}
+	}
+}
