@@ -83,8 +83,9 @@ import (
 // bytes: net/http refuses them) are skipped for InHeader and InCookie
 // inputs, unless a Template carries them as JSON (escaped). No payload is
 // timing-based, and none is destructive to an application that only
-// reads the paths it is given (see the warning above for one that writes). The canary check assumes the application
-// runs on this machine (an in-process handler or a loopback URL).
+// reads the paths it is given (see the warning above for one that
+// writes). The canary check assumes the application runs on this machine
+// (an in-process handler or a loopback URL).
 //
 // A passing run logs how many payloads were sent into which inputs, per
 // category. A failing run lists each failing payload (at most 25 per input,
@@ -700,7 +701,7 @@ func (in Input) check() error {
 			return fmt.Errorf("field Path %q has no {%s} placeholder: write it like \"/users/{%s}\"", in.path(), in.Name, in.Name)
 		}
 	case InJSON:
-		if _, err := injJSONBody(in.Template, in.Name, `""`); err != nil {
+		if _, _, err := injJSONFrame(in.Template, in.Name); err != nil {
 			return err
 		}
 	case InForm, InQuery:
@@ -717,7 +718,7 @@ func (in Input) check() error {
 		if in.Field == "" {
 			return errors.New("field Template is set but Field is not: name the JSON field that takes the payload, e.g. Field: \"filter.name\"")
 		}
-		if _, err := injJSONBody(in.Template, in.Field, `""`); err != nil {
+		if _, _, err := injJSONFrame(in.Template, in.Field); err != nil {
 			return err
 		}
 	}
@@ -821,16 +822,6 @@ func injJSONValue(p Payload) string {
 
 // injJSONPlaceholder marks where the payload goes in a marshalled template.
 const injJSONPlaceholder = "\x00jetty-payload\x00"
-
-// injJSONBody returns the template object with the field name (dotted for
-// nested objects) set to the raw JSON value.
-func injJSONBody(template, name, value string) ([]byte, error) {
-	before, after, err := injJSONFrame(template, name)
-	if err != nil {
-		return nil, err
-	}
-	return injFramed(before, value, after), nil
-}
 
 // injFramed is before, value and after in one new slice.
 func injFramed(before, value, after string) []byte {
@@ -1007,7 +998,7 @@ func injJudge(p Payload, base, res *response) []string {
 			}
 		}
 	}
-	if p.Category == PayloadSQL && strings.Contains(p.Value, "UNION SELECT 7331*7927") && injHas(injUnion, unionProduct, res.Body) && !injHas(injUnion, unionProduct, base.Body) {
+	if unionMarker(p) && injHas(injUnion, unionProduct, res.Body) && !injHas(injUnion, unionProduct, base.Body) {
 		out = append(out, "a UNION SELECT in the input added its own row (7331*7927 = "+unionProduct+" in the body): the input is part of the SQL text (SQL injection, no error needed); use parameterised queries (database/sql placeholders)")
 	}
 	if p.Category == PayloadTemplate && injHas(injEvaluated, templateProduct, res.Body) && !injHas(injEvaluated, templateProduct, base.Body) {

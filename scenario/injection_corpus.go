@@ -116,6 +116,12 @@ const BaselinePlaceholder = "JETTY_VALUE"
 // row holds by chance; it counts only as a number of its own.
 const unionProduct = "58112837"
 
+// unionMarker reports whether p is one of the UNION payloads that select
+// the marker product.
+func unionMarker(p Payload) bool {
+	return p.Category == PayloadSQL && strings.Contains(p.Value, "UNION SELECT 7331*7927")
+}
+
 // sqlOracle marks a payload of the differential SQL oracle. Each shape
 // (quoted or numeric, OR or AND, with or without a comment) is sent four
 // times: a true condition (7=7), a false one (7=8), and both again with

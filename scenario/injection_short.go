@@ -12,9 +12,9 @@ import "slices"
 //     differential oracle's OR shapes, quoted, quoted with a comment (a
 //     LIKE '%…%' appends to the condition) and numeric, each with its four
 //     conditions (7=7, 7=8, 3=3, 3=4: the oracle judges a shape only when
-//     all four answered); and every UNION SELECT of the marker, one to
-//     four columns, quoted and numeric (a UNION needs the query's column
-//     count).
+//     all four answered); and every UNION SELECT of the marker
+//     (unionMarker: one to four columns, quoted and numeric; a UNION needs
+//     the query's column count).
 //   - XSS: one payload per context the judgement reads: markup, a
 //     javascript: URL, a script as code, in a single- and a double-quoted
 //     string, an event handler, an unquoted attribute, a client-side
@@ -25,16 +25,7 @@ import "slices"
 //   - the others: their plain form and their most common encoding or
 //     bypass.
 var injShortValues = map[PayloadCategory][]string{
-	PayloadSQL: {`'`,
-		`' UNION SELECT 7331*7927-- `,
-		`' UNION SELECT 7331*7927,7331*7927-- `,
-		`' UNION SELECT 7331*7927,7331*7927,7331*7927-- `,
-		`' UNION SELECT 7331*7927,7331*7927,7331*7927,7331*7927-- `,
-		`0 UNION SELECT 7331*7927-- `,
-		`0 UNION SELECT 7331*7927,7331*7927-- `,
-		`0 UNION SELECT 7331*7927,7331*7927,7331*7927-- `,
-		`0 UNION SELECT 7331*7927,7331*7927,7331*7927,7331*7927-- `,
-	},
+	PayloadSQL:   {`'`}, // and every UNION of the marker (unionMarker)
 	PayloadNoSQL: {`{"$gt": ""}`, `'; return true; var x='`},
 	PayloadXSS: {
 		`<script>alert(1337)</script>`,
@@ -76,7 +67,7 @@ var injShortShapes = []int{1, 2, 3}
 func injShort(all []Payload) []Payload {
 	var out []Payload
 	for _, p := range all {
-		if p.oracle.shape > 0 && slices.Contains(injShortShapes, p.oracle.shape) || slices.Contains(injShortValues[p.Category], p.Value) {
+		if p.oracle.shape > 0 && slices.Contains(injShortShapes, p.oracle.shape) || unionMarker(p) || slices.Contains(injShortValues[p.Category], p.Value) {
 			out = append(out, p)
 		}
 	}

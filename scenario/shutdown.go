@@ -24,10 +24,8 @@ import (
 // Defaults and bounds of GracefulShutdown.
 const (
 	shutdownDefaultDrain = 10 * time.Second
-	// shutdownStartTimeout bounds how long the application may take to
-	// answer Ready after Serve starts, and how long the Slow request may
-	// take to reach the handler.
-	shutdownStartTimeout = 10 * time.Second
+	// shutdownStart is the 10s of shutdownStartTimeout.
+	shutdownStart = 10 * time.Second
 	// shutdownInFlightDelay is how long after the Slow request was written
 	// the scenario begins the shutdown when InFlight is nil.
 	shutdownInFlightDelay = 50 * time.Millisecond
@@ -35,6 +33,12 @@ const (
 	// after Serve returned.
 	shutdownProbeTimeout = time.Second
 )
+
+// shutdownStartTimeout bounds how long the application may take to answer
+// Ready after Serve starts, and how long the Slow request may take to
+// reach the handler: 10s, unless a test of this module divides it
+// (internal/deadlines).
+func shutdownStartTimeout() time.Duration { return deadlines.Of(shutdownStart) }
 
 // GracefulShutdown checks that the application stops as a rolling deploy
 // needs it to: when told to stop — Kubernetes sends SIGTERM, then kills the
@@ -291,7 +295,7 @@ func (d *sdRun) openIdle() {
 		return
 	}
 	d.r.cleanup(func() { c.Close() })
-	c.SetDeadline(time.Now().Add(deadlines.Of(shutdownStartTimeout)))
+	c.SetDeadline(time.Now().Add(shutdownStartTimeout()))
 	defer c.SetDeadline(time.Time{})
 	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n", d.ready, d.ln.Addr())
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
@@ -354,7 +358,7 @@ func (d *sdRun) pollReady() bool {
 		case <-pctx.Done():
 		}
 	}()
-	deadline := time.Now().Add(deadlines.Of(shutdownStartTimeout))
+	deadline := time.Now().Add(shutdownStartTimeout())
 	var last string
 	for polls := 1; ; polls++ {
 		st, err := d.get(pctx, d.ready, time.Second)
@@ -376,7 +380,7 @@ func (d *sdRun) pollReady() bool {
 		case <-time.After(5 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			r.errorf("GET %s did not answer 2xx within %v of Serve starting (last answer: %s): serve a readiness endpoint there, or set Ready to its path", d.ready, deadlines.Of(shutdownStartTimeout), last)
+			r.errorf("GET %s did not answer 2xx within %v of Serve starting (last answer: %s): serve a readiness endpoint there, or set Ready to its path", d.ready, shutdownStartTimeout(), last)
 			return false
 		}
 	}
@@ -445,8 +449,8 @@ func (d *sdRun) waitInFlight(wrote <-chan struct{}) string {
 		return "it was answered before the application signalled InFlight"
 	case <-d.served:
 		return "Serve returned before the application signalled InFlight"
-	case <-time.After(deadlines.Of(shutdownStartTimeout)):
-		return fmt.Sprintf("the application did not signal InFlight within %v", deadlines.Of(shutdownStartTimeout))
+	case <-time.After(shutdownStartTimeout()):
+		return fmt.Sprintf("the application did not signal InFlight within %v", shutdownStartTimeout())
 	}
 }
 
