@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"testing"
@@ -157,6 +158,30 @@ func stable(f *jetty.F) {
 		})
 	})
 
+	f.Stable("a malformed email at sign-in", func(s *jetty.S) {
+		var trail syncBuffer
+		srv := newApp(s, fastConfig(&trail))
+		c := newClient(s, srv)
+		mustRegister(s, srv, "alice@example.com", alicePassword)
+		var answers []response
+		s.When("someone signs in with emails no account can have", func() {
+			for _, email := range []string{"not an email", "alice@example.com' OR '1'='1", "<script>@x"} {
+				answers = append(answers, c.login(email, alicePassword))
+			}
+		})
+		s.Then("each answer is exactly that of a wrong password", func() {
+			wrong := c.login("alice@example.com", "not my password")
+			for _, res := range answers {
+				assert.Equal(s, http.StatusUnauthorized, res.Code)
+				assert.Equal(s, wrong.str("error"), res.str("error"))
+			}
+		})
+		s.And("each is audited as a failed login, and no session appears", func() {
+			assert.Equal(s, 4, strings.Count(trail.String(), `"event":"login","outcome":"failure"`), "audit trail:\n%s", trail.String())
+			assert.Equal(s, 0, count(s, srv.DB(), `SELECT COUNT(*) FROM sessions`))
+		})
+	})
+
 	f.Stable("malformed JSON", func(s *jetty.S) {
 		srv := newApp(s, fastConfig(nil))
 		c := newClient(s, srv)
@@ -209,6 +234,69 @@ func stable(f *jetty.F) {
 		s.And("the first account is untouched", func() {
 			assert.Equal(s, 1, count(s, srv.DB(), `SELECT COUNT(*) FROM users`))
 			assert.Equal(s, http.StatusOK, c.login("alice@example.com", alicePassword).Code, "the original password still works")
+		})
+	})
+
+	f.Stable("unusual passwords", func(s *jetty.S) {
+		srv := newApp(s, fastConfig(nil))
+		c := newClient(s, srv)
+		// What Injection sends into a password field, kept end to end:
+		// each is hashed at registration and signs in afterwards.
+		passwords := []string{
+			strings.Repeat("x", 72), // bcrypt's limit, exactly
+			"nul\x00inside the password",
+			"' OR '1'='1' --",
+			"%s%s%n%x{{7*7}}${7*7}",
+			"        ", // eight spaces
+			"パスワードです🔑",
+			"\u202eright-to-left",
+			"../../etc/passwd",
+		}
+		s.When("people register with passwords of every odd kind", func() {
+			for i, p := range passwords {
+				if res := c.register(fmt.Sprintf("odd%d@example.com", i), p); res.Code != http.StatusCreated {
+					s.Fatalf("registering password %q: %d %s", p, res.Code, res.Body)
+				}
+			}
+		})
+		s.Then("each signs in with exactly that password, and not with one byte less", func() {
+			for i, p := range passwords {
+				email := fmt.Sprintf("odd%d@example.com", i)
+				assert.Equal(s, http.StatusOK, c.login(email, p).Code, "password %q", p)
+				assert.Equal(s, http.StatusUnauthorized, c.login(email, p[:len(p)-1]).Code, "password %q less its last byte", p)
+			}
+		})
+		s.And("a password one byte over bcrypt's limit is refused, not cut short", func() {
+			res := c.register("long@example.com", strings.Repeat("x", 73))
+			assert.Equal(s, http.StatusBadRequest, res.Code)
+			assert.Equal(s, "password must be at most 72 bytes", res.str("error"))
+		})
+	})
+
+	f.Stable("registrations of one new email at once", func(s *jetty.S) {
+		srv := newApp(s, fastConfig(nil))
+		const n = 8
+		codes := make([]int, n)
+		s.When("8 people register carol@example.com at the same moment", func() {
+			var wg sync.WaitGroup
+			for i := range n {
+				c := newClient(s, srv)
+				c.ip = fmt.Sprintf("198.51.100.%d", 10+i)
+				wg.Go(func() { codes[i] = c.register("carol@example.com", fmt.Sprintf("password number %d", i)).Code })
+			}
+			wg.Wait()
+		})
+		s.Then("one account is made and the others are told it exists", func() {
+			created := 0
+			for _, code := range codes {
+				if code == http.StatusCreated {
+					created++
+				} else {
+					assert.Equal(s, http.StatusConflict, code)
+				}
+			}
+			assert.Equal(s, 1, created, "answers: %v", codes)
+			assert.Equal(s, 1, count(s, srv.DB(), `SELECT COUNT(*) FROM users`))
 		})
 	})
 

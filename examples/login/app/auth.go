@@ -30,11 +30,18 @@ type credentials struct {
 // normalizeEmail is the account key: the lockout and the unique index agree.
 func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
+// validEmail reports whether s (normalized) is an address register takes:
+// one that could be an account's.
+func validEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && len(s) <= 254
+}
+
 func validate(c credentials) string {
 	if c.Email == "" || c.Password == "" {
 		return "email and password are required"
 	}
-	if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != c.Email || len(c.Email) > 254 {
+	if !validEmail(c.Email) {
 		return "email is not a valid address"
 	}
 	if len(c.Password) < 8 {
@@ -56,6 +63,18 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusBadRequest, msg)
 		return
 	}
+	// A taken email is refused before the hash: the answer says so anyway,
+	// and bcrypt is the costliest thing this service does. The insert
+	// below still decides a race between two registrations.
+	var taken bool
+	if err := s.db.QueryRowContext(r.Context(), `SELECT EXISTS(SELECT 1 FROM users WHERE email = ?)`, c.Email).Scan(&taken); err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if taken {
+		s.emailTaken(w, r)
+		return
+	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(c.Password), s.cfg.BcryptCost)
 	if err != nil {
 		s.internalError(w, r, err)
@@ -69,13 +88,18 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		s.auditEvent(r, "register", "failure", 0, "reason", "email taken")
-		writeError(w, r, http.StatusConflict, "an account with this email already exists")
+		s.emailTaken(w, r)
 		return
 	}
 	id, _ := res.LastInsertId()
 	s.auditEvent(r, "register", "success", id)
 	writeJSON(w, http.StatusCreated, map[string]any{"id": id, "email": c.Email})
+}
+
+// emailTaken answers a registration whose email has an account.
+func (s *Server) emailTaken(w http.ResponseWriter, r *http.Request) {
+	s.auditEvent(r, "register", "failure", 0, "reason", "email taken")
+	writeError(w, r, http.StatusConflict, "an account with this email already exists")
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
@@ -95,6 +119,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if !validEmail(account) {
+		// No account has this email, since register refuses it, and the
+		// quick answer shows only that it is malformed, which the sender
+		// knows: no lookup, no bcrypt, the failure counted all the same.
+		s.failedLogin(w, r, account, 0, now)
+		return
+	}
 	var id int64
 	var hash []byte
 	err := s.db.QueryRowContext(r.Context(), `SELECT id, password_hash FROM users WHERE email = ?`, account).Scan(&id, &hash)
