@@ -90,9 +90,9 @@ func TestEveryCheckIsBounded(t *testing.T) {
 		socketPeak uint64
 		releases   []chan struct{}
 	)
-	// Their deadlines divided by 5 (a request's 10s is 2s): what is proven
+	// Their deadlines divided by 10 (a request's 10s is 1s): what is proven
 	// is that they stop by themselves at their deadlines, whatever those are.
-	defer deadlines.Divide(5)()
+	defer deadlines.Divide(10)()
 	if !testing.Short() {
 		var checks []checker
 		for _, lc := range layerCases {

@@ -259,7 +259,7 @@ func TestLoadBaselineOverLoopback(t *testing.T) {
 	if err := same.Verify(context.Background()); err != nil {
 		t.Errorf("the same handler over loopback: %v", err)
 	}
-	delay.Store(int64(time.Second)) // 20× slower
+	delay.Store(int64(500 * time.Millisecond)) // 10× slower
 	wantProblems(t, x, "in both of two runs: p99 = ", "baseline ", "(+50%)")
 }
 
