@@ -6,6 +6,7 @@ import (
 )
 
 func TestEARJudgements(t *testing.T) {
+	t.Parallel()
 	fresh := earSeenWrite{ok: true, changed: true, longest: 57, in: "app.db-wal"}
 	for _, tc := range []struct {
 		name             string

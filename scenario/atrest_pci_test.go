@@ -84,6 +84,7 @@ func earECB(t *testing.T) earCodec {
 // data (a fixed IV) or shows the data's repeated blocks (ECB) fails;
 // AES-GCM with a random nonce (TestEncryptedAtRestPassesAESGCM) passes.
 func TestEncryptedAtRestCatchesDeterministicEncryption(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		codec func(*testing.T) earCodec
@@ -207,6 +208,7 @@ var earHMACKey = []byte("a key kept in the key manager, not in the store")
 // plain, never an unkeyed hash), and no card verification code or track
 // data is kept at all.
 func TestEncryptedAtRestCardData(t *testing.T) {
+	t.Parallel()
 	masked := func(pan string) string { return pan[:6] + strings.Repeat("*", len(pan)-10) + pan[len(pan)-4:] }
 	keyed := func(pan string) string {
 		m := hmac.New(sha256.New, earHMACKey)
@@ -293,6 +295,7 @@ func TestEncryptedAtRestCardData(t *testing.T) {
 // ASVS 5.0 V13.3.1: the key kept beside the data it encrypts is found, and
 // the check says when it decrypts what was stored.
 func TestEncryptedAtRestKeyBesideTheData(t *testing.T) {
+	t.Parallel()
 	t.Run("a key file in the data directory", func(t *testing.T) {
 		dir := t.TempDir()
 		key := make([]byte, 32)
@@ -327,6 +330,7 @@ func TestEncryptedAtRestKeyBesideTheData(t *testing.T) {
 
 // What the storage's bytes cannot show is said, on a pass too.
 func TestEncryptedAtRestSaysWhatItCannotProve(t *testing.T) {
+	t.Parallel()
 	x, _ := earScenario(t, earAESGCM(t), false, false)
 	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, x) })
 	if res.Failed {
@@ -389,6 +393,7 @@ func init() {
 // A handler that answers first and stores after (a write-behind cache) is
 // inspected once it stored: in process the check waits for the handler.
 func TestEncryptedAtRestInspectsWhatIsStoredAfterTheResponse(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	var stored []byte
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

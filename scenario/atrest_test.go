@@ -138,6 +138,7 @@ func earScenario(t *testing.T, codec earCodec, drop, url bool) (scenario.Encrypt
 }
 
 func TestEncryptedAtRestPassesAESGCM(t *testing.T) {
+	t.Parallel()
 	for _, url := range []bool{false, true} {
 		t.Run(map[bool]string{false: "in process", true: "url"}[url], func(t *testing.T) {
 			x, path := earScenario(t, earAESGCM(t), false, url)
@@ -161,6 +162,7 @@ func TestEncryptedAtRestPassesAESGCM(t *testing.T) {
 }
 
 func TestEncryptedAtRestCatchesBrokenApps(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		codec earCodec
@@ -190,6 +192,7 @@ func TestEncryptedAtRestCatchesBrokenApps(t *testing.T) {
 }
 
 func TestEncryptedAtRestWrongPath(t *testing.T) {
+	t.Parallel()
 	x, _ := earScenario(t, earPlain, false, false)
 	other := filepath.Join(t.TempDir(), "other.db")
 	if err := os.WriteFile(other, []byte("unrelated"), 0o600); err != nil {
@@ -208,6 +211,7 @@ func TestEncryptedAtRestWrongPath(t *testing.T) {
 }
 
 func TestEncryptedAtRestGlobAndDirectory(t *testing.T) {
+	t.Parallel()
 	x, path := earScenario(t, earPlain, false, false)
 	for _, files := range [][]string{{filepath.Join(filepath.Dir(path), "app.*")}, {filepath.Dir(path)}} {
 		x.Files = files
@@ -254,6 +258,7 @@ func (m *earMemStore) dump(context.Context) ([]byte, error) {
 }
 
 func TestEncryptedAtRestEncodingsThroughDump(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		encode func([]byte) []byte
@@ -299,6 +304,7 @@ func TestEncryptedAtRestEncodingsThroughDump(t *testing.T) {
 }
 
 func TestEncryptedAtRestThroughJettyCheck(t *testing.T) {
+	t.Parallel()
 	x, _ := earScenario(t, earPlain, false, false)
 	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, x) })
 	if !res.Failed || !strings.Contains(res.ErrorText(), "the personal data sent by POST /users is stored in plain text (UTF-8)") {
@@ -307,6 +313,7 @@ func TestEncryptedAtRestThroughJettyCheck(t *testing.T) {
 }
 
 func TestEncryptedAtRestBadConfiguration(t *testing.T) {
+	t.Parallel()
 	ok := scenario.Handler(http.NotFoundHandler())
 	files := []string{filepath.Join(t.TempDir(), "app.db")}
 	for _, tc := range []struct {

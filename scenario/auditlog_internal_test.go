@@ -10,6 +10,7 @@ import (
 // The judgements of AuditLog, called directly.
 
 func TestAuditTimeProblem(t *testing.T) {
+	t.Parallel()
 	before := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	after := before.Add(10 * time.Millisecond)
 	for _, tt := range []struct {
@@ -34,6 +35,7 @@ func TestAuditTimeProblem(t *testing.T) {
 }
 
 func TestAuditIPProblem(t *testing.T) {
+	t.Parallel()
 	direct := auditConfig{ip: "192.0.2.10"}
 	proxied := auditConfig{ip: "203.0.113.9", proxy: "192.0.2.10"}
 	url := auditConfig{anyLoopback: true}
@@ -61,6 +63,7 @@ func TestAuditIPProblem(t *testing.T) {
 }
 
 func TestAuditEntryProblems(t *testing.T) {
+	t.Parallel()
 	now := time.Now()
 	cfg := auditConfig{user: "u-1", ip: "192.0.2.10", required: []string{"user_id", "time", "ip", "outcome"}, skew: 2 * time.Second}
 	e := LogEntry{"user_id": "u-2", "time": now, "ip": "192.0.2.10"}
@@ -77,6 +80,7 @@ func TestAuditEntryProblems(t *testing.T) {
 }
 
 func TestAuditSpoofedIP(t *testing.T) {
+	t.Parallel()
 	direct := auditConfig{ip: "192.0.2.10"}
 	proxied := auditConfig{ip: "203.0.113.9", proxy: "192.0.2.10", behindProxy: true}
 	if p := auditIPProblem("e", "ip", auditSpoofed, direct); !strings.Contains(p, "the address the client wrote in X-Forwarded-For: no trusted proxy is declared") {
@@ -97,6 +101,7 @@ func TestAuditSpoofedIP(t *testing.T) {
 }
 
 func TestAuditTokens(t *testing.T) {
+	t.Parallel()
 	h := http.Header{"Set-Cookie": {"session=abcdefgh12; HttpOnly", "short=abc"}}
 	got := auditTokens(h, []byte(`{"access_token":"eyJhbGciOi.x.y","ok":true}`))
 	if len(got) != 2 || got[0].value != "abcdefgh12" || got[1].where != `JSON field "access_token"` {
@@ -105,6 +110,7 @@ func TestAuditTokens(t *testing.T) {
 }
 
 func TestAuditInjected(t *testing.T) {
+	t.Parallel()
 	q, ok := auditInjected(LoginRequest("alice@example.com", "pw"), time.Now())
 	if !ok {
 		t.Fatal("no injected login from a JSON login")
@@ -122,6 +128,7 @@ func TestAuditInjected(t *testing.T) {
 }
 
 func TestAuditTriedProblem(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		e    LogEntry
 		want string

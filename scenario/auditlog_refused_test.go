@@ -27,6 +27,7 @@ func (a hidingApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // statuses listed in Refused when the application refuses another way on
 // purpose (seen on examples/regulated: another user's card is a 404).
 func TestAuditLogRefusedStatuses(t *testing.T) {
+	t.Parallel()
 	for _, url := range []bool{false, true} {
 		name := "in process"
 		if url {

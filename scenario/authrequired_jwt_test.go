@@ -117,6 +117,7 @@ func jwtScenario(a jwtApp) scenario.AuthRequired {
 }
 
 func TestAuthRequiredJWTProbes(t *testing.T) {
+	t.Parallel()
 	if err := jwtScenario(jwtApp{}).Verify(context.Background()); err != nil {
 		t.Fatalf("a JWT app that checks signature, alg, exp, aud and iss: Verify = %v", err)
 	}
@@ -143,6 +144,7 @@ func TestAuthRequiredJWTProbes(t *testing.T) {
 }
 
 func TestAuthRequiredJWTWithoutExpiry(t *testing.T) {
+	t.Parallel()
 	x := jwtScenario(jwtApp{noExpiry: true})
 	x.Credentials = func(user string) http.Header {
 		c := jwtClaims(user)
@@ -155,6 +157,7 @@ func TestAuthRequiredJWTWithoutExpiry(t *testing.T) {
 }
 
 func TestAuthRequiredNotProvenNamesTheField(t *testing.T) {
+	t.Parallel()
 	x := jwtScenario(jwtApp{})
 	x.WithClaims = nil
 	x.Routes = append(x.Routes, scenario.AuthRoute{Path: "/notes/42"})

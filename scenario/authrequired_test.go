@@ -177,6 +177,7 @@ func authScenario(t scenario.Target) scenario.AuthRequired {
 }
 
 func TestAuthRequiredPassesCorrectApp(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		x    func(scenario.Target) scenario.AuthRequired
@@ -215,6 +216,7 @@ func TestAuthRequiredPassesCorrectApp(t *testing.T) {
 }
 
 func TestAuthRequiredCatchesBrokenApps(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		app  authApp
@@ -279,6 +281,7 @@ func TestAuthRequiredCatchesBrokenApps(t *testing.T) {
 }
 
 func TestAuthRequiredRefusedSetAccepts404(t *testing.T) {
+	t.Parallel()
 	x := authScenario(scenario.Handler(authApp{hide: true}.handler()))
 	x.Refused = []int{401, 403, 404}
 	if err := x.Verify(context.Background()); err != nil {
@@ -287,6 +290,7 @@ func TestAuthRequiredRefusedSetAccepts404(t *testing.T) {
 }
 
 func TestAuthRequiredOwnerOfMissingObject(t *testing.T) {
+	t.Parallel()
 	x := authScenario(scenario.Handler(authApp{}.handler()))
 	x.Routes = []scenario.AuthRoute{{Path: "/notes/99", Owner: "alice"}}
 	got := verifyProblems(t, x)
@@ -296,6 +300,7 @@ func TestAuthRequiredOwnerOfMissingObject(t *testing.T) {
 }
 
 func TestAuthRequiredCookieTamperCaught(t *testing.T) {
+	t.Parallel()
 	x := authScenario(scenario.Handler(authApp{noSig: true}.handler()))
 	x.Credentials = authCookie
 	got := verifyProblems(t, x)
@@ -305,6 +310,7 @@ func TestAuthRequiredCookieTamperCaught(t *testing.T) {
 }
 
 func TestAuthRequiredBadConfiguration(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		x    scenario.AuthRequired
@@ -328,6 +334,7 @@ func TestAuthRequiredBadConfiguration(t *testing.T) {
 }
 
 func TestAuthRequiredThroughJettyCheck(t *testing.T) {
+	t.Parallel()
 	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) {
 		jetty.Check(tb, authScenario(scenario.Handler(authApp{noOwner: true}.handler())))
 	})

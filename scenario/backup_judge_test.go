@@ -7,6 +7,7 @@ import (
 )
 
 func TestBKJudgements(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		name string

@@ -106,6 +106,7 @@ func (a cacheApp) scenario(t *testing.T, url bool) scenario.Caching {
 }
 
 func TestCachingPassesCorrectApp(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		app  cacheApp
@@ -126,6 +127,7 @@ func TestCachingPassesCorrectApp(t *testing.T) {
 }
 
 func TestCachingCatchesBrokenApps(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name      string
 		app       cacheApp
@@ -190,6 +192,7 @@ func TestCachingCatchesBrokenApps(t *testing.T) {
 // TestCachingIfModifiedSinceIgnored serves a Last-Modified validator but
 // answers every request 200.
 func TestCachingIfModifiedSinceIgnored(t *testing.T) {
+	t.Parallel()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /page", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=60")
@@ -203,6 +206,7 @@ func TestCachingIfModifiedSinceIgnored(t *testing.T) {
 }
 
 func TestCachingThroughJettyCheck(t *testing.T) {
+	t.Parallel()
 	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, cacheApp{}.scenario(t, false)) })
 	if res.Failed {
 		t.Fatalf("jetty.Check on a correct app failed:\n%s", res.Output())
@@ -235,6 +239,7 @@ func TestCachingThroughJettyCheck(t *testing.T) {
 }
 
 func TestCachingBadConfiguration(t *testing.T) {
+	t.Parallel()
 	ok := scenario.Handler(cacheApp{}.handler())
 	for _, tc := range []struct {
 		name string
@@ -262,6 +267,7 @@ func TestCachingBadConfiguration(t *testing.T) {
 // client sees, so it passes the same handler in both places; the recorder
 // the check used before showed a body that no client ever receives.
 func TestCaching304BodyIsDroppedAsNetHTTPDoes(t *testing.T) {
+	t.Parallel()
 	for _, url := range []bool{false, true} {
 		if err := (cacheApp{body304: true}).scenario(t, url).Verify(t.Context()); err != nil {
 			t.Errorf("url=%v: %v", url, err)
@@ -289,6 +295,7 @@ func init() {
 // first version did not check, each with a broken handler and its correct
 // twin.
 func TestCachingRFC9111Gaps(t *testing.T) {
+	t.Parallel()
 	serve := func(mutate func(w http.ResponseWriter, r *http.Request)) scenario.Caching {
 		mux := http.NewServeMux()
 		mux.HandleFunc("GET /app.js", func(w http.ResponseWriter, r *http.Request) {

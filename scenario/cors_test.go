@@ -76,6 +76,7 @@ func (a corsApp) scenario(t *testing.T, url bool, wrap func(http.Handler) http.H
 }
 
 func TestCORSPassesAllowlist(t *testing.T) {
+	t.Parallel()
 	for _, url := range []bool{false, true} {
 		if err := (corsApp{}).scenario(t, url, noWrap).Verify(t.Context()); err != nil {
 			t.Errorf("url=%v: %v", url, err)
@@ -84,6 +85,7 @@ func TestCORSPassesAllowlist(t *testing.T) {
 }
 
 func TestCORSCatchesBrokenApps(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		app  corsApp
@@ -106,6 +108,7 @@ func TestCORSCatchesBrokenApps(t *testing.T) {
 }
 
 func TestCORSDeclaredOriginMustBeTrusted(t *testing.T) {
+	t.Parallel()
 	x := (corsApp{}).scenario(t, false, noWrap)
 	x.Allowed = []string{"https://admin.example"}
 	wantProblems(t, x, `Access-Control-Allow-Origin is "", want https://admin.example: the origin is declared in Allowed but not trusted`)

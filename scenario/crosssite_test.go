@@ -112,6 +112,7 @@ func (a *csApp) scenario(t *testing.T, url bool, wrap func(http.Handler) http.Ha
 }
 
 func TestCrossSitePassesProtectedApp(t *testing.T) {
+	t.Parallel()
 	for _, url := range []bool{false, true} {
 		a := &csApp{}
 		if err := a.scenario(t, url, noWrap).Verify(t.Context()); err != nil {
@@ -121,6 +122,7 @@ func TestCrossSitePassesProtectedApp(t *testing.T) {
 }
 
 func TestCrossSiteCatchesBrokenApps(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		app  *csApp
@@ -145,6 +147,7 @@ func TestCrossSiteCatchesBrokenApps(t *testing.T) {
 }
 
 func TestCrossSiteWithoutChangedSaysNotProven(t *testing.T) {
+	t.Parallel()
 	x := (&csApp{}).scenario(t, false, noWrap)
 	x.Changed = nil
 	if err := x.Verify(t.Context()); err != nil {
@@ -157,6 +160,7 @@ func TestCrossSiteWithoutChangedSaysNotProven(t *testing.T) {
 }
 
 func TestCrossSiteBadDeclarations(t *testing.T) {
+	t.Parallel()
 	wantProblems(t, scenario.CrossSite{Target: scenario.Handler(http.NotFoundHandler())}, "CrossSite.Requests is empty")
 	wantProblems(t, scenario.CrossSite{Target: scenario.Handler(http.NotFoundHandler()), Requests: []scenario.Request{{Method: "GET", Path: "/x"}}}, "GET is a safe method")
 }

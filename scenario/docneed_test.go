@@ -16,6 +16,7 @@ import (
 // of the check's type, and every check whose probes can be not proven says
 // which are required.
 func TestCheckDocsNameTheirNotProvenFields(t *testing.T) {
+	t.Parallel()
 	files := parseWithComments(t)
 	docs := map[string]string{}
 	fileDocs := map[string]string{} // every type doc of a file

@@ -6,6 +6,7 @@ import (
 )
 
 func TestErrorHandlingJudgements(t *testing.T) {
+	t.Parallel()
 	if p := errStatusProblem("GET /boom", 500, &response{Status: 500}); p != "" {
 		t.Errorf("500 for 500: %q", p)
 	}

@@ -121,6 +121,7 @@ func errScenario(a errApp, url bool, t *testing.T) scenario.ErrorHandling {
 }
 
 func TestErrorHandlingPassesCorrectApp(t *testing.T) {
+	t.Parallel()
 	for _, a := range []errApp{{}, {idInBody: true}} {
 		for _, url := range []bool{false, true} {
 			t.Run(fmt.Sprintf("idInBody=%v/url=%v", a.idInBody, url), func(t *testing.T) {
@@ -133,6 +134,7 @@ func TestErrorHandlingPassesCorrectApp(t *testing.T) {
 }
 
 func TestErrorHandlingCatchesBrokenApps(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		app  errApp
@@ -182,6 +184,7 @@ func TestErrorHandlingCatchesBrokenApps(t *testing.T) {
 }
 
 func TestErrorHandlingWithoutTrackerSaysSo(t *testing.T) {
+	t.Parallel()
 	x := errScenario(errApp{noReport: true}, false, t)
 	x.Tracker = nil
 	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, x) })
@@ -202,6 +205,7 @@ func TestErrorHandlingWithoutTrackerSaysSo(t *testing.T) {
 }
 
 func TestErrorHandlingThroughJettyCheck(t *testing.T) {
+	t.Parallel()
 	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) {
 		jetty.Check(tb, errScenario(errApp{noRecovery: true}, false, t))
 	})
@@ -211,6 +215,7 @@ func TestErrorHandlingThroughJettyCheck(t *testing.T) {
 }
 
 func TestErrorHandlingBadConfiguration(t *testing.T) {
+	t.Parallel()
 	ok := scenario.Handler(errApp{}.handler(nil))
 	for _, tc := range []struct {
 		name string
@@ -233,6 +238,7 @@ func TestErrorHandlingBadConfiguration(t *testing.T) {
 }
 
 func TestErrorHandlingTrackerZeroValue(t *testing.T) {
+	t.Parallel()
 	var tr scenario.Tracker
 	tr.Capture("a")
 	tr.Capture(errors.New("b"))
@@ -261,6 +267,7 @@ func init() {
 // http.Error(w, err.Error(), 500) or the panic value; the twin writes a
 // generic message.
 func TestErrorHandlingRawErrorWithRequestID(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ body, want string }{
 		{"connecting to db-primary.internal:5432 as app_rw failed: dial tcp 10.0.0.5:5432: connect: connection refused", "its body leaks a host and port"},
 		{"connecting to db-primary.internal:5432 as app_rw failed: dial tcp 10.0.0.5:5432: connect: connection refused", "its body leaks a dial or connect error"},

@@ -8,6 +8,7 @@ import (
 )
 
 func TestFaultsJudgements(t *testing.T) {
+	t.Parallel()
 	if got := fltExpectText(nil); got != "502, 503, 504, 429 or 2xx" {
 		t.Errorf("fltExpectText(nil) = %q", got)
 	}

@@ -141,6 +141,7 @@ var fltBroken = []struct {
 }
 
 func TestFaultsPassesCorrectApp(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		a := &fltApp{}
 		if err := a.scenario(t, false).Verify(context.Background()); err != nil {
@@ -161,6 +162,7 @@ func TestFaultsPassesCorrectApp(t *testing.T) {
 }
 
 func TestFaultsCatchesBrokenApps(t *testing.T) {
+	t.Parallel()
 	for _, tc := range fltBroken {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -177,6 +179,7 @@ func TestFaultsCatchesBrokenApps(t *testing.T) {
 }
 
 func TestFaultsCatchesBrokenAppsOverURL(t *testing.T) {
+	t.Parallel()
 	for _, tc := range fltBroken {
 		t.Run(tc.name, func(t *testing.T) {
 			a := tc.app()
@@ -195,6 +198,7 @@ func TestFaultsCatchesBrokenAppsOverURL(t *testing.T) {
 }
 
 func TestFaultsSlowTimeout(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		// The app has a timeout, but a longer one than MaxLatency allows.
 		a := &fltApp{timeout: 2500 * time.Millisecond}
@@ -209,6 +213,7 @@ func TestFaultsSlowTimeout(t *testing.T) {
 }
 
 func TestFaultsAbandonsHandlerIgnoringItsContext(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		release := make(chan struct{})
 		var hang atomic.Bool
@@ -231,6 +236,7 @@ func TestFaultsAbandonsHandlerIgnoringItsContext(t *testing.T) {
 }
 
 func TestFaultsExpect(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		a := &fltApp{}
 		x := a.scenario(t, false)
@@ -247,6 +253,7 @@ func TestFaultsExpect(t *testing.T) {
 }
 
 func TestFaultsThroughJettyCheck(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, (&fltApp{}).scenario(t, false)) })
 		if res.Failed {
@@ -272,6 +279,7 @@ func TestFaultsThroughJettyCheck(t *testing.T) {
 }
 
 func TestFaultsBadConfiguration(t *testing.T) {
+	t.Parallel()
 	ok := scenario.Handler((&fltApp{}).handler())
 	dep := []scenario.Dependency{{Name: "db", Down: func() {}, Up: func() {}}}
 	reqs := []scenario.Request{{Path: "/orders"}}
@@ -318,6 +326,7 @@ func init() {
 // Issue 10 item 6: every request hangs until the caller's deadline, which
 // comes before MaxLatency: Faults must fail, not pass.
 func TestFaultsCallersDeadlineIsNoPass(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		var hang atomic.Bool
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -354,6 +363,7 @@ func TestFaultsCallersDeadlineIsNoPass(t *testing.T) {
 // Issue 10 item 4: a response cut off mid-body counts as a failure, in the
 // baseline, during a fault and after it, in process and over a URL.
 func TestFaultsCutBodyIsAFailure(t *testing.T) {
+	t.Parallel()
 	var down atomic.Bool
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "100")

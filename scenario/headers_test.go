@@ -55,6 +55,7 @@ func problemsOf(t *testing.T, err error) *scenario.Problems {
 }
 
 func TestSecurityHeadersStrictHandlerPasses(t *testing.T) {
+	t.Parallel()
 	rep := observatory.Grade(func() http.Header { h := http.Header{}; strictHeaders(h); return h }())
 	if rep.Grade != "A+" || rep.Score != 125 {
 		t.Errorf("Grade(strict) = %s (%d), want A+ (125: 100, CSP +10, frame-ancestors +5, referrer +5, cookies +5):\n%s", rep.Grade, rep.Score, rep)
@@ -71,6 +72,7 @@ func TestSecurityHeadersStrictHandlerPasses(t *testing.T) {
 }
 
 func TestSecurityHeadersStrictHandlerPassesOverURL(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(headersApp(nil))
 	defer srv.Close()
 	x := scenario.SecurityHeaders{Target: scenario.URL(srv.URL), Preset: preset.Enterprise}
@@ -80,6 +82,7 @@ func TestSecurityHeadersStrictHandlerPassesOverURL(t *testing.T) {
 }
 
 func TestSecurityHeadersCheckLogsGradeAndFindings(t *testing.T) {
+	t.Parallel()
 	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) {
 		jetty.Check(tb, scenario.SecurityHeaders{Target: scenario.Handler(headersApp(nil))})
 	})
@@ -165,6 +168,7 @@ var brokenHeaders = []struct {
 }
 
 func TestSecurityHeadersBrokenHandlersFail(t *testing.T) {
+	t.Parallel()
 	for _, tc := range brokenHeaders {
 		t.Run(tc.name, func(t *testing.T) {
 			x := scenario.SecurityHeaders{Target: scenario.Handler(headersApp(tc.mutate)), Preset: tc.p}
@@ -180,6 +184,7 @@ func TestSecurityHeadersBrokenHandlersFail(t *testing.T) {
 }
 
 func TestSecurityHeadersBrokenHandlersFailOverURL(t *testing.T) {
+	t.Parallel()
 	for _, tc := range brokenHeaders {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(headersApp(tc.mutate))
@@ -194,6 +199,7 @@ func TestSecurityHeadersBrokenHandlersFailOverURL(t *testing.T) {
 }
 
 func TestSecurityHeadersCheckReportsFailure(t *testing.T) {
+	t.Parallel()
 	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) {
 		jetty.Check(tb, scenario.SecurityHeaders{Target: scenario.Handler(headersApp(func(h http.Header, _ *http.Request) {
 			h.Del("Content-Security-Policy")
@@ -211,6 +217,7 @@ func TestSecurityHeadersCheckReportsFailure(t *testing.T) {
 }
 
 func TestSecurityHeadersMinGradeOverridesPreset(t *testing.T) {
+	t.Parallel()
 	mutate := brokenHeaders[len(brokenHeaders)-1].mutate // A- (85)
 	x := scenario.SecurityHeaders{Target: scenario.Handler(headersApp(mutate)), Preset: preset.Enterprise, MinGrade: "B"}
 	if err := x.Verify(context.Background()); err != nil {
@@ -227,6 +234,7 @@ func TestSecurityHeadersMinGradeOverridesPreset(t *testing.T) {
 }
 
 func TestSecurityHeadersMinHSTSOverridesPreset(t *testing.T) {
+	t.Parallel()
 	h := headersApp(func(h http.Header, _ *http.Request) { h.Set("Strict-Transport-Security", "max-age=31536000") })
 	x := scenario.SecurityHeaders{Target: scenario.Handler(h), Preset: preset.ProductionSaaS}
 	if err := x.Verify(context.Background()); err != nil {
@@ -240,6 +248,7 @@ func TestSecurityHeadersMinHSTSOverridesPreset(t *testing.T) {
 }
 
 func TestSecurityHeadersHTTPSRequiresHSTS(t *testing.T) {
+	t.Parallel()
 	h := headersApp(func(h http.Header, _ *http.Request) { h.Del("Strict-Transport-Security") })
 	x := scenario.SecurityHeaders{Target: scenario.Handler(h)}
 	res := tbtest.Run(t, "plain", func(tb *tbtest.TB) { jetty.Check(tb, x) })
@@ -257,6 +266,7 @@ func TestSecurityHeadersHTTPSRequiresHSTS(t *testing.T) {
 }
 
 func TestSecurityHeadersSessionCookiesField(t *testing.T) {
+	t.Parallel()
 	h := headersApp(func(h http.Header, _ *http.Request) {
 		h["Set-Cookie"] = []string{"u=abc; Path=/; Secure; SameSite=Lax"}
 	})
@@ -271,6 +281,7 @@ func TestSecurityHeadersSessionCookiesField(t *testing.T) {
 }
 
 func TestSecurityHeadersEveryPathIsGraded(t *testing.T) {
+	t.Parallel()
 	h := http.NewServeMux()
 	h.Handle("/", headersApp(nil))
 	h.Handle("/admin", headersApp(func(h http.Header, _ *http.Request) { h.Del("X-Content-Type-Options") }))
@@ -282,6 +293,7 @@ func TestSecurityHeadersEveryPathIsGraded(t *testing.T) {
 }
 
 func TestSecurityHeadersServerErrorsAndDrops(t *testing.T) {
+	t.Parallel()
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/panic" {
 			panic("boom")
@@ -299,6 +311,7 @@ func TestSecurityHeadersServerErrorsAndDrops(t *testing.T) {
 }
 
 func TestSecurityHeadersBadConfiguration(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		x    scenario.SecurityHeaders
@@ -330,6 +343,7 @@ func tlsOnlyHSTS(h http.Header, r *http.Request) {
 }
 
 func TestSecurityHeadersHTTPSLooksLikeTLSInProcess(t *testing.T) {
+	t.Parallel()
 	x := scenario.SecurityHeaders{Target: scenario.Handler(headersApp(tlsOnlyHSTS)), HTTPS: true}
 	if err := x.Verify(context.Background()); err != nil {
 		t.Errorf("HTTPS with HSTS sent over TLS only: Verify = %v, want nil", err)
@@ -347,6 +361,7 @@ func TestSecurityHeadersHTTPSLooksLikeTLSInProcess(t *testing.T) {
 }
 
 func TestSecurityHeadersHSTSNotProvenOverPlainHTTP(t *testing.T) {
+	t.Parallel()
 	res := tbtest.Run(t, "plain", func(tb *tbtest.TB) {
 		jetty.Check(tb, scenario.SecurityHeaders{Target: scenario.Handler(headersApp(nil))})
 	})
@@ -356,6 +371,7 @@ func TestSecurityHeadersHSTSNotProvenOverPlainHTTP(t *testing.T) {
 }
 
 func TestSecurityHeadersGradesAnyMethod(t *testing.T) {
+	t.Parallel()
 	mux := http.NewServeMux()
 	mux.Handle("/", headersApp(nil))
 	mux.Handle("POST /login", headersApp(func(h http.Header, _ *http.Request) {
@@ -375,6 +391,7 @@ func TestSecurityHeadersGradesAnyMethod(t *testing.T) {
 }
 
 func TestSecurityHeadersLevel2AsksForReferrerPolicy(t *testing.T) {
+	t.Parallel()
 	h := headersApp(func(h http.Header, _ *http.Request) { h.Del("Referrer-Policy") })
 	x := scenario.SecurityHeaders{Target: scenario.Handler(h), Level: 2}
 	text := problemsOf(t, x.Verify(context.Background())).Error()
@@ -394,6 +411,7 @@ func TestSecurityHeadersLevel2AsksForReferrerPolicy(t *testing.T) {
 
 // A policy declared in the page's <meta> tag counts, as in the Observatory.
 func TestSecurityHeadersReadsMetaPolicies(t *testing.T) {
+	t.Parallel()
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		strictHeaders(w.Header())
 		w.Header().Del("Content-Security-Policy")

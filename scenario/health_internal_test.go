@@ -10,6 +10,7 @@ import (
 // The judgements of HealthCheck, called directly.
 
 func TestHealthBodyProblem(t *testing.T) {
+	t.Parallel()
 	js := http.Header{"Content-Type": {"application/health+json"}}
 	for _, tt := range []struct {
 		code int
@@ -34,6 +35,7 @@ func TestHealthBodyProblem(t *testing.T) {
 }
 
 func TestHealthConfigProblems(t *testing.T) {
+	t.Parallel()
 	if p := hcConfigProblems("/healthz", "/readyz", 0, nil); len(p) != 0 {
 		t.Errorf("defaults: %q", p)
 	}
@@ -50,6 +52,7 @@ func TestHealthConfigProblems(t *testing.T) {
 }
 
 func TestHealthStatusOK(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		code, want int
 		ok         bool
@@ -64,6 +67,7 @@ func TestHealthStatusOK(t *testing.T) {
 }
 
 func TestHealthChecksProblem(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		code   int
 		checks any

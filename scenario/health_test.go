@@ -82,6 +82,7 @@ func (a *healthApp) scenario(url bool, t *testing.T) scenario.HealthCheck {
 }
 
 func TestHealthCheckPassesCorrectApp(t *testing.T) {
+	t.Parallel()
 	for _, url := range []bool{false, true} {
 		t.Run(fmt.Sprintf("url=%v", url), func(t *testing.T) {
 			a := &healthApp{}
@@ -96,6 +97,7 @@ func TestHealthCheckPassesCorrectApp(t *testing.T) {
 }
 
 func TestHealthCheckCatchesBrokenApps(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		app  *healthApp
@@ -135,6 +137,7 @@ func TestHealthCheckCatchesBrokenApps(t *testing.T) {
 }
 
 func TestHealthCheckSlowEndpoint(t *testing.T) {
+	t.Parallel()
 	// In a synctest bubble the handler's sleep advances a virtual clock, so
 	// the latency measured is exactly the sleep.
 	synctest.Test(t, func(t *testing.T) {
@@ -160,6 +163,7 @@ func TestHealthCheckSlowEndpoint(t *testing.T) {
 }
 
 func TestHealthCheckSingleEndpoint(t *testing.T) {
+	t.Parallel()
 	a := &healthApp{}
 	x := a.scenario(false, t)
 	x.Ready = "/healthz"
@@ -174,6 +178,7 @@ func TestHealthCheckSingleEndpoint(t *testing.T) {
 }
 
 func TestHealthCheckThroughJettyCheck(t *testing.T) {
+	t.Parallel()
 	a := &healthApp{}
 	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, a.scenario(false, t)) })
 	if res.Failed {
@@ -207,6 +212,7 @@ func TestHealthCheckThroughJettyCheck(t *testing.T) {
 }
 
 func TestHealthCheckBadConfiguration(t *testing.T) {
+	t.Parallel()
 	ok := scenario.Handler((&healthApp{}).handler())
 	for _, tc := range []struct {
 		name string
@@ -263,6 +269,7 @@ func healthAnswer(code int, body string) func(w http.ResponseWriter) {
 // down) in application/health+json; a failing readiness body whose checks
 // all pass contradicts its code.
 func TestHealthCheckFollowsTheDraftAndKubernetes(t *testing.T) {
+	t.Parallel()
 	pass, fail := healthAnswer(200, `{"status":"pass"}`), healthAnswer(503, `{"status":"fail"}`)
 	for _, tc := range []struct {
 		name                  string
@@ -295,6 +302,7 @@ func TestHealthCheckFollowsTheDraftAndKubernetes(t *testing.T) {
 // A HealthCheck without Dependencies passes on what it tried and says, as
 // not proven, what it could not: readiness following a dependency.
 func TestHealthCheckWithoutDependenciesIsNotProven(t *testing.T) {
+	t.Parallel()
 	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) {
 		jetty.Check(tb, scenario.HealthCheck{Target: scenario.Handler((&healthApp{}).handler())})
 	})
@@ -314,6 +322,7 @@ func TestHealthCheckWithoutDependenciesIsNotProven(t *testing.T) {
 // Kubernetes probes send no credentials: a health endpoint behind
 // authentication is told so.
 func TestHealthCheckBehindAuthentication(t *testing.T) {
+	t.Parallel()
 	x, _ := healthAnswers(healthAnswer(401, ""), healthAnswer(200, `{"status":"pass"}`), healthAnswer(503, `{"status":"fail"}`))
 	wantProblems(t, x, "GET /healthz = 401, want 200: probes send no credentials: serve the health endpoints without authentication")
 }

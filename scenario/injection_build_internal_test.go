@@ -63,6 +63,7 @@ func setField(obj map[string]any, name string, v any) {
 // payload, carried as sent (invalid UTF-8 too), for every payload of the
 // corpus and random bytes, in flat and nested templates.
 func TestInjectionBodiesAreBuiltAsBefore(t *testing.T) {
+	t.Parallel()
 	values := []string{"", `"`, `\`, "\x00", "\x1f", "\x7f", "a\"b\\c\nd", "\xff\xfe", "é😀"}
 	for _, p := range Payloads() {
 		values = append(values, p.Value)

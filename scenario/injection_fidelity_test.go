@@ -34,6 +34,7 @@ func bothWays(t *testing.T, h http.Handler, x scenario.Injection, fn func(t *tes
 // Content-Type: net/http sniffs its buffer (text/html), where
 // httptest.ResponseRecorder sniffed only the first Write (text/plain).
 func TestInjectionXSSAfterALeadingNewline(t *testing.T) {
+	t.Parallel()
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "\n")
 		fmt.Fprintf(w, "<!doctype html><html><body><p>Results for %s</p></body></html>", r.URL.Query().Get("q"))
@@ -88,6 +89,7 @@ func sqlPage(db *sql.DB, w http.ResponseWriter, query string, args ...any) {
 // Issue 11 item 2: UNION and boolean SQL injection with no error in the
 // body, on real SQLite, by id (numeric) and by name (quoted, and LIKE).
 func TestInjectionBlindSQL(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, path, param, value string
 		unsafe, safe             func(db *sql.DB, w http.ResponseWriter, v string)
@@ -152,6 +154,7 @@ func TestInjectionBlindSQL(t *testing.T) {
 // that run although escaped: JavaScript, event-handler, unquoted-attribute
 // and client-side template contexts. Each has an html/template twin.
 func TestInjectionXSSContexts(t *testing.T) {
+	t.Parallel()
 	page := func(format string, escape func(string) string) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")

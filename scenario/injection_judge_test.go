@@ -8,6 +8,7 @@ import (
 )
 
 func TestInjectionJudgements(t *testing.T) {
+	t.Parallel()
 	base := &response{Status: 200, Header: http.Header{}, Body: []byte("ok")}
 	html := func(body string) *response {
 		return &response{Status: 200, Header: http.Header{"Content-Type": {"text/html"}}, Body: []byte(body)}
@@ -44,6 +45,7 @@ func TestInjectionJudgements(t *testing.T) {
 }
 
 func TestInjectionOracleVerdict(t *testing.T) {
+	t.Parallel()
 	r := func(status int, body string) *response { return &response{Status: status, Body: []byte(body)} }
 	echo := &[4]*response{r(200, "no rows for x' OR '7'='7"), r(200, "no rows for x' OR '7'='8"), r(200, "no rows for x' OR '3'='3"), r(200, "no rows for x' OR '3'='4")}
 	if v := injOracleVerdict(echo); v != injOracleSame {
@@ -109,6 +111,7 @@ func TestInjectionOracleVerdict(t *testing.T) {
 }
 
 func TestInjectionHTMLContext(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		body string
 		ctx  int
@@ -147,6 +150,7 @@ func TestInjectionHTMLContext(t *testing.T) {
 }
 
 func TestInjectionSinkJudgements(t *testing.T) {
+	t.Parallel()
 	redirect := func(status int, loc string) *response {
 		return &response{Status: status, Header: http.Header{"Location": {loc}}}
 	}

@@ -14,6 +14,7 @@ import (
 // secret: the log says "186 payloads into POST /login json password", not
 // "POST /login json password: [REDACTED] payloads" (seen in examples/login).
 func TestInjectionLogsTheCountIntoASecretNamedInput(t *testing.T) {
+	t.Parallel()
 	in := scenario.Input{In: scenario.InJSON, Name: "password", Path: "/login", Template: `{"email": "x@example.com", "password": "y"}`}
 	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) {
 		jetty.Check(tb, scenario.Injection{Target: scenario.Handler(safeApp(t)), Inputs: []scenario.Input{in}})

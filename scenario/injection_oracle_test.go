@@ -25,6 +25,7 @@ func withRequestID(db *sql.DB, serve func(db *sql.DB, w http.ResponseWriter, v s
 }
 
 func TestInjectionOracleIgnoresARequestID(t *testing.T) {
+	t.Parallel()
 	in := []scenario.Input{{In: scenario.InQuery, Name: "name", Path: "/by-name", Value: "alice"}}
 	unsafe := func(db *sql.DB, w http.ResponseWriter, v string) {
 		sqlPage(db, w, "SELECT id, name, email FROM users WHERE name = '"+v+"'")

@@ -13,6 +13,7 @@ import (
 // category keeps some, and every kept shape of the differential oracle
 // keeps its four conditions, without which the oracle judges nothing.
 func TestInjectionShortCorpus(t *testing.T) {
+	t.Parallel()
 	all := Payloads()
 	short := injShort(all)
 	for cat, values := range injShortValues {

@@ -24,6 +24,7 @@ func shortInjection(x scenario.Injection) scenario.Injection { return scenario.W
 // Under -short the corpus is narrowed, yet every broken handler of the
 // full corpus's tests is caught, each with the same message.
 func TestInjectionShortCatchesBrokenHandlers(t *testing.T) {
+	t.Parallel()
 	for _, tc := range brokenInjection {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -44,6 +45,7 @@ func TestInjectionShortCatchesBrokenHandlers(t *testing.T) {
 // XSS context, the side effects (canary, written file, SSRF listener) and
 // open redirects.
 func TestInjectionShortKeepsEveryOracle(t *testing.T) {
+	t.Parallel()
 	db := openUsers(t)
 	blind := func(param, query string) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -134,6 +136,7 @@ func TestInjectionShortKeepsEveryOracle(t *testing.T) {
 // A correct application passes under -short, and the log says plainly
 // that the corpus was narrowed and how to send all of it.
 func TestInjectionShortPassesASafeAppAndSaysSo(t *testing.T) {
+	t.Parallel()
 	n := len(scenario.Payloads())
 	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) {
 		jetty.Check(tb, shortInjection(scenario.Injection{Target: scenario.Handler(safeApp(t)), Inputs: safeInputs}))
@@ -161,6 +164,7 @@ func TestInjectionShortPassesASafeAppAndSaysSo(t *testing.T) {
 // An explicit MaxPayloads wins over -short: the run sends what it asks,
 // and says nothing of -short.
 func TestInjectionMaxPayloadsWinsOverShort(t *testing.T) {
+	t.Parallel()
 	var sent atomic.Int64 // payloads go four at a time
 	rec := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sent.Add(1); io.WriteString(w, "ok") })
 	cats := len(scenario.PayloadCategories())

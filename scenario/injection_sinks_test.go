@@ -27,6 +27,7 @@ func wantProblem(t *testing.T, err error, want string) {
 
 // Issue 11 item 6: os.WriteFile and os.Create on a path from input.
 func TestInjectionFileWriteSinks(t *testing.T) {
+	t.Parallel()
 	base := t.TempDir()
 	join := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		os.WriteFile(filepath.Join(base, r.URL.Query().Get("name")), []byte("report"), 0o600)
@@ -73,6 +74,7 @@ func TestInjectionFileWriteSinks(t *testing.T) {
 
 // Issue 11 item 6: a server that fetches the URL it is given.
 func TestInjectionSSRF(t *testing.T) {
+	t.Parallel()
 	fetch := func(allow func(*url.URL) bool) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			raw := r.URL.Query().Get("url")
@@ -108,6 +110,7 @@ func TestInjectionSSRF(t *testing.T) {
 
 // Issue 11 item 6: a redirect to wherever ?next= says.
 func TestInjectionOpenRedirect(t *testing.T) {
+	t.Parallel()
 	naive := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, r.URL.Query().Get("next"), http.StatusFound)
 	})
@@ -132,6 +135,7 @@ func TestInjectionOpenRedirect(t *testing.T) {
 
 // Issue 11 item 6: a payload in a cookie, and inside JSON in a header.
 func TestInjectionCookieAndTemplatedHeader(t *testing.T) {
+	t.Parallel()
 	db := openUsers(t)
 	lookup := func(w http.ResponseWriter, name string, concat bool) {
 		q, args := "SELECT name FROM users WHERE name = ?", []any{name}
@@ -192,6 +196,7 @@ func TestInjectionCookieAndTemplatedHeader(t *testing.T) {
 // Issue 11 item 7: a command run without a shell (exec.Command(fields[0],
 // fields[1:]...)) is told so, not that the input "reached a shell".
 func TestInjectionCommandWithoutAShell(t *testing.T) {
+	t.Parallel()
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Stands for exec.Command(f[0], f[1:]...).Run(): no shell.
 		if f := strings.Fields(r.URL.Query().Get("cmd")); len(f) == 2 && f[0] == "touch" && strings.HasPrefix(filepath.Base(f[1]), "jetty-canary-") {

@@ -156,6 +156,7 @@ func quietServer(t *testing.T, h http.Handler) *httptest.Server {
 }
 
 func TestInjectionSafeAppPasses(t *testing.T) {
+	t.Parallel()
 	x := scenario.Injection{Target: scenario.Handler(safeApp(t)), Inputs: safeInputs, Canary: filepath.Join(t.TempDir(), "canary")}
 	if err := x.Verify(context.Background()); err != nil {
 		t.Fatalf("Verify(safe app) = %v", err)
@@ -163,6 +164,7 @@ func TestInjectionSafeAppPasses(t *testing.T) {
 }
 
 func TestInjectionSafeAppPassesOverURL(t *testing.T) {
+	t.Parallel()
 	srv := quietServer(t, safeApp(t))
 	x := scenario.Injection{Target: scenario.URL(srv.URL), Inputs: safeInputs}
 	if err := x.Verify(context.Background()); err != nil {
@@ -171,6 +173,7 @@ func TestInjectionSafeAppPassesOverURL(t *testing.T) {
 }
 
 func TestInjectionCheckLogsWhatItSent(t *testing.T) {
+	t.Parallel()
 	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) {
 		jetty.Check(tb, scenario.WithShort(scenario.Injection{Target: scenario.Handler(safeApp(t)), Inputs: safeInputs}, false)) // the whole corpus, even under -short
 	})
@@ -328,6 +331,7 @@ func commandApp(dir string) http.Handler {
 }
 
 func TestInjectionBrokenHandlersFail(t *testing.T) {
+	t.Parallel()
 	for _, tc := range brokenInjection {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -347,6 +351,7 @@ func TestInjectionBrokenHandlersFail(t *testing.T) {
 }
 
 func TestInjectionBrokenHandlersFailOverURL(t *testing.T) {
+	t.Parallel()
 	for _, tc := range brokenInjection {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -361,6 +366,7 @@ func TestInjectionBrokenHandlersFailOverURL(t *testing.T) {
 }
 
 func TestInjectionCheckReportsFailure(t *testing.T) {
+	t.Parallel()
 	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) {
 		jetty.Check(tb, scenario.Injection{Target: scenario.Handler(brokenInjection[2].app(t, "")), Inputs: []scenario.Input{brokenInjection[2].input}})
 	})
@@ -373,6 +379,7 @@ func TestInjectionCheckReportsFailure(t *testing.T) {
 }
 
 func TestInjectionDefaultCanaryIsUniqueAndRemoved(t *testing.T) {
+	t.Parallel()
 	before, _ := filepath.Glob(filepath.Join(os.TempDir(), "jetty-canary-*"))
 	x := scenario.Injection{Target: scenario.Handler(commandApp(t.TempDir())), Inputs: []scenario.Input{{In: scenario.InQuery, Name: "host", Path: "/ping"}},
 		Categories: []scenario.PayloadCategory{scenario.PayloadCommand}}
@@ -394,6 +401,7 @@ func TestInjectionDefaultCanaryIsUniqueAndRemoved(t *testing.T) {
 // one header, and the server writes CR and LF as spaces. The check flags
 // only headers that really appear.
 func TestInjectionHeaderEchoIsNeutralisedByNetHTTP(t *testing.T) {
+	t.Parallel()
 	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Echo", r.URL.Query().Get("lang"))
 		io.WriteString(w, "ok")
@@ -411,6 +419,7 @@ func TestInjectionHeaderEchoIsNeutralisedByNetHTTP(t *testing.T) {
 // TestInjectionEchoIsNotAFinding proves that the corpus does not trigger its
 // own checks: an application that echoes every payload as plain text passes.
 func TestInjectionEchoIsNotAFinding(t *testing.T) {
+	t.Parallel()
 	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		b, _ := io.ReadAll(r.Body)
@@ -425,6 +434,7 @@ func TestInjectionEchoIsNotAFinding(t *testing.T) {
 }
 
 func TestInjectionListsAtMost25PerInput(t *testing.T) {
+	t.Parallel()
 	boom := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("q") != "jetty" {
 			w.WriteHeader(http.StatusInternalServerError)
@@ -445,6 +455,7 @@ func TestInjectionListsAtMost25PerInput(t *testing.T) {
 }
 
 func TestInjectionMaxPayloadsAndCategories(t *testing.T) {
+	t.Parallel()
 	var (
 		mu  sync.Mutex
 		got []string
@@ -487,6 +498,7 @@ func TestInjectionMaxPayloadsAndCategories(t *testing.T) {
 }
 
 func TestInjectionRequestShapes(t *testing.T) {
+	t.Parallel()
 	type seen struct{ method, path, ctype, body, query, header string }
 	var (
 		mu   sync.Mutex
@@ -540,6 +552,7 @@ func TestInjectionRequestShapes(t *testing.T) {
 }
 
 func TestInjectionPathPayloadsTravelEscapedOverURL(t *testing.T) {
+	t.Parallel()
 	var got []string
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = append(got, r.URL.EscapedPath()) })
 	srv := quietServer(t, h)
@@ -554,6 +567,7 @@ func TestInjectionPathPayloadsTravelEscapedOverURL(t *testing.T) {
 }
 
 func TestInjectionBadConfiguration(t *testing.T) {
+	t.Parallel()
 	h := scenario.Handler(http.NotFoundHandler())
 	ok := []scenario.Input{{In: scenario.InQuery, Name: "q"}}
 	for _, tc := range []struct {
@@ -586,6 +600,7 @@ func TestInjectionBadConfiguration(t *testing.T) {
 }
 
 func TestInjectionCorpus(t *testing.T) {
+	t.Parallel()
 	all := scenario.Payloads()
 	count := map[scenario.PayloadCategory]int{}
 	for _, p := range all {
@@ -619,6 +634,7 @@ func TestInjectionCorpus(t *testing.T) {
 // be taken for one that evaluates templates when an ID happens to contain
 // the product's digits.
 func TestInjectionTemplateProductIsNotFoundInsideIDs(t *testing.T) {
+	t.Parallel()
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The baseline's ID lacks the digits; the payloads' IDs have them,
 		// as a random ID now and then does.

@@ -21,6 +21,7 @@ import (
 )
 
 func TestHeadersJudgements(t *testing.T) {
+	t.Parallel()
 	if p := hdBelow(observatory.Report{Grade: "B", Score: 70}, "A-"); p != "grade B (70/100), want at least A-" {
 		t.Errorf("hdBelow = %q", p)
 	}
@@ -40,6 +41,7 @@ func TestHeadersJudgements(t *testing.T) {
 }
 
 func TestAuthJudgements(t *testing.T) {
+	t.Parallel()
 	refused := []int{401, 403}
 	for _, tc := range []struct {
 		resp  *response
@@ -66,6 +68,7 @@ func TestAuthJudgements(t *testing.T) {
 }
 
 func TestTLSJudgements(t *testing.T) {
+	t.Parallel()
 	small, _ := rsa.GenerateKey(rand.Reader, 1024)
 	if p := tlsKeyProblem(&small.PublicKey); !strings.Contains(p, "RSA key has 1024 bits") {
 		t.Errorf("tlsKeyProblem(RSA 1024) = %q", p)
@@ -102,6 +105,7 @@ func TestTLSJudgements(t *testing.T) {
 }
 
 func TestCachingJudgements(t *testing.T) {
+	t.Parallel()
 	h := http.Header{"Cache-Control": {"public, max-age=60"}, "Etag": {`"v1"`}, "Last-Modified": {"yesterday"}}
 	got := strings.Join(cachePublicProblems("GET /a", h), "\n")
 	if !strings.Contains(got, `Last-Modified "yesterday", not an HTTP date`) {
@@ -125,6 +129,7 @@ func TestCachingJudgements(t *testing.T) {
 // TestTLSProbesDialThroughTheGuard: the TLS check's own dialers keep to
 // loopback on the address dialed (issue 10 item 2), as the client does.
 func TestTLSProbesDialThroughTheGuard(t *testing.T) {
+	t.Parallel()
 	d := &net.Dialer{Control: probe.Guard(false)}
 	if _, err := tlsProbe(t.Context(), d, "192.0.2.1:443", &tls.Config{InsecureSkipVerify: true}); !errors.Is(err, probe.ErrNotLoopback) {
 		t.Errorf("tlsProbe to 192.0.2.1: err = %v, want ErrNotLoopback", err)

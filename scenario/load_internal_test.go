@@ -10,6 +10,7 @@ import (
 )
 
 func TestLoadJudgements(t *testing.T) {
+	t.Parallel()
 	if got := loadViolations(nil); got != nil {
 		t.Errorf("loadViolations(nil) = %v", got)
 	}
@@ -28,6 +29,7 @@ func TestLoadJudgements(t *testing.T) {
 }
 
 func TestLoadFailureJudgements(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		codes map[int]uint64
 		seed  bool
@@ -54,6 +56,7 @@ func TestLoadFailureJudgements(t *testing.T) {
 }
 
 func TestLoadSlowHint(t *testing.T) {
+	t.Parallel()
 	if got := loadSlowHint(100, "POST /login"); !strings.Contains(got, "password hashing") {
 		t.Errorf("loadSlowHint(login) = %q", got)
 	}

@@ -6,6 +6,7 @@ import (
 )
 
 func TestLoadShortPlan(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ n, want int }{{100, 20}, {1000, 200}, {30, 20}, {10, 10}, {1, 1}} {
 		if got := loadShortBurst(tc.n); got != tc.want {
 			t.Errorf("loadShortBurst(%d) = %d, want %d", tc.n, got, tc.want)

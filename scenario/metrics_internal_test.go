@@ -6,6 +6,7 @@ import (
 )
 
 func TestMetricsJudgements(t *testing.T) {
+	t.Parallel()
 	for ct, want := range map[string]string{
 		"text/plain; version=0.0.4; charset=utf-8": "",
 		"text/plain": "",
@@ -37,6 +38,7 @@ func TestMetricsJudgements(t *testing.T) {
 }
 
 func TestMetricsHistogramProblems(t *testing.T) {
+	t.Parallel()
 	e, err := ParseExposition([]byte(`# TYPE h histogram
 h_bucket{path="/a",le="1"} 2
 h_bucket{path="/a",le="+Inf"} 3

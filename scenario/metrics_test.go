@@ -185,6 +185,7 @@ func (a *metricsApp) scenario(url bool, t *testing.T) scenario.Metrics {
 }
 
 func TestMetricsPassesCorrectApp(t *testing.T) {
+	t.Parallel()
 	for _, url := range []bool{false, true} {
 		t.Run(fmt.Sprintf("url=%v", url), func(t *testing.T) {
 			a := &metricsApp{}
@@ -210,6 +211,7 @@ func TestMetricsPassesCorrectApp(t *testing.T) {
 }
 
 func TestMetricsCatchesBrokenApps(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		app  *metricsApp
@@ -245,6 +247,7 @@ func TestMetricsCatchesBrokenApps(t *testing.T) {
 }
 
 func TestMetricsNames(t *testing.T) {
+	t.Parallel()
 	a := &metricsApp{names: true}
 	got := verifyProblems(t, a.scenario(false, t))
 	for _, w := range []string{"no request counter: GET /metrics exports no *_requests_total counter", "no latency histogram or summary"} {
@@ -270,6 +273,7 @@ func TestMetricsNames(t *testing.T) {
 }
 
 func TestMetricsThroughJettyCheck(t *testing.T) {
+	t.Parallel()
 	a := &metricsApp{}
 	x := a.scenario(false, t)
 	x.N = 3
@@ -309,6 +313,7 @@ func TestMetricsThroughJettyCheck(t *testing.T) {
 }
 
 func TestMetricsBadConfiguration(t *testing.T) {
+	t.Parallel()
 	ok := scenario.Handler((&metricsApp{}).handler())
 	for _, tc := range []struct {
 		name string
@@ -331,6 +336,7 @@ func TestMetricsBadConfiguration(t *testing.T) {
 }
 
 func TestMetricsParseExposition(t *testing.T) {
+	t.Parallel()
 	text := `# HELP http_requests_total The total \\ of "requests".\nSecond line.
 # TYPE http_requests_total counter
 http_requests_total{method="post",code="200"} 1027 1395066363000
@@ -492,6 +498,7 @@ const openMetrics = "application/openmetrics-text; version=1.0.0; charset=utf-8"
 // Prometheus rejects an OpenMetrics scrape that does not end with # EOF
 // ("data does not end with # EOF"); the text format needs none.
 func TestMetricsOpenMetricsNeedsEOF(t *testing.T) {
+	t.Parallel()
 	wantProblems(t, (&metricsApp{contentType: openMetrics, noEOF: true}).scenario(false, t),
 		`GET /metrics before the requests: the exposition is served as OpenMetrics (application/openmetrics-text; version=1.0.0; charset=utf-8) but does not end with "# EOF": Prometheus rejects the whole scrape`)
 	if err := (&metricsApp{contentType: openMetrics}).scenario(false, t).Verify(t.Context()); err != nil {
@@ -503,6 +510,7 @@ func TestMetricsOpenMetricsNeedsEOF(t *testing.T) {
 }
 
 func TestMetricsHistogramInvariants(t *testing.T) {
+	t.Parallel()
 	for hist, want := range map[string]string{
 		"notCumulative": `histogram http_request_duration_seconds: bucket le="0.1" = 0 is below le="0.005" = 6: buckets are cumulative`,
 		"noInf":         `histogram http_request_duration_seconds has no le="+Inf" bucket`,
@@ -525,6 +533,7 @@ func TestMetricsHistogramInvariants(t *testing.T) {
 // go_memstats_alloc_bytes_total): two families of one name. Prometheus
 // ingests it: a warning, not a failure.
 func TestMetricsTwoFamiliesOfOneName(t *testing.T) {
+	t.Parallel()
 	a := &metricsApp{contentType: openMetrics, goOM: true}
 	x := a.scenario(false, t)
 	if err := x.Verify(t.Context()); err != nil {
@@ -551,6 +560,7 @@ func TestMetricsTwoFamiliesOfOneName(t *testing.T) {
 // Without Failing, Metrics asks for a path no application serves: the
 // error must be counted.
 func TestMetricsProvokesAnError(t *testing.T) {
+	t.Parallel()
 	x := (&metricsApp{}).scenario(false, t)
 	x.Failing = scenario.Request{}
 	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, x) })

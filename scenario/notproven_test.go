@@ -18,6 +18,7 @@ import (
 // feature's coverage is "partial", its failure names the field to set,
 // and the summary lists the probe. Setting the field covers it.
 func TestRequiredNotProvenMakesCoveragePartial(t *testing.T) {
+	t.Parallel()
 	r := innertest.Run(t, "TestInnerNotProvenPartial")
 	if r.ExitOK {
 		t.Fatalf("a feature whose RateLimit could not prove a required probe passed:\n%s", r.Output)
@@ -64,11 +65,13 @@ func mustReq(t *testing.T, p preset.Preset, id preset.ID) preset.Requirement {
 }
 
 func TestInnerNotProvenPartial(t *testing.T) {
+	t.Parallel()
 	innertest.Inner(t)
 	rlFeature(t, scenario.RateLimit{Target: rlApp{}.target()})
 }
 
 func TestInnerNotProvenCovered(t *testing.T) {
+	t.Parallel()
 	innertest.Inner(t)
 	rlFeature(t, scenario.RateLimit{Target: rlApp{}.target(), Success: scenario.LoginRequest("alice@example.com", "s3cret")})
 }
@@ -76,6 +79,7 @@ func TestInnerNotProvenCovered(t *testing.T) {
 // A probe that only adds to what the check proves is logged, never
 // required: the feature stays covered.
 func TestOptionalNotProvenIsOnlyLogged(t *testing.T) {
+	t.Parallel()
 	r := innertest.Run(t, "TestInnerOptionalNotProven")
 	out := r.Output
 	if r.Status("TestInnerOptionalNotProven") != "pass" {
@@ -87,6 +91,7 @@ func TestOptionalNotProvenIsOnlyLogged(t *testing.T) {
 }
 
 func TestInnerOptionalNotProven(t *testing.T) {
+	t.Parallel()
 	innertest.Inner(t)
 	req := mustReq(t, preset.ProductionSaaS, preset.LoginRateLimit)
 	req.Params = preset.Params{"optional": "Success"}
@@ -97,6 +102,7 @@ func TestInnerOptionalNotProven(t *testing.T) {
 // Explain returns what a pass did not prove; Verify keeps returning nil on
 // a pass.
 func TestExplainReturnsNotProvenOnAPass(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	own := preset.New("Production SaaS", mustReq(t, preset.ProductionSaaS, preset.LoginRateLimit))
 	// Each run gets a fresh limiter: the one before has blocked alice.

@@ -10,6 +10,7 @@ import (
 )
 
 func TestOverloadJudgements(t *testing.T) {
+	t.Parallel()
 	ok, shed, failed := ovlTally(map[int]uint64{200: 5, 302: 1, 503: 7, 429: 2, 500: 3, 0: 4}, []int{429, 503})
 	if ok != 6 || shed != 9 || failed != 7 {
 		t.Errorf("ovlTally = %d, %d, %d, want 6, 9, 7", ok, shed, failed)
@@ -31,6 +32,7 @@ func TestOverloadJudgements(t *testing.T) {
 }
 
 func TestOverloadRecoveryJudgements(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	shed := []int{429, 503}
 	resp := func(code int, ra string) *response {

@@ -114,6 +114,7 @@ func (a *ovlApp) scenario(url bool, t *testing.T) scenario.Overload {
 const ovlGenerous = 10 * time.Second
 
 func TestOverloadPassesCorrectService(t *testing.T) {
+	t.Parallel()
 	for _, url := range []bool{false, true} {
 		t.Run(fmt.Sprintf("url=%v", url), func(t *testing.T) {
 			check := func(t *testing.T) {
@@ -139,6 +140,7 @@ func TestOverloadPassesCorrectService(t *testing.T) {
 }
 
 func TestOverloadCatchesBrokenServices(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		mode string
@@ -210,6 +212,7 @@ func TestOverloadCatchesBrokenServices(t *testing.T) {
 }
 
 func TestOverloadRetryAfterOptional(t *testing.T) {
+	t.Parallel()
 	var res tbtest.Result
 	synctest.Test(t, func(t *testing.T) {
 		x := newOvlApp("noRetryAfter").scenario(false, t)
@@ -222,6 +225,7 @@ func TestOverloadRetryAfterOptional(t *testing.T) {
 }
 
 func TestOverloadThroughJettyCheck(t *testing.T) {
+	t.Parallel()
 	var res tbtest.Result
 	synctest.Test(t, func(t *testing.T) {
 		res = tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, newOvlApp("").scenario(false, t)) })
@@ -252,6 +256,7 @@ func TestOverloadThroughJettyCheck(t *testing.T) {
 }
 
 func TestOverloadRecoveryHonoursRetryAfter(t *testing.T) {
+	t.Parallel()
 	// The service sheds the first request after the burst with
 	// Retry-After: 0, then serves: the scenario tries once more.
 	synctest.Test(t, testOverloadRecoveryHonoursRetryAfter)
@@ -279,6 +284,7 @@ func testOverloadRecoveryHonoursRetryAfter(t *testing.T) {
 }
 
 func TestOverloadBadConfiguration(t *testing.T) {
+	t.Parallel()
 	ok := scenario.Handler(newOvlApp("roomy"))
 	for _, tc := range []struct {
 		name string
@@ -345,6 +351,7 @@ func afterBurst(a *ovlApp, after *atomic.Int64) http.Handler {
 // Issue 11, item 12: a shed answer that asks for longer than the scenario
 // waits is not "did not recover".
 func TestOverloadRecoveryBeyondItsWait(t *testing.T) {
+	t.Parallel()
 	var after atomic.Int64
 	// A generous budget (its quarter is the generator lag allowed): this
 	// test is about recovery on real time, not about the machine's speed.
@@ -376,6 +383,7 @@ func TestOverloadRecoveryBeyondItsWait(t *testing.T) {
 // queue's latencies rise by exactly 2ms a request and the roomy service's
 // stay at zero, however busy the machine.
 func TestOverloadQueueingServiceIsToldItQueued(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, testOverloadQueueingServiceIsToldItQueued)
 }
 

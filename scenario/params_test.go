@@ -23,6 +23,7 @@ type engine interface {
 // requirement; so a parameter means the same in the preset, in
 // preset.Validate and in the check ("1d" is a day everywhere).
 func TestEveryPresetParameterIsReadByItsCheck(t *testing.T) {
+	t.Parallel()
 	target := Handler(http.NotFoundHandler())
 	checks := []engine{
 		RateLimit{Target: target}, AuditLog{Target: target}, Load{Target: target},
@@ -82,6 +83,7 @@ func TestEveryPresetParameterIsReadByItsCheck(t *testing.T) {
 // A preset whose Load requirement says "max": "1d" passes preset.Validate,
 // and Load reads it as a day, as every check reads durations.
 func TestDurationParametersReadAsThePresetDoes(t *testing.T) {
+	t.Parallel()
 	p := preset.New("days", preset.Requirement{ID: preset.Load, Title: "load", Category: preset.Performance, Params: preset.Params{preset.ParamMax: "1d"}})
 	if err := p.Validate(); err != nil {
 		t.Fatalf("Validate: %v", err)

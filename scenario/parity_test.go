@@ -116,6 +116,7 @@ func runLogs(t *testing.T, c checker) string {
 }
 
 func TestEveryCheckHasLayerCases(t *testing.T) {
+	t.Parallel()
 	for _, c := range everyCheck {
 		name := typeOf(c)
 		if layersPending[name] {
@@ -137,6 +138,7 @@ func TestEveryCheckHasLayerCases(t *testing.T) {
 // TestVerifyAndRunAgree runs every check through both layers on the same
 // application: the problems are the same, in the same order.
 func TestVerifyAndRunAgree(t *testing.T) {
+	t.Parallel()
 	for _, lc := range layerCases {
 		t.Run(lc.name, func(t *testing.T) {
 			var verified, ran []string
@@ -162,6 +164,7 @@ func TestVerifyAndRunAgree(t *testing.T) {
 // TestDoneContextStopsEveryCheck: a cancelled or expired context stops a
 // check before its first request, and its error wraps the context's.
 func TestDoneContextStopsEveryCheck(t *testing.T) {
+	t.Parallel()
 	for _, lc := range layerCases {
 		if lc.broken {
 			continue

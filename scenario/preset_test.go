@@ -14,6 +14,7 @@ import (
 // requirement that names it: a coverage failure's "add scenario.X{…}" is
 // always advice that works.
 func TestPresetsNameScenariosThatCoverThem(t *testing.T) {
+	t.Parallel()
 	all := map[string]jetty.Scenario{
 		"RateLimit": scenario.RateLimit{}, "AuditLog": scenario.AuditLog{}, "Load": scenario.Load{},
 		"SecurityHeaders": scenario.SecurityHeaders{}, "Injection": scenario.Injection{},

@@ -6,6 +6,7 @@ import (
 )
 
 func TestQBJudgements(t *testing.T) {
+	t.Parallel()
 	if p := qbOverBudget("GET /posts", 10, 10); p != "" {
 		t.Errorf("qbOverBudget at the budget = %q, want none", p)
 	}

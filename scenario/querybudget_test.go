@@ -172,6 +172,7 @@ func (a *qbApp) scenario(t *testing.T, url bool) scenario.QueryBudget {
 }
 
 func TestQueryBudgetPassesJoinQuery(t *testing.T) {
+	t.Parallel()
 	for _, url := range []bool{false, true} {
 		t.Run(fmt.Sprintf("url=%v", url), func(t *testing.T) {
 			a := newQBApp(t, 3, false)
@@ -188,6 +189,7 @@ func TestQueryBudgetPassesJoinQuery(t *testing.T) {
 }
 
 func TestQueryBudgetCatchesNPlusOne(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		rows int
@@ -235,6 +237,7 @@ func TestQueryBudgetCatchesNPlusOne(t *testing.T) {
 }
 
 func TestQueryBudgetThroughJettyCheck(t *testing.T) {
+	t.Parallel()
 	a := newQBApp(t, 3, false)
 	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, a.scenario(t, false)) })
 	if res.Failed {
@@ -270,6 +273,7 @@ func TestQueryBudgetThroughJettyCheck(t *testing.T) {
 }
 
 func TestQueryBudgetNoQueriesCounted(t *testing.T) {
+	t.Parallel()
 	a := newQBApp(t, 3, false)
 	x := a.scenario(t, false)
 	var zero atomic.Int64
@@ -281,6 +285,7 @@ func TestQueryBudgetNoQueriesCounted(t *testing.T) {
 }
 
 func TestQueryBudgetBadConfiguration(t *testing.T) {
+	t.Parallel()
 	a := newQBApp(t, 1, false)
 	ok := scenario.Handler(a.handler())
 	var backwards atomic.Int64
@@ -321,6 +326,7 @@ func TestQueryBudgetBadConfiguration(t *testing.T) {
 // Without Grow the N+1 probe cannot run: the check passes on the budget
 // alone and says, as "not proven", which field would let it see N+1.
 func TestQueryBudgetWithoutGrowIsNotProven(t *testing.T) {
+	t.Parallel()
 	a := newQBApp(t, 3, true) // an N+1 endpoint within the budget
 	x := a.scenario(t, false)
 	x.Grow = nil
@@ -358,6 +364,7 @@ func init() {
 // Queries a handler issues after it wrote its response are counted: in
 // process the check waits for the handler to return.
 func TestQueryBudgetCountsQueriesAfterTheResponse(t *testing.T) {
+	t.Parallel()
 	var n atomic.Int64
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "2")

@@ -20,6 +20,7 @@ const rlBenchRuns = 50
 // full check: the block holds at 4m59s and lifts at 5m01s, on virtual
 // time), and prints the wall time per run.
 func TestInnerRateLimitLockoutRuns(t *testing.T) {
+	t.Parallel()
 	innertest.Inner(t)
 	x := scenario.RateLimit{Target: rlApp{}.target(), Lockout: 5 * time.Minute}
 	start := time.Now()

@@ -12,6 +12,7 @@ import (
 // The judgements of RateLimit, called directly.
 
 func TestRateLimitRetryProblem(t *testing.T) {
+	t.Parallel()
 	const lockout = 5 * time.Minute
 	for _, tt := range []struct {
 		raw  string
@@ -36,6 +37,7 @@ func TestRateLimitRetryProblem(t *testing.T) {
 }
 
 func TestRateLimitCacheProblem(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		status int
 		cc     string
@@ -61,6 +63,7 @@ func TestRateLimitCacheProblem(t *testing.T) {
 }
 
 func TestRateLimitAttemptsProblem(t *testing.T) {
+	t.Parallel()
 	if p := rlAttemptsProblem(10); p != "" {
 		t.Errorf("10 attempts: %q", p)
 	}
@@ -73,6 +76,7 @@ func TestRateLimitAttemptsProblem(t *testing.T) {
 }
 
 func TestRateLimitHasMessage(t *testing.T) {
+	t.Parallel()
 	const msg = "Don't retry <now>"
 	for _, body := range []string{msg, "<p>Don&#39;t retry &lt;now&gt;</p>", `{"error":"Don't retry \u003cnow\u003e"}`} {
 		if !rlHasMessage([]byte(body), msg) {
@@ -85,6 +89,7 @@ func TestRateLimitHasMessage(t *testing.T) {
 }
 
 func TestRateLimitLimiterReset(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 1, 1, 0, 0, 30, 0, time.UTC)
 	for _, tt := range []struct {
 		h    http.Header
@@ -110,6 +115,7 @@ func TestRateLimitLimiterReset(t *testing.T) {
 }
 
 func TestRateLimitResetProblem(t *testing.T) {
+	t.Parallel()
 	now := time.Unix(1_800_000_000, 0)
 	reset := func(d time.Duration) http.Header {
 		return http.Header{"X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Reset": {strconv.FormatInt(now.Add(d).Unix(), 10)}}
@@ -134,6 +140,7 @@ func TestRateLimitResetProblem(t *testing.T) {
 }
 
 func TestRateLimitWithAccount(t *testing.T) {
+	t.Parallel()
 	q, ok := rlWithAccount(LoginRequest("alice@example.com", "x"), rlSecondAccount)
 	if got, _ := q.jsonField("email"); !ok || got != "jetty-second-account@example.com" {
 		t.Errorf("JSON: %q, %v", q.Body, ok)

@@ -219,6 +219,7 @@ func rlProblems(t *testing.T, err error) *scenario.Problems {
 }
 
 func TestRateLimitPassesCorrectHandlers(t *testing.T) {
+	t.Parallel()
 	for name, target := range map[string]scenario.Target{
 		"counter":      rlApp{}.target(),
 		"token bucket": scenario.HandlerFunc(rateApp),
@@ -240,6 +241,7 @@ func TestRateLimitPassesCorrectHandlers(t *testing.T) {
 }
 
 func TestRateLimitLogsWhatItTried(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, rlFull(rlApp{}.target())) })
 		if res.Failed {
@@ -266,6 +268,7 @@ func TestRateLimitLogsWhatItTried(t *testing.T) {
 }
 
 func TestRateLimitCatchesBrokenHandlers(t *testing.T) {
+	t.Parallel()
 	malformed := func(time.Duration) string { return "soon" }
 	tests := []struct {
 		name string
@@ -303,6 +306,7 @@ func TestRateLimitCatchesBrokenHandlers(t *testing.T) {
 }
 
 func TestRateLimitGlobalCounterBlocksOtherAccount(t *testing.T) {
+	t.Parallel()
 	// A counter shared by every account locks bob out with alice's attempts.
 	global := scenario.HandlerFunc(func() http.Handler {
 		var n int
@@ -326,6 +330,7 @@ func TestRateLimitGlobalCounterBlocksOtherAccount(t *testing.T) {
 }
 
 func TestRateLimitCheckReportsThroughS(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, rlFull(rlApp{limit: -1}.target())) })
 		if !res.Failed {
@@ -339,6 +344,7 @@ func TestRateLimitCheckReportsThroughS(t *testing.T) {
 }
 
 func TestRateLimitOutsideBubble(t *testing.T) {
+	t.Parallel()
 	x := scenario.RateLimit{Target: rlApp{}.target()}
 	probs := rlProblems(t, x.Verify(context.Background()))
 	if want := "the 5m0s lockout was not verified: an in-process target runs on real time here"; !strings.Contains(probs.Error(), want) || len(probs.List) != 1 {
@@ -351,6 +357,7 @@ func TestRateLimitOutsideBubble(t *testing.T) {
 }
 
 func TestRateLimitURL(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(rlApp{}.handler())
 	defer srv.Close()
 	x := rlFull(scenario.URL(srv.URL))
@@ -381,6 +388,7 @@ func TestRateLimitURL(t *testing.T) {
 }
 
 func TestRateLimitVirtualTimeIsFast(t *testing.T) {
+	t.Parallel()
 	start := time.Now()
 	synctest.Test(t, func(t *testing.T) {
 		begin := time.Now()
@@ -398,6 +406,7 @@ func TestRateLimitVirtualTimeIsFast(t *testing.T) {
 }
 
 func TestRateLimitBadConfig(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		x    scenario.RateLimit
@@ -424,6 +433,7 @@ func TestRateLimitBadConfig(t *testing.T) {
 }
 
 func TestRateLimitTakesPresetParams(t *testing.T) {
+	t.Parallel()
 	p := preset.New("strict", preset.Requirement{
 		ID: preset.LoginRateLimit, Title: "three strikes", Category: preset.Security,
 		Traits: []preset.Trait{preset.Login},
@@ -450,6 +460,7 @@ func TestRateLimitTakesPresetParams(t *testing.T) {
 // virtual time via jetty.S.Bubble: a lockout one second too short is caught
 // without waiting, and a correct one passes.
 func TestRateLimitCheckUsesVirtualTime(t *testing.T) {
+	t.Parallel()
 	t.Run("correct", func(t *testing.T) {
 		jetty.Check(t, scenario.RateLimit{Target: rlApp{}.target()})
 	})
@@ -460,6 +471,7 @@ func TestRateLimitCheckUsesVirtualTime(t *testing.T) {
 }
 
 func TestInnerRateLimitShortLockout(t *testing.T) {
+	t.Parallel()
 	innertest.Inner(t)
 	jetty.Check(t, scenario.RateLimit{Target: rlApp{lockout: 5*time.Minute - time.Second}.target()})
 }
@@ -475,6 +487,7 @@ func innertestRateLimit(t *testing.T) string {
 // RFC 6585 §4: a 429 must not be stored by a cache, so one without
 // Cache-Control is correct; a 200 "block" without it would be cacheable.
 func TestRateLimitWithoutCacheControl(t *testing.T) {
+	t.Parallel()
 	bare := func() http.Handler {
 		inner := rlApp{}.handler()
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -512,6 +525,7 @@ func init() {
 // its login request, so a limiter keyed on the client instead of the
 // account fails it.
 func TestRateLimitStrictByDefault(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		app  rlApp
@@ -651,6 +665,7 @@ func newSlidingWindow(resetHeaders bool) *slidingWindow {
 // URL cannot show it: the pass says the lockout's length was not proven by
 // waiting.
 func TestRateLimitSlidingWindowSameVerdictOnBothTargets(t *testing.T) {
+	t.Parallel()
 	check := func(target scenario.Target) scenario.RateLimit {
 		return scenario.RateLimit{Target: target, Lockout: time.Minute, Message: "Too Many Requests"}
 	}
@@ -724,6 +739,7 @@ func TestRateLimitSlidingWindowSameVerdictOnBothTargets(t *testing.T) {
 // apart, so guessing stays unlimited: with Success set, the right password
 // must be blocked too while the account is; without it, that is not proven.
 func TestRateLimitBlocksTheRightPasswordToo(t *testing.T) {
+	t.Parallel()
 	right := scenario.LoginRequest("alice@example.com", "s3cret")
 	synctest.Test(t, func(t *testing.T) {
 		x := scenario.RateLimit{Target: rlApp{passFirst: true}.target(), Success: right}

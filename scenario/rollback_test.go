@@ -144,12 +144,14 @@ func (a *rbApp) scenario() scenario.Rollback {
 }
 
 func TestRollbackPassesReversibleMigration(t *testing.T) {
+	t.Parallel()
 	if err := newRBApp(t, rbApp{}).scenario().Verify(t.Context()); err != nil {
 		t.Error(err)
 	}
 }
 
 func TestRollbackCatchesBrokenMigrations(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		app  rbApp
@@ -167,6 +169,7 @@ func TestRollbackCatchesBrokenMigrations(t *testing.T) {
 }
 
 func TestRollbackWithoutSnapshotSaysNotProven(t *testing.T) {
+	t.Parallel()
 	x := newRBApp(t, rbApp{}).scenario()
 	x.Snapshot = nil
 	out := runLogs(t, x)

@@ -80,6 +80,7 @@ func notesApp(openExport bool) *jetty.Mux {
 func aliceToken(string) http.Header { return http.Header{"Authorization": {"Bearer alice-token"}} }
 
 func TestOpenAPIRoutes(t *testing.T) {
+	t.Parallel()
 	routes, err := scenario.OpenAPIRoutes(notesSpec(""))
 	require.NoError(t, err)
 	var got []string
@@ -102,6 +103,7 @@ func TestOpenAPIRoutes(t *testing.T) {
 }
 
 func TestAuthRequiredProbesEveryRouteOfTheInventory(t *testing.T) {
+	t.Parallel()
 	for _, loopback := range []bool{false, true} {
 		target := func(h http.Handler) scenario.Target {
 			if !loopback {
@@ -151,6 +153,7 @@ func TestAuthRequiredProbesEveryRouteOfTheInventory(t *testing.T) {
 }
 
 func TestInnerInventoryCoverage(t *testing.T) {
+	t.Parallel()
 	innertest.Inner(t)
 	app := notesApp(false)
 	routes := app.Routes().Public("GET /healthz")
@@ -167,6 +170,7 @@ func TestInnerInventoryCoverage(t *testing.T) {
 func TestInnerInventoryCoverageTouched(t *testing.T) { TestInnerInventoryCoverage(t) }
 
 func TestInventoryListsRoutesNoCheckTouched(t *testing.T) {
+	t.Parallel()
 	r := innertest.Run(t, "TestInnerInventoryCoverage")
 	require.Equal(t, "fail", r.Status("TestInnerInventoryCoverage/Notes"), r.Output)
 	out := r.TestOutput("TestInnerInventoryCoverage/Notes")
@@ -196,6 +200,7 @@ func searchApp(raw bool) http.Handler {
 }
 
 func TestInjectionProbesEveryParameterOfTheInventory(t *testing.T) {
+	t.Parallel()
 	routes, err := scenario.OpenAPIRoutes(notesSpec(""))
 	require.NoError(t, err)
 	n, _ := routes.Find("GET /notes/{id}")

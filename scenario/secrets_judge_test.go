@@ -8,6 +8,7 @@ import (
 )
 
 func TestSILJudgements(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		resp             response
 		problem, unknown string

@@ -25,6 +25,7 @@ func silPanics(log *slog.Logger) http.Handler {
 }
 
 func TestSecretsInLogsFailsWhenNoRequestIsAnswered(t *testing.T) {
+	t.Parallel()
 	rec := scenario.NewLogRecorder()
 	x := scenario.SecretsInLogs{Target: scenario.Handler(silPanics(slog.New(rec))), Source: rec}
 	wantProblems(t, x,
@@ -36,6 +37,7 @@ func TestSecretsInLogsFailsWhenNoRequestIsAnswered(t *testing.T) {
 // A route the application does not serve proves nothing about what its
 // handler logs: not proven, naming the field; the check still passes.
 func TestSecretsInLogsUnservedRouteIsNotProven(t *testing.T) {
+	t.Parallel()
 	rec := scenario.NewLogRecorder()
 	log := slog.New(rec)
 	mux := http.NewServeMux()
@@ -73,6 +75,7 @@ func silCheckout(log *slog.Logger, show func(card, cvc string) []any) http.Handl
 // PCI DSS v4 3.3.1 and 3.4.1: a log shows at most the BIN and last four
 // of a card number, and never the CVC, a PIN or track data.
 func TestSecretsInLogsCardData(t *testing.T) {
+	t.Parallel()
 	checkout := func(body string) []scenario.Request {
 		return []scenario.Request{{Path: "/checkout", Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(body)}}
 	}
@@ -127,6 +130,7 @@ func TestSecretsInLogsCardData(t *testing.T) {
 
 // A card number in a form body is found in the log however it is encoded.
 func TestSecretsInLogsURLEncodedCard(t *testing.T) {
+	t.Parallel()
 	rec := scenario.NewLogRecorder()
 	log := slog.New(rec)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -157,6 +161,7 @@ func init() {
 // when its handler returns) is searched too: in process the check waits
 // for the handlers to return before it reads the log.
 func TestSecretsInLogsReadsWhatIsLoggedAfterTheResponse(t *testing.T) {
+	t.Parallel()
 	rec := scenario.NewLogRecorder()
 	log := slog.New(rec)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -122,6 +122,7 @@ func silNoSecret(t *testing.T, text string) {
 }
 
 func TestSecretsInLogsPassesCorrectApp(t *testing.T) {
+	t.Parallel()
 	for _, url := range []bool{false, true} {
 		t.Run(fmt.Sprintf("url=%v", url), func(t *testing.T) {
 			if err := silScenario(t, silApp{}, url).Verify(context.Background()); err != nil {
@@ -132,6 +133,7 @@ func TestSecretsInLogsPassesCorrectApp(t *testing.T) {
 }
 
 func TestSecretsInLogsCatchesBrokenApps(t *testing.T) {
+	t.Parallel()
 	const boundary = "mask at the logging boundary: a slog.LogValuer on the type that holds it, or a ReplaceAttr in the handler"
 	for _, tc := range []struct {
 		name string
@@ -182,6 +184,7 @@ func TestSecretsInLogsCatchesBrokenApps(t *testing.T) {
 }
 
 func TestSecretsInLogsCustomRequests(t *testing.T) {
+	t.Parallel()
 	rec := scenario.NewLogRecorder()
 	x := scenario.SecretsInLogs{
 		Target: scenario.Handler(silApp{logURL: true, logBody: true}.handler(slog.New(rec))),
@@ -220,6 +223,7 @@ func TestSecretsInLogsCustomRequests(t *testing.T) {
 }
 
 func TestSecretsInLogsThroughJettyCheck(t *testing.T) {
+	t.Parallel()
 	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, silScenario(t, silApp{}, false)) })
 	if res.Failed {
 		t.Fatalf("jetty.Check on a correct app failed:\n%s", res.Output())
@@ -254,6 +258,7 @@ func TestSecretsInLogsThroughJettyCheck(t *testing.T) {
 }
 
 func TestSecretsInLogsBadConfiguration(t *testing.T) {
+	t.Parallel()
 	rec := scenario.NewLogRecorder()
 	ok := scenario.Handler(http.NotFoundHandler())
 	for _, tc := range []struct {

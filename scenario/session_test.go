@@ -117,6 +117,7 @@ func (a sessApp) scenario(t *testing.T, url bool, wrap func(http.Handler) http.H
 }
 
 func TestSessionPassesCorrectApp(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		if err := (sessApp{}).scenario(t, false, noWrap).Verify(t.Context()); err != nil {
 			t.Error(err)
@@ -128,6 +129,7 @@ func TestSessionPassesCorrectApp(t *testing.T) {
 }
 
 func TestSessionCatchesBrokenApps(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		app     sessApp
@@ -158,6 +160,7 @@ func TestSessionCatchesBrokenApps(t *testing.T) {
 }
 
 func TestSessionOverURLSaysTimeoutsNotProven(t *testing.T) {
+	t.Parallel()
 	out := runLogs(t, (sessApp{}).scenario(t, true, noWrap))
 	for _, want := range []string{
 		"not proven: the idle timeout and the absolute lifetime: they need virtual time",

@@ -87,6 +87,7 @@ func topLevel(files []parsedFile) map[string]string {
 // nothing defined in another check's files. What two checks share lives in
 // the core files or in scenario/internal/probe.
 func TestCheckFilesAreIsolated(t *testing.T) {
+	t.Parallel()
 	_, files := parsePackage(t)
 	decl := topLevel(files)
 	seen := map[string]bool{}
@@ -146,6 +147,7 @@ const maxFuncLines = 80
 var longFuncs = map[string]bool{}
 
 func TestNoLongFunctions(t *testing.T) {
+	t.Parallel()
 	fset, files := parsePackage(t)
 	var found []string
 	for _, pf := range files {

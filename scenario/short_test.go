@@ -14,6 +14,7 @@ import (
 // no forcing: go test's own -short flag decides. Its feature's summary
 // says whether the run was short.
 func TestInnerShortFlag(t *testing.T) {
+	t.Parallel()
 	innertest.Inner(t)
 	jetty.Check(t,
 		scenario.Injection{Target: scenario.Handler(safeApp(t)), Inputs: safeInputs[:1]},
@@ -25,6 +26,7 @@ func TestInnerShortFlag(t *testing.T) {
 // End to end: go test -short narrows Injection and shortens Load, and the
 // feature's summary says "short"; without -short both run in full.
 func TestShortFlagIsHonoured(t *testing.T) {
+	t.Parallel()
 	n := len(scenario.Payloads())
 	for _, tc := range []struct {
 		args       []string

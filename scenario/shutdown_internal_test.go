@@ -9,6 +9,7 @@ import (
 )
 
 func TestGracefulShutdownJudgements(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		res  sdResult
 		took time.Duration

@@ -151,6 +151,7 @@ func (a *sdApp) scenario() scenario.GracefulShutdown {
 }
 
 func TestGracefulShutdownPassesCorrectApp(t *testing.T) {
+	t.Parallel()
 	for _, signal := range []bool{true, false} {
 		t.Run(fmt.Sprintf("InFlight=%v", signal), func(t *testing.T) {
 			a := newSDApp("")
@@ -169,6 +170,7 @@ func TestGracefulShutdownPassesCorrectApp(t *testing.T) {
 }
 
 func TestGracefulShutdownCatchesBrokenApps(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		mode string
@@ -219,6 +221,7 @@ func TestGracefulShutdownCatchesBrokenApps(t *testing.T) {
 }
 
 func TestGracefulShutdownThroughJettyCheck(t *testing.T) {
+	t.Parallel()
 	res := tbtest.Run(t, "inner", func(tb *tbtest.TB) { jetty.Check(tb, newSDApp("").scenario()) })
 	if res.Failed {
 		t.Fatalf("jetty.Check on a correct app failed:\n%s", res.Output())
@@ -247,6 +250,7 @@ func TestGracefulShutdownThroughJettyCheck(t *testing.T) {
 }
 
 func TestGracefulShutdownBadConfiguration(t *testing.T) {
+	t.Parallel()
 	ok := newSDApp("").serve
 	slow := scenario.Request{Path: "/slow"}
 	for _, tc := range []struct {

@@ -22,6 +22,7 @@ func (a closingApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (a closingApp) Close() error { a.closed.Add(1); return nil }
 
 func TestTargetClosesBuiltHandlers(t *testing.T) {
+	t.Parallel()
 	var closed atomic.Int32
 	x := scenario.HealthCheck{Target: scenario.HandlerFunc(func() http.Handler { return closingApp{&closed} }), Ready: "/healthz"}
 	if err := x.Verify(context.Background()); err != nil {
